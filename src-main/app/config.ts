@@ -1,0 +1,168 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * Benchtop's configuration. Sources, lowest to highest precedence:
+ * built-in defaults < config file (`<dataDir>/config.json` or `--config`) < environment
+ * (`BENCHTOP_*`) < CLI flags. Every field states its default.
+ */
+export const ConfigSchema = z.object({
+  /** Where the database, owner token, logs and (by default) models live. Defaults to the OS data dir. */
+  dataDir: z.string().min(1),
+  /** Folder scanned for `*.gguf` files. Defaults to `<dataDir>/models`. */
+  modelsDir: z.string().min(1),
+  server: z
+    .object({
+      /** Bind address. Defaults to `127.0.0.1` (loopback only; LAN sharing is opt-in). */
+      host: z.string().min(1).default("127.0.0.1"),
+      /** TCP port. Defaults to `4747`; `0` picks a free port (tests). */
+      port: z.number().int().min(0).max(65535).default(4747),
+      /** Largest accepted request body in bytes. Defaults to 8 MiB (room for image parts). */
+      bodyLimitBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(256 * 1024 * 1024)
+        .default(8 * 1024 * 1024),
+      /** Seconds between `: ping` comments on idle SSE streams. Defaults to `15`. */
+      sseHeartbeatS: z.number().positive().default(15),
+    })
+    .prefault({}),
+  engine: z
+    .object({
+      /**
+       * llama.cpp threads. Defaults to the number of physical cores. node-llama-cpp's own default,
+       * max(cores, 4), was measured to make decode ~15x slower on a 2-core machine.
+       */
+      threads: z.number().int().min(1).max(512).optional(),
+      /** GPU backend: `auto` (detect), `false` (CPU only), or a backend name. Defaults to `auto`. */
+      gpu: z
+        .union([z.literal("auto"), z.literal(false), z.enum(["cuda", "vulkan", "metal"])])
+        .default("auto"),
+      /**
+       * Context tokens per sequence. Defaults to `4096`, capped by the model's training context.
+       * Prompt + max_tokens above this gets `400 context_length_exceeded`.
+       */
+      contextSize: z
+        .number()
+        .int()
+        .min(64)
+        .max(1 << 20)
+        .default(4096),
+      /** Parallel sequences per loaded model (requests batched together). Defaults to `4`. */
+      sequences: z.number().int().min(1).max(64).default(4),
+      /** Requests that may wait for a free sequence per model before 503. Defaults to `64`. */
+      maxQueue: z.number().int().min(0).max(100_000).default(64),
+      /** Seconds an idle model stays loaded. `0` keeps it until shutdown. Defaults to `900`. */
+      idleTtlS: z.number().min(0).default(900),
+      /** Models resident at once; the least recently used idle one is unloaded. Defaults to `2`. */
+      maxLoadedModels: z.number().int().min(1).max(64).default(2),
+      /** Seconds to wait before restarting a dead engine host (doubles per crash, max 30). Defaults to `0.2`. */
+      restartDelayS: z.number().min(0).default(0.2),
+    })
+    .prefault({}),
+  log: z
+    .object({
+      /** pino level. Defaults to `info`. */
+      level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    })
+    .prefault({}),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+/** Overrides from the CLI; each maps onto one config field. */
+export interface ConfigFlags {
+  config?: string;
+  host?: string;
+  port?: string | number;
+  dataDir?: string;
+  modelsDir?: string;
+  threads?: string | number;
+  logLevel?: string;
+}
+
+/** The OS's per-user data folder for Benchtop (what Electron's `app.getPath("userData")` would pick). */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  const home = os.homedir();
+  if (process.platform === "win32") {
+    return path.join(env.APPDATA ?? path.join(home, "AppData", "Roaming"), "Benchtop");
+  }
+  if (process.platform === "darwin") {
+    return path.join(home, "Library", "Application Support", "Benchtop");
+  }
+  return path.join(env.XDG_DATA_HOME ?? path.join(home, ".local", "share"), "benchtop");
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * Resolves the configuration from defaults, file, environment and flags, and validates it.
+ * Throws `ConfigError` with every problem listed when a value is invalid.
+ */
+export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const dataDir = path.resolve(flags.dataDir ?? env.BENCHTOP_DATA_DIR ?? defaultDataDir(env));
+  const file = readConfigFile(flags.config ?? env.BENCHTOP_CONFIG, dataDir);
+
+  const merged = structuredClone(file) as Record<string, Record<string, unknown> | unknown>;
+  const section = (name: string): Record<string, unknown> => {
+    const existing = merged[name];
+    if (existing && typeof existing === "object") return existing as Record<string, unknown>;
+    const created: Record<string, unknown> = {};
+    merged[name] = created;
+    return created;
+  };
+  const set = (target: Record<string, unknown>, key: string, value: unknown) => {
+    if (value !== undefined) target[key] = value;
+  };
+
+  merged.dataDir = dataDir;
+  const modelsDir =
+    flags.modelsDir ?? env.BENCHTOP_MODELS_DIR ?? (file.modelsDir as string | undefined);
+  merged.modelsDir = path.resolve(dataDir, modelsDir ?? "models");
+  set(section("server"), "host", flags.host ?? env.BENCHTOP_HOST);
+  set(section("server"), "port", toNumber(flags.port ?? env.BENCHTOP_PORT, "port"));
+  set(section("engine"), "threads", toNumber(flags.threads ?? env.BENCHTOP_THREADS, "threads"));
+  set(section("log"), "level", flags.logLevel ?? env.BENCHTOP_LOG_LEVEL);
+
+  const parsed = ConfigSchema.safeParse(merged);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (i) => `${i.path.join(".") || "(root)"}: ${i.message}`,
+    );
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join("\n  ")}`);
+  }
+  return parsed.data;
+}
+
+function readConfigFile(explicit: string | undefined, dataDir: string): Record<string, unknown> {
+  const file = explicit ? path.resolve(explicit) : path.join(dataDir, "config.json");
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    if (!explicit && (err as NodeJS.ErrnoException).code === "ENOENT") return {};
+    throw new ConfigError(`Cannot read config file ${file}: ${(err as Error).message}`);
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (!value || typeof value !== "object" || Array.isArray(value)) {
+      throw new ConfigError(`Config file ${file} must hold a JSON object`);
+    }
+    return value as Record<string, unknown>;
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`Config file ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function toNumber(value: string | number | undefined, name: string): number | undefined {
+  if (value === undefined || typeof value === "number") return value;
+  if (!/^\d+$/.test(value.trim()))
+    throw new ConfigError(`${name} must be a whole number, got "${value}"`);
+  return Number(value);
+}

@@ -1,0 +1,27 @@
+import fs from "node:fs";
+import path from "node:path";
+
+/** The data-dir layout. Everything Benchtop writes lives under `dataDir`. */
+export interface DataPaths {
+  dataDir: string;
+  modelsDir: string;
+  /** SQLite database (WAL mode adds `-wal` and `-shm` beside it). */
+  db: string;
+  logsDir: string;
+}
+
+export function resolvePaths(dataDir: string, modelsDir: string): DataPaths {
+  return {
+    dataDir,
+    modelsDir,
+    db: path.join(dataDir, "benchtop.db"),
+    logsDir: path.join(dataDir, "logs"),
+  };
+}
+
+/** Creates the folders; the data dir is private to the user (0700) because it holds the ledger. */
+export function ensurePaths(paths: DataPaths): void {
+  fs.mkdirSync(paths.dataDir, { recursive: true, mode: 0o700 });
+  fs.mkdirSync(paths.modelsDir, { recursive: true });
+  fs.mkdirSync(paths.logsDir, { recursive: true, mode: 0o700 });
+}

@@ -1,0 +1,322 @@
+import type { Logger } from "pino";
+import { AsyncQueue } from "./AsyncQueue.js";
+import { EngineError } from "./EngineError.js";
+import type { HostSupervisor } from "./HostSupervisor.js";
+import type { LocalModel, ModelRegistry } from "./ModelRegistry.js";
+import type {
+  FinishReason,
+  GenerateInput,
+  GenerationUsage,
+  HostMessage,
+  LoadedModelInfo,
+  SamplingOptions,
+} from "./protocol.js";
+import { SlotQueue } from "./SlotQueue.js";
+
+export type GenerateEvent =
+  | { type: "started"; promptTokens: number; cachedTokens: number }
+  | { type: "delta"; text: string }
+  | { type: "done"; text: string; finishReason: FinishReason; usage: GenerationUsage };
+
+export interface LocalEngineOptions {
+  registry: ModelRegistry;
+  supervisor: HostSupervisor;
+  log: Logger;
+  /** Context tokens per sequence requested at load. */
+  contextSize: number;
+  sequences: number;
+  maxQueue: number;
+  /** Seconds idle before unload; 0 = never. */
+  idleTtlS: number;
+  maxLoadedModels: number;
+}
+
+interface Resident {
+  model: LocalModel;
+  ready: Promise<LoadedModelInfo>;
+  info?: LoadedModelInfo;
+  slots: SlotQueue;
+  inFlight: number;
+  lastUsedMs: number;
+  idleTimer?: NodeJS.Timeout;
+}
+
+export interface LoadedModelStatus {
+  id: string;
+  state: "loading" | "ready";
+  info?: LoadedModelInfo;
+  inFlight: number;
+  queued: number;
+  lastUsedMs: number;
+}
+
+/**
+ * The local models as a provider: loads on first use (single-flight), admits requests to a
+ * model's sequences through its `SlotQueue`, unloads after the idle TTL and evicts the least
+ * recently used model when `maxLoadedModels` would be exceeded.
+ */
+export class LocalEngine {
+  private readonly residents = new Map<string, Resident>();
+  /** Load requests sent to the host, per model id (observable single-flight). */
+  readonly loadCounts = new Map<string, number>();
+
+  constructor(private readonly opts: LocalEngineOptions) {
+    opts.supervisor.onHostExit(() => {
+      // The models died with the host; they are loaded again on next use.
+      for (const r of this.residents.values()) clearTimeout(r.idleTimer);
+      this.residents.clear();
+    });
+  }
+
+  get registry(): ModelRegistry {
+    return this.opts.registry;
+  }
+
+  get supervisor(): HostSupervisor {
+    return this.opts.supervisor;
+  }
+
+  listModels(): Promise<LocalModel[]> {
+    return this.opts.registry.scan();
+  }
+
+  status(): LoadedModelStatus[] {
+    return [...this.residents.values()].map((r) => ({
+      id: r.model.id,
+      state: r.info ? "ready" : "loading",
+      info: r.info,
+      inFlight: r.inFlight,
+      queued: r.slots.queued,
+      lastUsedMs: r.lastUsedMs,
+    }));
+  }
+
+  /** Loads `modelId` (if needed) and resolves once it is ready. */
+  async load(modelId: string): Promise<LoadedModelInfo> {
+    return this.resident(await this.requireModel(modelId)).ready;
+  }
+
+  async unload(modelId: string): Promise<boolean> {
+    const r = this.residents.get(modelId);
+    if (!r) return false;
+    this.residents.delete(modelId);
+    clearTimeout(r.idleTimer);
+    await new Promise<void>((resolve) => {
+      const { release } = this.opts.supervisor.request({ type: "unload", modelId }, () => {
+        release();
+        resolve();
+      });
+    });
+    this.opts.log.info({ model: modelId }, "model unloaded");
+    return true;
+  }
+
+  /**
+   * Generates from a local model. Events end with exactly one `done` (also after an abort,
+   * carrying the tokens generated so far) unless an error is thrown.
+   */
+  async *generate(
+    modelId: string,
+    input: GenerateInput,
+    sampling: Omit<SamplingOptions, "maxTokens"> & { maxTokens?: number },
+    signal: AbortSignal,
+  ): AsyncGenerator<GenerateEvent> {
+    const { r, release } = await this.admit(modelId, signal);
+    const events = new AsyncQueue<HostMessage>();
+    const req = this.opts.supervisor.request(
+      { type: "generate", modelId, input, sampling },
+      (m) => {
+        events.push(m);
+        if (m.type === "done" || m.type === "error") events.end();
+      },
+    );
+    const abort = () => this.opts.supervisor.notify({ type: "abort", id: req.id });
+    signal.addEventListener("abort", abort, { once: true });
+    let finished = false;
+    try {
+      for await (const m of events) {
+        if (m.type === "error") throw EngineError.fromPayload(m.error);
+        if (m.type === "started")
+          yield { type: "started", promptTokens: m.promptTokens, cachedTokens: m.cachedTokens };
+        else if (m.type === "delta") yield { type: "delta", text: m.text };
+        else if (m.type === "done") {
+          finished = true;
+          yield { type: "done", text: m.text, finishReason: m.finishReason, usage: m.usage };
+        }
+      }
+      finished = true;
+    } finally {
+      signal.removeEventListener("abort", abort);
+      if (finished) {
+        req.release();
+        this.finish(r, release);
+      } else {
+        // The consumer stopped early: stop the generation, and keep the slot until the host
+        // confirms, so the next request never finds the host without a free sequence.
+        abort();
+        void drain(events).finally(() => {
+          req.release();
+          this.finish(r, release);
+        });
+      }
+    }
+  }
+
+  async embed(
+    modelId: string,
+    inputs: (string | number[])[],
+    signal: AbortSignal,
+  ): Promise<{ vectors: number[][]; promptTokens: number }> {
+    const { r, release } = await this.admit(modelId, signal);
+    try {
+      return await new Promise((resolve, reject) => {
+        const req = this.opts.supervisor.request({ type: "embed", modelId, inputs }, (m) => {
+          req.release();
+          if (m.type === "embedded") resolve({ vectors: m.vectors, promptTokens: m.promptTokens });
+          else if (m.type === "error") reject(EngineError.fromPayload(m.error));
+          else reject(new EngineError("internal", `unexpected ${m.type} reply to embed`));
+        });
+      });
+    } finally {
+      this.finish(r, release);
+    }
+  }
+
+  /** Resolves the model, loads it, and waits for one of its sequences. */
+  private async admit(
+    modelId: string,
+    signal: AbortSignal,
+  ): Promise<{ r: Resident; release: () => void }> {
+    const model = await this.requireModel(modelId);
+    const r = this.resident(model);
+    r.inFlight++;
+    clearTimeout(r.idleTimer);
+    try {
+      await r.ready;
+      const release = await r.slots.acquire(signal);
+      return { r, release };
+    } catch (err) {
+      r.inFlight--;
+      this.scheduleIdle(r);
+      throw err;
+    }
+  }
+
+  private finish(r: Resident, release: () => void): void {
+    release();
+    r.inFlight--;
+    r.lastUsedMs = Date.now();
+    this.scheduleIdle(r);
+  }
+
+  private async requireModel(modelId: string): Promise<LocalModel> {
+    const model = await this.opts.registry.find(modelId);
+    if (!model) throw new EngineError("model_not_found", `The model '${modelId}' does not exist`);
+    if (model.error) throw new EngineError("model_load_failed", model.error);
+    return model;
+  }
+
+  /** The resident entry for `model`, starting a load (once) if there is none. */
+  private resident(model: LocalModel): Resident {
+    const existing = this.residents.get(model.id);
+    if (existing) return existing;
+    this.evictForRoom();
+    const r: Resident = {
+      model,
+      ready: Promise.resolve() as unknown as Promise<LoadedModelInfo>,
+      slots: new SlotQueue(this.opts.sequences, this.opts.maxQueue),
+      inFlight: 0,
+      lastUsedMs: Date.now(),
+    };
+    r.ready = this.sendLoad(model).then(
+      (info) => {
+        r.info = info;
+        return info;
+      },
+      (err: unknown) => {
+        if (this.residents.get(model.id) === r) this.residents.delete(model.id);
+        throw err;
+      },
+    );
+    r.ready.catch(() => undefined); // observed by callers; avoid an unhandled rejection here
+    this.residents.set(model.id, r);
+    return r;
+  }
+
+  private async sendLoad(model: LocalModel): Promise<LoadedModelInfo> {
+    await this.opts.supervisor.ensureStarted().catch((err: unknown) => {
+      throw new EngineError(
+        "engine_unavailable",
+        `The engine host could not start: ${(err as Error).message}`,
+      );
+    });
+    this.loadCounts.set(model.id, (this.loadCounts.get(model.id) ?? 0) + 1);
+    this.opts.log.info({ model: model.id }, "loading model");
+    const info = await new Promise<LoadedModelInfo>((resolve, reject) => {
+      const req = this.opts.supervisor.request(
+        {
+          type: "load",
+          modelId: model.id,
+          path: model.path,
+          options: { contextSize: this.opts.contextSize, sequences: this.opts.sequences },
+        },
+        (m) => {
+          req.release();
+          if (m.type === "loaded") resolve(m.info);
+          else if (m.type === "error") reject(EngineError.fromPayload(m.error));
+          else reject(new EngineError("internal", `unexpected ${m.type} reply to load`));
+        },
+      );
+    });
+    this.opts.log.info(
+      { model: model.id, loadMs: info.loadMs, contextSize: info.contextSize },
+      "model loaded",
+    );
+    return info;
+  }
+
+  private scheduleIdle(r: Resident): void {
+    clearTimeout(r.idleTimer);
+    if (r.inFlight > 0 || this.opts.idleTtlS <= 0) return;
+    r.idleTimer = setTimeout(() => {
+      if (r.inFlight === 0 && this.residents.get(r.model.id) === r) {
+        this.opts.log.info(
+          { model: r.model.id, idleTtlS: this.opts.idleTtlS },
+          "unloading idle model",
+        );
+        void this.unload(r.model.id);
+      }
+    }, this.opts.idleTtlS * 1000);
+    r.idleTimer.unref();
+  }
+
+  /** Unloads the least recently used idle model when one more would exceed the limit. */
+  private evictForRoom(): void {
+    if (this.residents.size < this.opts.maxLoadedModels) return;
+    const idle = [...this.residents.values()]
+      .filter((r) => r.inFlight === 0 && r.info)
+      .sort((a, b) => a.lastUsedMs - b.lastUsedMs);
+    const victim = idle[0];
+    if (victim) {
+      this.opts.log.info({ model: victim.model.id }, "evicting least recently used model");
+      void this.unload(victim.model.id);
+    } else {
+      this.opts.log.warn(
+        { loaded: this.residents.size },
+        "all loaded models are busy; loading one more",
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const r of this.residents.values()) clearTimeout(r.idleTimer);
+    this.residents.clear();
+    await this.opts.supervisor.close();
+  }
+}
+
+async function drain(events: AsyncQueue<HostMessage>): Promise<void> {
+  for await (const _ of events) {
+    // discard
+  }
+}

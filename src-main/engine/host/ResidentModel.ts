@@ -1,0 +1,183 @@
+import { resolveChatWrapper } from "node-llama-cpp";
+import type {
+  ChatWrapper,
+  Llama,
+  LlamaContext,
+  LlamaContextSequence,
+  LlamaEmbeddingContext,
+  LlamaGrammar,
+  LlamaModel,
+  Token,
+} from "node-llama-cpp";
+import type { EngineGrammar, LoadedModelInfo, LoadOptions } from "../protocol.js";
+import { EngineError } from "../EngineError.js";
+
+/**
+ * A model resident in the engine host: weights, one context with N sequences, and lazily an
+ * embedding context. Sequences are kept (not disposed) between requests so a follow-up turn of
+ * the same chat reuses the cached prefix instead of evaluating the whole prompt again.
+ */
+export class ResidentModel {
+  private readonly free: LlamaContextSequence[];
+  private embeddingContext?: Promise<LlamaEmbeddingContext>;
+  private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
+  /** Chat template resolved once from the GGUF's `tokenizer.chat_template` (ChatML, Llama 3…). */
+  readonly chatWrapper: ChatWrapper;
+
+  private constructor(
+    private readonly llama: Llama,
+    readonly model: LlamaModel,
+    readonly context: LlamaContext,
+    readonly info: LoadedModelInfo,
+    private readonly threads: number,
+  ) {
+    this.chatWrapper = resolveChatWrapper(model);
+    this.free = Array.from({ length: context.totalSequences }, () => context.getSequence());
+  }
+
+  static async load(
+    llama: Llama,
+    modelId: string,
+    path: string,
+    options: LoadOptions,
+    threads: number,
+  ): Promise<ResidentModel> {
+    const started = performance.now();
+    let model: LlamaModel;
+    try {
+      model = await llama.loadModel({ modelPath: path });
+    } catch (err) {
+      throw new EngineError(
+        "model_load_failed",
+        `Cannot load ${modelId}: ${(err as Error).message}`,
+      );
+    }
+    try {
+      // Never exceed what the model was trained on: positions beyond it are meaningless.
+      const contextSize = Math.min(options.contextSize, model.trainContextSize);
+      const context = await model.createContext({
+        contextSize,
+        sequences: options.sequences,
+        threads: { ideal: threads, min: threads },
+      });
+      const info: LoadedModelInfo = {
+        modelId,
+        contextSize: context.contextSize,
+        sequences: context.totalSequences,
+        trainContextSize: model.trainContextSize,
+        embeddingLength: model.embeddingVectorSize,
+        memory: {
+          ram: model.size + context.stateSize,
+          vram: 0,
+        },
+        loadMs: Math.round(performance.now() - started),
+      };
+      return new ResidentModel(llama, model, context, info, threads);
+    } catch (err) {
+      await model.dispose();
+      throw new EngineError(
+        "model_load_failed",
+        `Cannot create a context for ${modelId}: ${(err as Error).message}`,
+      );
+    }
+  }
+
+  /**
+   * Takes the free sequence whose cached tokens share the longest prefix with `prompt`, so a
+   * conversation's next turn lands on the sequence that already holds its history.
+   */
+  acquireSequence(prompt: readonly Token[]): {
+    sequence: LlamaContextSequence;
+    cachedTokens: number;
+  } {
+    if (this.free.length === 0) throw new EngineError("internal", "no free sequence");
+    let best = 0;
+    let bestShared = -1;
+    for (let i = 0; i < this.free.length; i++) {
+      const shared = sharedPrefix(this.free[i]!.contextTokens, prompt);
+      if (shared > bestShared) {
+        best = i;
+        bestShared = shared;
+      }
+    }
+    const [sequence] = this.free.splice(best, 1);
+    // The last prompt token is always evaluated again to get fresh logits.
+    return {
+      sequence: sequence!,
+      cachedTokens: Math.max(0, Math.min(bestShared, prompt.length - 1)),
+    };
+  }
+
+  /**
+   * Text or caller-supplied token ids as tokens. Ids outside the vocabulary are refused here:
+   * llama.cpp would read past its embedding table.
+   */
+  toTokens(input: string | readonly number[]): Token[] {
+    if (typeof input === "string") return this.model.tokenize(input);
+    const bad = input.find((t) => !Number.isInteger(t) || t < 0 || t >= this.vocabularySize);
+    if (bad !== undefined) {
+      throw new EngineError(
+        "invalid_input",
+        `Token id ${bad} is outside this model's vocabulary (0..${this.vocabularySize - 1}).`,
+      );
+    }
+    return input as Token[];
+  }
+
+  /** Vocabulary size from the token embedding tensor (`token_embd.weight` is [n_embd, n_vocab]). */
+  get vocabularySize(): number {
+    const tensor = this.model.fileInfo.tensorInfo?.find((t) => t.name === "token_embd.weight");
+    const fromTensor = tensor ? Number(tensor.dimensions[1]) : NaN;
+    if (Number.isFinite(fromTensor)) return fromTensor;
+    const tokens = this.model.fileInfo.metadata.tokenizer?.ggml?.tokens;
+    return Array.isArray(tokens) ? tokens.length : 0;
+  }
+
+  releaseSequence(sequence: LlamaContextSequence): void {
+    if (!sequence.disposed) this.free.push(sequence);
+  }
+
+  grammarFor(spec: EngineGrammar): Promise<LlamaGrammar> {
+    const key = JSON.stringify(spec);
+    let grammar = this.grammars.get(key);
+    if (!grammar) {
+      grammar = (
+        spec.type === "json"
+          ? this.llama.getGrammarFor("json")
+          : // The schema was validated as JSON by the gateway; node-llama-cpp supports a subset of
+            // JSON Schema and throws on the rest, which becomes a 400 invalid_grammar.
+            this.llama.createGrammarForJsonSchema(spec.schema as never)
+      ).catch((err: unknown) => {
+        this.grammars.delete(key);
+        throw new EngineError(
+          "invalid_grammar",
+          `Unsupported JSON schema: ${(err as Error).message}`,
+        );
+      });
+      this.grammars.set(key, grammar);
+    }
+    return grammar;
+  }
+
+  embeddings(): Promise<LlamaEmbeddingContext> {
+    this.embeddingContext ??= this.model.createEmbeddingContext({
+      contextSize: this.info.contextSize,
+      threads: this.threads,
+    });
+    return this.embeddingContext;
+  }
+
+  async dispose(): Promise<void> {
+    const embedding = await this.embeddingContext?.catch(() => undefined);
+    await embedding?.dispose();
+    await this.context.dispose();
+    await this.model.dispose();
+  }
+}
+
+function sharedPrefix(a: readonly Token[], b: readonly Token[]): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}

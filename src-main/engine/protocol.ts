@@ -1,0 +1,116 @@
+/**
+ * The typed message protocol between the core (parent) and the engine host process (child).
+ * Plain JSON-serialisable objects only: the same messages travel over `child_process.fork`
+ * IPC headless and over Electron's `utilityProcess` port in the desktop app.
+ */
+
+/** One chat message after the gateway has normalised it (text only for now). */
+export interface EngineMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+/** Output constraint enforced by a grammar while sampling. */
+export type EngineGrammar = { type: "json" } | { type: "json_schema"; schema: unknown };
+
+export interface SamplingOptions {
+  /** Tokens to generate at most. The host refuses prompt + maxTokens beyond the context size. */
+  maxTokens: number;
+  temperature: number;
+  topP: number;
+  seed?: number;
+  /** Stop sequences; the matched text is not part of the output (OpenAI semantics). */
+  stop: string[];
+  grammar?: EngineGrammar;
+}
+
+export type GenerateInput =
+  { kind: "chat"; messages: EngineMessage[] } | { kind: "text"; prompt: string | number[] };
+
+export interface LoadOptions {
+  /** Context tokens per sequence. */
+  contextSize: number;
+  sequences: number;
+}
+
+export type HostRequest =
+  | { type: "load"; id: number; modelId: string; path: string; options: LoadOptions }
+  | { type: "unload"; id: number; modelId: string }
+  | {
+      type: "generate";
+      id: number;
+      modelId: string;
+      input: GenerateInput;
+      /** `maxTokens` absent means "up to the end of the context". */
+      sampling: Omit<SamplingOptions, "maxTokens"> & { maxTokens?: number };
+    }
+  | { type: "embed"; id: number; modelId: string; inputs: (string | number[])[] }
+  | { type: "abort"; id: number }
+  | { type: "shutdown" };
+
+export type FinishReason = "stop" | "length" | "abort";
+
+export interface GenerationUsage {
+  /** Tokens of the whole rendered prompt. */
+  promptTokens: number;
+  /** Of those, tokens reused from the sequence's cache (not evaluated again). */
+  cachedTokens: number;
+  /** Tokens sampled, including any that formed a stop sequence. */
+  completionTokens: number;
+}
+
+export interface LoadedModelInfo {
+  modelId: string;
+  contextSize: number;
+  sequences: number;
+  trainContextSize: number;
+  embeddingLength: number;
+  /** Bytes the model and its context occupy (`{ram, vram}` from node-llama-cpp). */
+  memory: { ram: number; vram: number };
+  loadMs: number;
+}
+
+export type EngineErrorCode =
+  | "context_length_exceeded"
+  | "invalid_grammar"
+  | "model_load_failed"
+  | "model_not_found"
+  | "not_loaded"
+  | "invalid_input"
+  /** Every sequence is busy and the wait queue is full. */
+  | "overloaded"
+  /** The engine host died or could not start; a new one is being started. */
+  | "engine_unavailable"
+  | "internal";
+
+export interface EngineErrorPayload {
+  code: EngineErrorCode;
+  message: string;
+}
+
+/** Passed to the engine host as its JSON argument. */
+export interface HostConfig {
+  /** llama.cpp threads for every context (and the Llama instance's maximum). */
+  threads: number;
+  gpu: "auto" | false | "cuda" | "vulkan" | "metal";
+}
+
+export interface HostInfo {
+  pid: number;
+  threads: number;
+  gpu: string | false;
+  buildType: string;
+  llamaCppRelease: string;
+}
+
+export type HostMessage =
+  | { type: "ready"; info: HostInfo }
+  | { type: "loaded"; id: number; info: LoadedModelInfo }
+  | { type: "unloaded"; id: number }
+  /** Generation was admitted: prompt tokenised and checked against the context. */
+  | { type: "started"; id: number; promptTokens: number; cachedTokens: number }
+  | { type: "delta"; id: number; text: string }
+  | { type: "done"; id: number; text: string; finishReason: FinishReason; usage: GenerationUsage }
+  | { type: "embedded"; id: number; vectors: number[][]; promptTokens: number }
+  | { type: "error"; id: number; error: EngineErrorPayload }
+  | { type: "fatal"; message: string };

@@ -1,0 +1,85 @@
+import { EngineError } from "../engine/EngineError.js";
+
+/**
+ * An error with everything needed to answer an API call: HTTP status, OpenAI error `type` and
+ * `code`, the offending `param`, and extra headers. `server/errors.ts` renders it (OpenAI shape
+ * on /v1, Anthropic shape on /v1/messages). Clients key on status and `code`; `type` is descriptive.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+    readonly code: string | null = null,
+    readonly param: string | null = null,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export const invalidRequest = (
+  message: string,
+  param: string | null = null,
+  code = "invalid_value",
+) => new ApiError(400, "invalid_request_error", message, code, param);
+
+export const modelNotFound = (model: string) =>
+  new ApiError(
+    404,
+    "invalid_request_error",
+    `The model '${model}' does not exist or you do not have access to it.`,
+    "model_not_found",
+    "model",
+  );
+
+export const serverError = (message = "The server had an error while processing your request.") =>
+  new ApiError(500, "server_error", message, null);
+
+/** Maps an engine failure to the API error a client should see (by code, never by message). */
+export function fromEngineError(err: EngineError, model: string): ApiError {
+  switch (err.code) {
+    case "model_not_found":
+      return modelNotFound(model);
+    case "context_length_exceeded":
+      return new ApiError(
+        400,
+        "invalid_request_error",
+        err.message,
+        "context_length_exceeded",
+        "messages",
+      );
+    case "invalid_grammar":
+      return invalidRequest(err.message, "response_format", "invalid_json_schema");
+    case "invalid_input":
+      return invalidRequest(err.message);
+    case "overloaded":
+      return new ApiError(
+        503,
+        "server_error",
+        `Model '${model}' is busy: ${err.message}`,
+        "overloaded",
+        null,
+        {
+          "retry-after": String(err.retryAfterS ?? 1),
+        },
+      );
+    case "engine_unavailable":
+      return new ApiError(503, "server_error", err.message, "engine_unavailable", null, {
+        "retry-after": "1",
+      });
+    case "model_load_failed":
+      return new ApiError(503, "server_error", err.message, "model_load_failed", null);
+    case "not_loaded":
+    case "internal":
+      return serverError(`The local engine failed: ${err.message}`);
+  }
+}
+
+/** Any thrown value as an ApiError; unknown errors become a 500 without internal details. */
+export function toApiError(err: unknown, model = ""): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof EngineError) return fromEngineError(err, model);
+  return serverError();
+}

@@ -1,0 +1,47 @@
+import type { EngineGrammar, FinishReason, GenerationUsage } from "../engine/protocol.js";
+
+/** Sampling settings shared by chat and text completions, already defaulted. */
+export interface Sampling {
+  /** Absent: up to the end of the model's context. */
+  maxTokens?: number;
+  /** OpenAI's default is 1. */
+  temperature: number;
+  /** OpenAI's default is 1. */
+  topP: number;
+  seed?: number;
+  stop: string[];
+  grammar?: EngineGrammar;
+}
+
+/** One chat request in Benchtop's internal shape (OpenAI and, later, Anthropic map onto it). */
+export interface ChatRequest {
+  model: string;
+  messages: { role: "system" | "user" | "assistant"; content: string }[];
+  sampling: Sampling;
+}
+
+export interface TextCompletionRequest {
+  model: string;
+  /** Text, or token ids of the model's vocabulary. */
+  prompt: string | number[];
+  sampling: Sampling;
+}
+
+export interface EmbeddingRequest {
+  model: string;
+  inputs: (string | number[])[];
+}
+
+/** The stream every generation produces, whatever provider serves it. */
+export type GenerationEvent =
+  | { type: "started"; promptTokens: number; cachedTokens: number }
+  | { type: "delta"; text: string }
+  | { type: "done"; text: string; finishReason: FinishReason; usage: GenerationUsage };
+
+/** Per-request facts every pipeline step can see. Later: the authenticated member and key. */
+export interface RequestContext {
+  requestId: string;
+  /** Aborted when the client disconnects or the server shuts down. */
+  signal: AbortSignal;
+  receivedAtMs: number;
+}

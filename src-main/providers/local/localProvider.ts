@@ -1,0 +1,46 @@
+import type { LocalEngine } from "../../engine/LocalEngine.js";
+import type { Sampling } from "../../gateway/types.js";
+import type { Provider } from "../types.js";
+
+/** The local GPU (or CPU) as a provider: every `.gguf` in the models dir is a model. */
+export function localProvider(engine: LocalEngine): Provider {
+  const sampling = (s: Sampling) => ({
+    maxTokens: s.maxTokens,
+    temperature: s.temperature,
+    topP: s.topP,
+    seed: s.seed,
+    stop: s.stop,
+    grammar: s.grammar,
+  });
+  return {
+    id: "local",
+    async listModels() {
+      const models = await engine.listModels();
+      return models
+        .filter((m) => !m.error)
+        .map((m) => ({ id: m.id, created: Math.floor(m.mtimeMs / 1000), ownedBy: "benchtop" }));
+    },
+    async hasModel(model) {
+      return (await engine.registry.find(model)) !== undefined;
+    },
+    chat(req, ctx) {
+      return engine.generate(
+        req.model,
+        { kind: "chat", messages: req.messages },
+        sampling(req.sampling),
+        ctx.signal,
+      );
+    },
+    complete(req, ctx) {
+      return engine.generate(
+        req.model,
+        { kind: "text", prompt: req.prompt },
+        sampling(req.sampling),
+        ctx.signal,
+      );
+    },
+    embed(req, ctx) {
+      return engine.embed(req.model, req.inputs, ctx.signal);
+    },
+  };
+}

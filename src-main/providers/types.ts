@@ -1,0 +1,32 @@
+import type {
+  ChatRequest,
+  EmbeddingRequest,
+  GenerationEvent,
+  RequestContext,
+  TextCompletionRequest,
+} from "../gateway/types.js";
+
+/** A model a provider can serve, as `/v1/models` lists it. */
+export interface ProviderModel {
+  id: string;
+  /** Unix seconds. */
+  created: number;
+  /** `benchtop` for local GGUF models; the provider name for remote ones. */
+  ownedBy: string;
+}
+
+/**
+ * One protocol family behind one interface: the local engine now, OpenAI-compatible and
+ * Anthropic upstreams later. Generations stream `GenerationEvent`s ending in one `done`.
+ */
+export interface Provider {
+  readonly id: string;
+  listModels(): Promise<ProviderModel[]>;
+  hasModel(model: string): Promise<boolean>;
+  chat(req: ChatRequest, ctx: RequestContext): AsyncIterable<GenerationEvent>;
+  complete(req: TextCompletionRequest, ctx: RequestContext): AsyncIterable<GenerationEvent>;
+  embed(
+    req: EmbeddingRequest,
+    ctx: RequestContext,
+  ): Promise<{ vectors: number[][]; promptTokens: number }>;
+}

@@ -1,0 +1,122 @@
+import { randomBytes } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import express from "express";
+import type { Logger } from "pino";
+import type { Gateway } from "../gateway/Gateway.js";
+import { ApiError } from "../gateway/errors.js";
+import { errorHandler, sendError } from "./errors.js";
+import { requestContext } from "./requestContext.js";
+import { chatCompletions, type RouteDeps } from "./routes/chatCompletions.js";
+import { completions } from "./routes/completions.js";
+import { embeddings } from "./routes/embeddings.js";
+import { getModel, listModels } from "./routes/models.js";
+
+export interface ServerOptions {
+  gateway: Gateway;
+  log: Logger;
+  bodyLimitBytes: number;
+  sseHeartbeatS: number;
+  /** Body of `GET /health` (no auth): liveness and coarse engine state, nothing private. */
+  health: () => object;
+  /** Milliseconds `close()` lets in-flight requests finish before cutting them. Defaults to `10000`. */
+  shutdownGraceMs?: number;
+}
+
+export interface BenchtopServer {
+  readonly app: express.Express;
+  listen(host: string, port: number): Promise<{ host: string; port: number; url: string }>;
+  close(): Promise<void>;
+}
+
+/** The HTTP surface: routing, parsing, rendering. No business rules live here. */
+export function createServer(opts: ServerOptions): BenchtopServer {
+  const { log } = opts;
+  const shutdown = new AbortController();
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+
+  app.use((req, res, next) => {
+    (req as express.Request & { receivedAtMs?: number }).receivedAtMs = Date.now();
+    res.setHeader("x-request-id", `req_${randomBytes(12).toString("hex")}`);
+    next();
+  });
+  // Parse every body as JSON whatever its content type: `curl -d` sends form encoding by default,
+  // and a body that is not JSON gets a clear 400 either way.
+  app.use(express.json({ limit: opts.bodyLimitBytes, type: () => true, strict: false }));
+  app.use((req, _res, next) => {
+    if (req.method === "POST" && req.path.startsWith("/v1/") && req.body === undefined) {
+      next(
+        new ApiError(
+          400,
+          "invalid_request_error",
+          "A JSON request body is required.",
+          "missing_body",
+        ),
+      );
+      return;
+    }
+    next();
+  });
+
+  const deps: RouteDeps = {
+    gateway: opts.gateway,
+    context: (req, res) => requestContext(req, res, shutdown.signal),
+    sseHeartbeatS: opts.sseHeartbeatS,
+  };
+  app.get("/health", (_req, res) => {
+    res.json(opts.health());
+  });
+  app.get("/v1/models", listModels(opts.gateway));
+  app.get("/v1/models/*id", getModel(opts.gateway));
+  app.post("/v1/chat/completions", chatCompletions(deps));
+  app.post("/v1/completions", completions(deps));
+  app.post("/v1/embeddings", embeddings(deps));
+
+  app.use((req, res) => {
+    sendError(
+      res,
+      new ApiError(
+        404,
+        "invalid_request_error",
+        `Unknown request URL: ${req.method} ${req.path}.`,
+        "unknown_url",
+      ),
+    );
+  });
+  app.use(errorHandler(log));
+
+  const server = http.createServer(app);
+  // Generations can take minutes; Node's 5-minute request timeout would cut long streams.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 65_000;
+
+  return {
+    app,
+    listen(host, port) {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          const addr = server.address() as AddressInfo;
+          const shownHost = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+          resolve({ host: addr.address, port: addr.port, url: `http://${shownHost}:${addr.port}` });
+        });
+      });
+    },
+    async close() {
+      if (!server.listening) return;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const grace = setTimeout(() => {
+        shutdown.abort();
+        server.closeAllConnections();
+      }, opts.shutdownGraceMs ?? 10_000);
+      grace.unref();
+      await closed;
+      clearTimeout(grace);
+    },
+  };
+}

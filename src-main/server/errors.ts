@@ -1,0 +1,82 @@
+import type { ErrorRequestHandler, Response } from "express";
+import type { Logger } from "pino";
+import type { z } from "zod";
+import { ApiError, invalidRequest, serverError } from "../gateway/errors.js";
+
+/** The OpenAI error body: `{error:{message,type,param,code}}`. */
+export function openAiErrorBody(err: ApiError) {
+  return { error: { message: err.message, type: err.type, param: err.param, code: err.code } };
+}
+
+export function sendError(res: Response, err: ApiError): void {
+  if (res.headersSent) return;
+  res.status(err.status).set(err.headers).json(openAiErrorBody(err));
+}
+
+/** A zod failure as a 400 naming the first offending field as OpenAI does (`messages[0].role`). */
+export function fromZodError(error: z.ZodError): ApiError {
+  const issue = error.issues[0];
+  if (!issue) return invalidRequest("Invalid request body");
+  const param = formatPath(issue.path);
+  const missing = issue.code === "invalid_type" && issue.input === undefined;
+  if (missing) {
+    return invalidRequest(
+      `Missing required parameter: '${param}'.`,
+      param,
+      "missing_required_parameter",
+    );
+  }
+  return invalidRequest(`Invalid value for '${param || "body"}': ${issue.message}`, param || null);
+}
+
+function formatPath(path: PropertyKey[]): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out;
+}
+
+/**
+ * Final error handler. Body-parser failures carry a `type` field (not parsed from the message):
+ * malformed JSON → 400, too large → 413, bad charset/encoding → 415. Anything else is a bug: a
+ * 500 with no internal details in the body, the details in the log.
+ */
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const type = (err as { type?: unknown }).type;
+    let apiErr: ApiError;
+    if (err instanceof ApiError) apiErr = err;
+    else if (type === "entity.parse.failed") {
+      apiErr = invalidRequest(
+        "We could not parse the JSON body of your request. The body must be valid JSON.",
+        null,
+        "invalid_json",
+      );
+    } else if (type === "entity.too.large") {
+      apiErr = new ApiError(
+        413,
+        "invalid_request_error",
+        "Request body too large.",
+        "request_too_large",
+      );
+    } else if (type === "charset.unsupported" || type === "encoding.unsupported") {
+      apiErr = new ApiError(
+        415,
+        "invalid_request_error",
+        "Unsupported body encoding; send UTF-8 JSON.",
+        "unsupported_media_type",
+      );
+    } else if (type === "request.aborted" || type === "stream.not.readable") {
+      return; // the client went away; there is nobody to answer
+    } else {
+      log.error(
+        { err, requestId: res.getHeader("x-request-id"), path: req.path },
+        "unhandled error",
+      );
+      apiErr = serverError();
+    }
+    sendError(res, apiErr);
+  };
+}

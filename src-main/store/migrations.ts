@@ -1,0 +1,32 @@
+/**
+ * Schema migrations: an ordered array of SQL strings. Migration `i` (0-based) brings the
+ * database to `PRAGMA user_version = i + 1`. Never edit a released entry; append a new one.
+ * They live in code, not .sql files, so they bundle and survive asar packaging.
+ */
+export const migrations: readonly string[] = [
+  // 1: local models seen in the models dir, and key/value settings.
+  `
+  CREATE TABLE models (
+    id              TEXT PRIMARY KEY,          -- file name without .gguf; the API model id
+    path            TEXT NOT NULL,
+    size_bytes      INTEGER NOT NULL,
+    mtime_ms        INTEGER NOT NULL,
+    architecture    TEXT,
+    parameters      INTEGER,
+    context_length  INTEGER,
+    embedding_length INTEGER,
+    file_type       TEXT,                      -- dominant quantization, e.g. Q4_0
+    chat_template   INTEGER NOT NULL DEFAULT 0, -- 1 when tokenizer.chat_template is present
+    error           TEXT,                      -- why the file could not be read, if it could not
+    first_seen_ms   INTEGER NOT NULL,
+    last_seen_ms    INTEGER NOT NULL,
+    present         INTEGER NOT NULL DEFAULT 1 -- 0 once the file is gone (rows are kept for history)
+  ) STRICT;
+
+  CREATE TABLE settings (
+    key         TEXT PRIMARY KEY,
+    value_json  TEXT NOT NULL,
+    updated_ms  INTEGER NOT NULL
+  ) STRICT;
+  `,
+];

@@ -1,0 +1,15 @@
+import { defineConfig } from "vitest/config";
+
+// Forks, not threads: better-sqlite3 and node-llama-cpp are native addons, and the engine host
+// is a child process per core. Two workers match the 2-core build machines.
+export default defineConfig({
+  test: {
+    pool: "forks",
+    maxWorkers: 2,
+    include: ["test/**/*.test.ts"],
+    exclude: ["test/e2e/**", "node_modules/**"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    reporters: ["default"],
+  },
+});
