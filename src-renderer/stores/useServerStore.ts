@@ -1,0 +1,105 @@
+import type { HealthDto, ModelDto } from "@contract";
+import { create } from "zustand";
+import { describeError } from "../api/ApiRequestError";
+import { createApiClient, type ApiClient } from "../api/createApiClient";
+import { resolveConnection } from "../api/resolveConnection";
+
+/** `connecting` until the first answer or failure; then whether `/health` answered last time. */
+export type Reachability = "connecting" | "online" | "unreachable";
+
+export interface ServerState {
+  /** Origin of the API once known. */
+  baseUrl?: string;
+  reachability: Reachability;
+  /** The last `/health` body; cleared when the server stops answering. */
+  health?: HealthDto;
+  /** Models from the last `/v1/models`; empty when it failed. */
+  models: ModelDto[];
+  /** Why the last health check failed. */
+  healthError?: string;
+  /** Why the last model list failed (the server can be up while this fails). */
+  modelsError?: string;
+  /** When the last check finished, in ms since the epoch. */
+  checkedAt?: number;
+  /** Checks health and models once, now. */
+  refresh(): Promise<void>;
+  /** Checks every `intervalMs` (defaults to `5000`) until the returned function is called. */
+  startPolling(intervalMs?: number): () => void;
+}
+
+export interface ServerStoreDeps {
+  /** Finds the API and builds its client; called again after a failure. */
+  connect: () => Promise<ApiClient>;
+  /** Defaults to `Date.now`. */
+  now?: () => number;
+}
+
+/**
+ * The server's status as the renderer last saw it. A cache of what the API says, never persisted:
+ * the server is the truth (research A.3 §8).
+ */
+export function createServerStore(deps: ServerStoreDeps) {
+  const now = deps.now ?? Date.now;
+  let client: Promise<ApiClient> | undefined;
+  const getClient = () =>
+    (client ??= deps.connect().catch((err: unknown) => {
+      client = undefined;
+      throw err;
+    }));
+  // Only the latest check may write: a slow answer must not overwrite a newer one.
+  let latestCheck = 0;
+
+  return create<ServerState>()((set, get) => ({
+    reachability: "connecting",
+    models: [],
+
+    async refresh() {
+      const check = ++latestCheck;
+      let api: ApiClient;
+      try {
+        api = await getClient();
+      } catch (err) {
+        if (check !== latestCheck) return;
+        set({
+          reachability: "unreachable",
+          health: undefined,
+          models: [],
+          healthError: describeError(err),
+          modelsError: undefined,
+          checkedAt: now(),
+        });
+        return;
+      }
+      const [health, models] = await Promise.allSettled([api.getHealth(), api.listModels()]);
+      if (check !== latestCheck) return;
+      set({
+        baseUrl: api.baseUrl,
+        reachability: health.status === "fulfilled" ? "online" : "unreachable",
+        health: health.status === "fulfilled" ? health.value : undefined,
+        healthError: health.status === "rejected" ? describeError(health.reason) : undefined,
+        models: models.status === "fulfilled" ? models.value.data : [],
+        modelsError: models.status === "rejected" ? describeError(models.reason) : undefined,
+        checkedAt: now(),
+      });
+    },
+
+    startPolling(intervalMs = 5000) {
+      let stopped = false;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      // Each check waits for the previous one, so a slow server never gets overlapping polls.
+      const tick = async () => {
+        await get().refresh();
+        if (!stopped) timer = setTimeout(() => void tick(), intervalMs);
+      };
+      void tick();
+      return () => {
+        stopped = true;
+        clearTimeout(timer);
+      };
+    },
+  }));
+}
+
+export const useServerStore = createServerStore({
+  connect: async () => createApiClient(await resolveConnection()),
+});
