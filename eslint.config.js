@@ -27,7 +27,15 @@ function restrict(...paths) {
 
 export default tseslint.config(
   {
-    ignores: ["dist/**", "release/**", "node_modules/**", "coverage/**", "test-results/**"],
+    ignores: [
+      "dist/**",
+      "release/**",
+      "node_modules/**",
+      "coverage/**",
+      "test-results/**",
+      "bench/.cache/**",
+      "bench/results/**",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import type { DestinationStream } from "pino";
 import { HostSupervisor } from "../engine/HostSupervisor.js";
 import { LocalEngine } from "../engine/LocalEngine.js";
@@ -23,6 +24,8 @@ export interface CoreOptions {
   logDestination?: DestinationStream;
   /** Start listening. Defaults to `true`. */
   listen?: boolean;
+  /** Built renderer to serve at `/`. Defaults to `dist/renderer` of this checkout/package. */
+  rendererDir?: string;
 }
 
 export interface Core {
@@ -83,6 +86,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     log: log.child({ mod: "server" }),
     bodyLimitBytes: config.server.bodyLimitBytes,
     sseHeartbeatS: config.server.sseHeartbeatS,
+    rendererDir: opts.rendererDir ?? defaultRendererDir(),
     health: () => ({
       status: "ok",
       version: VERSION,
@@ -114,4 +118,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       log.flush();
     })());
   return { config, paths, log, db, engine, gateway, server, url, close };
+}
+
+/** `dist/renderer` relative to this file, both from sources (src-main/app) and dist/main/app. */
+function defaultRendererDir(): string {
+  const fromSource = fileURLToPath(new URL("../../dist/renderer", import.meta.url));
+  const fromDist = fileURLToPath(new URL("../../renderer", import.meta.url));
+  return import.meta.url.endsWith(".ts") ? fromSource : fromDist;
 }

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { EngineState } from "../contract/health.js";
 import type { EngineProcess, EngineSpawner } from "../platform/types.js";
 import type { HostConfig, HostInfo, HostMessage, HostRequest } from "./protocol.js";
 
@@ -19,7 +20,8 @@ export interface SupervisorOptions {
   startTimeoutMs?: number;
 }
 
-export type HostState = "stopped" | "starting" | "running" | "restarting" | "closed";
+/** The engine host's life cycle, as `/health` reports it (defined once, in the contract). */
+export type HostState = EngineState;
 
 /**
  * Owns the engine host process: starts it, routes replies to the request that asked, and

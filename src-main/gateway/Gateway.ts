@@ -84,7 +84,23 @@ export class Gateway {
           for (;;) {
             const next = await iterator.next();
             if (next.done) return;
-            if (next.value.type !== "started") yield next.value;
+            const event = next.value;
+            if (event.type === "done") {
+              // The per-request usage record (the ledger settles here once members exist).
+              log.info(
+                {
+                  requestId: ctx.requestId,
+                  model,
+                  finishReason: event.finishReason,
+                  promptTokens: event.usage.promptTokens,
+                  cachedTokens: event.usage.cachedTokens,
+                  completionTokens: event.usage.completionTokens,
+                  ms: Date.now() - ctx.receivedAtMs,
+                },
+                "generation finished",
+              );
+            }
+            if (event.type !== "started") yield event;
           }
         } catch (err) {
           const apiErr = toApiError(err, model);

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
 import http from "node:http";
+import path from "node:path";
 import type { AddressInfo } from "node:net";
 import express from "express";
 import type { Logger } from "pino";
@@ -21,6 +23,11 @@ export interface ServerOptions {
   health: () => object;
   /** Milliseconds `close()` lets in-flight requests finish before cutting them. Defaults to `10000`. */
   shutdownGraceMs?: number;
+  /**
+   * The built renderer (`dist/renderer`), served at `/` so the desktop window and any browser
+   * load the UI from the API's own origin (no CORS). Skipped when the folder does not exist.
+   */
+  rendererDir?: string;
 }
 
 export interface BenchtopServer {
@@ -73,6 +80,13 @@ export function createServer(opts: ServerOptions): BenchtopServer {
   app.post("/v1/chat/completions", chatCompletions(deps));
   app.post("/v1/completions", completions(deps));
   app.post("/v1/embeddings", embeddings(deps));
+
+  if (opts.rendererDir && fs.existsSync(path.join(opts.rendererDir, "index.html"))) {
+    const index = path.join(opts.rendererDir, "index.html");
+    app.use(express.static(opts.rendererDir, { index: "index.html", maxAge: "1h" }));
+    // Client-side routes (/members, /usage…) get the app; API paths keep their JSON 404s.
+    app.get(/^\/(?!v1\/|v1$|manage\/|health$).*/, (_req, res) => res.sendFile(index));
+  }
 
   app.use((req, res) => {
     sendError(

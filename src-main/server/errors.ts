@@ -14,11 +14,11 @@ export function sendError(res: Response, err: ApiError): void {
 }
 
 /** A zod failure as a 400 naming the first offending field as OpenAI does (`messages[0].role`). */
-export function fromZodError(error: z.ZodError): ApiError {
+export function fromZodError(error: z.ZodError, body: unknown): ApiError {
   const issue = error.issues[0];
   if (!issue) return invalidRequest("Invalid request body");
   const param = formatPath(issue.path);
-  const missing = issue.code === "invalid_type" && issue.input === undefined;
+  const missing = issue.code === "invalid_type" && valueAt(body, issue.path) === undefined;
   if (missing) {
     return invalidRequest(
       `Missing required parameter: '${param}'.`,
@@ -27,6 +27,15 @@ export function fromZodError(error: z.ZodError): ApiError {
     );
   }
   return invalidRequest(`Invalid value for '${param || "body"}': ${issue.message}`, param || null);
+}
+
+function valueAt(body: unknown, path: PropertyKey[]): unknown {
+  let value = body;
+  for (const part of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<PropertyKey, unknown>)[part];
+  }
+  return value;
 }
 
 function formatPath(path: PropertyKey[]): string {
@@ -70,6 +79,14 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       );
     } else if (type === "request.aborted" || type === "stream.not.readable") {
       return; // the client went away; there is nobody to answer
+    } else if (isClientHttpError(err)) {
+      // body-parser's other read failures (e.g. a gzip header on a body that is not gzip).
+      apiErr = new ApiError(
+        err.status,
+        "invalid_request_error",
+        "Could not read the request body.",
+        "invalid_body",
+      );
     } else {
       log.error(
         { err, requestId: res.getHeader("x-request-id"), path: req.path },
@@ -79,4 +96,10 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     }
     sendError(res, apiErr);
   };
+}
+
+/** An http-errors 4xx (body-parser raises these); its message is safe to expose, ours is clearer. */
+function isClientHttpError(err: unknown): err is { status: number } {
+  const e = err as { status?: unknown; expose?: unknown };
+  return typeof e.status === "number" && e.status >= 400 && e.status < 500 && e.expose === true;
 }

@@ -22,6 +22,8 @@ export interface TestServerOptions {
   models?: Record<string, string>;
   engine?: ConfigInput["engine"];
   server?: ConfigInput["server"];
+  /** Folder served at `/` (the built renderer). Defaults to none, so tests never depend on a build. */
+  rendererDir?: string;
 }
 
 /** Starts a real core (real SQLite file, real engine host) on 127.0.0.1 with an ephemeral port. */
@@ -43,7 +45,11 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       cb();
     },
   });
-  const core = await createCore({ config, logDestination: destination });
+  const core = await createCore({
+    config,
+    logDestination: destination,
+    rendererDir: opts.rendererDir ?? path.join(dataDir, "no-renderer"),
+  });
   const url = core.url!;
   const openai = new OpenAI({
     baseURL: `${url}/v1`,
@@ -66,3 +72,22 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
 
 /** A user message whose text has no BPE merges in the generated vocabulary: 1 byte = 1 token. */
 export const plainText = (n: number) => "1234567890".repeat(Math.ceil(n / 10)).slice(0, n);
+
+/**
+ * A user message for which the (deterministic) tiny model does not stop early under greedy
+ * decoding: random weights often sample an end-of-generation token within a few tokens, and
+ * tests of long streams need one that runs to max_tokens.
+ */
+export async function longRunningPrompt(server: TestServer, model = "tiny"): Promise<string> {
+  for (let i = 0; i < 40; i++) {
+    const content = `long ${i}`;
+    const res = await server.openai.chat.completions.create({
+      model,
+      messages: [{ role: "user", content }],
+      max_tokens: 120,
+      temperature: 0,
+    });
+    if (res.choices[0]!.finish_reason === "length") return content;
+  }
+  throw new Error("no prompt among 40 keeps the tiny model generating for 120 tokens");
+}

@@ -24,7 +24,7 @@ export interface RouteDeps {
 export function chatCompletions(deps: RouteDeps): RequestHandler {
   return async (req, res) => {
     const parsed = ChatCompletionBody.safeParse(req.body);
-    if (!parsed.success) throw fromZodError(parsed.error);
+    if (!parsed.success) throw fromZodError(parsed.error, req.body);
     const body = parsed.data;
     if (body.tools && body.tools.length > 0) {
       throw invalidRequest(

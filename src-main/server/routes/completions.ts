@@ -21,7 +21,7 @@ const DEFAULT_MAX_TOKENS = 16;
 export function completions(deps: RouteDeps): RequestHandler {
   return async (req, res) => {
     const parsed = CompletionBody.safeParse(req.body);
-    if (!parsed.success) throw fromZodError(parsed.error);
+    if (!parsed.success) throw fromZodError(parsed.error, req.body);
     const body = parsed.data;
     const prompt =
       Array.isArray(body.prompt) && typeof body.prompt[0] === "string"

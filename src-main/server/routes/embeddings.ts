@@ -8,7 +8,7 @@ import type { RouteDeps } from "./chatCompletions.js";
 export function embeddings(deps: RouteDeps): RequestHandler {
   return async (req, res) => {
     const parsed = EmbeddingsBody.safeParse(req.body);
-    if (!parsed.success) throw fromZodError(parsed.error);
+    if (!parsed.success) throw fromZodError(parsed.error, req.body);
     const body = parsed.data;
     const inputs: (string | number[])[] =
       typeof body.input === "string"

@@ -1,4 +1,6 @@
 import type { EngineGrammar } from "../../engine/protocol.js";
+import { invalidRequest } from "../../gateway/errors.js";
+import { jsonSchemaProblem } from "../../gateway/jsonSchemaCheck.js";
 import type { Sampling } from "../../gateway/types.js";
 import type { ChatCompletionBody } from "../schemas/openai.js";
 
@@ -29,5 +31,14 @@ export function toGrammar(
   if (!format || format.type === "text") return undefined;
   if (format.type === "json_object") return { type: "json" };
   const schema = format.json_schema.schema;
-  return schema ? { type: "json_schema", schema } : { type: "json" };
+  if (!schema) return { type: "json" };
+  const problem = jsonSchemaProblem(schema);
+  if (problem) {
+    throw invalidRequest(
+      `Invalid JSON schema: ${problem}`,
+      "response_format",
+      "invalid_json_schema",
+    );
+  }
+  return { type: "json_schema", schema };
 }

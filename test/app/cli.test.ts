@@ -1,0 +1,101 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { generatedModel, modelsDir } from "../helpers/models.js";
+
+const MAIN = path.resolve("src-main/app/main.ts");
+const node = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  spawnSync(process.execPath, ["--import", "tsx", MAIN, ...args], {
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+  });
+
+let child: ChildProcess | undefined;
+afterEach(() => {
+  if (child && child.exitCode === null) child.kill("SIGKILL");
+  child = undefined;
+});
+
+/** Resolves with the URL once the server prints its listening line (bounded: 60 s). */
+function waitForListening(proc: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let err = "";
+    const timer = setTimeout(() => reject(new Error(`no listening line; stderr: ${err}`)), 60_000);
+    proc.stderr!.setEncoding("utf8");
+    proc.stderr!.on("data", (chunk: string) => {
+      err += chunk;
+      const m = /listening on (http:\/\/[^\s/]+)\/v1/.exec(err);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    proc.once("exit", (code) => reject(new Error(`exited ${code}: ${err}`)));
+  });
+}
+
+describe("benchtop CLI", () => {
+  it("prints help and version, and refuses unknown commands", () => {
+    const help = node(["--help"]);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain("benchtop serve");
+    expect(help.stdout).toContain("BENCHTOP_MODELS_DIR");
+    const version = node(["--version"]);
+    expect(version.stdout.trim()).toBe(JSON.parse(fs.readFileSync("package.json", "utf8")).version);
+    expect(node(["launch"]).status).toBe(2);
+    const badPort = node([
+      "serve",
+      "--port",
+      "nope",
+      "--data-dir",
+      fs.mkdtempSync(path.join(os.tmpdir(), "bt-")),
+    ]);
+    expect(badPort.status).toBe(1);
+    expect(badPort.stderr).toMatch(/port must be a whole number/);
+  });
+
+  it("serve: environment configures it, it answers, and SIGTERM shuts it down cleanly", async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "benchtop-cli-"));
+    const models = modelsDir({ "cli-model": generatedModel() });
+    child = spawn(
+      process.execPath,
+      ["--import", "tsx", MAIN, "serve", "--port", "0", "--threads", "2"],
+      {
+        env: {
+          ...process.env,
+          BENCHTOP_DATA_DIR: dataDir,
+          BENCHTOP_MODELS_DIR: models,
+          BENCHTOP_LOG_LEVEL: "warn",
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    const url = await waitForListening(child);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const list = (await (await fetch(`${url}/v1/models`)).json()) as { data: { id: string }[] };
+    expect(list.data.map((m) => m.id)).toEqual(["cli-model"]);
+    const chat = await fetch(`${url}/v1/chat/completions`, {
+      method: "POST",
+      body: JSON.stringify({
+        model: "cli-model",
+        messages: [{ role: "user", content: "hi" }],
+        max_tokens: 2,
+      }),
+    });
+    expect(chat.status).toBe(200);
+    expect(fs.existsSync(path.join(dataDir, "benchtop.db"))).toBe(true);
+
+    const exited = new Promise<number | null>((resolve) =>
+      child!.once("exit", (code) => resolve(code)),
+    );
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    // The WAL was checkpointed on close: no -wal file with pending pages is left behind.
+    const wal = path.join(dataDir, "benchtop.db-wal");
+    expect(!fs.existsSync(wal) || fs.statSync(wal).size === 0).toBe(true);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    fs.rmSync(models, { recursive: true, force: true });
+  });
+});
