@@ -221,23 +221,23 @@ export class LocalEngine {
     const existing = this.residents.get(model.id);
     if (existing) return existing;
     this.evictForRoom();
+    const loading = this.sendLoad(model);
     const r: Resident = {
       model,
-      ready: Promise.resolve() as unknown as Promise<LoadedModelInfo>,
+      ready: loading.then(
+        (info) => {
+          r.info = info;
+          return info;
+        },
+        (err: unknown) => {
+          if (this.residents.get(model.id) === r) this.residents.delete(model.id);
+          throw err;
+        },
+      ),
       slots: new SlotQueue(this.opts.sequences, this.opts.maxQueue),
       inFlight: 0,
       lastUsedMs: Date.now(),
     };
-    r.ready = this.sendLoad(model).then(
-      (info) => {
-        r.info = info;
-        return info;
-      },
-      (err: unknown) => {
-        if (this.residents.get(model.id) === r) this.residents.delete(model.id);
-        throw err;
-      },
-    );
     r.ready.catch(() => undefined); // observed by callers; avoid an unhandled rejection here
     this.residents.set(model.id, r);
     return r;

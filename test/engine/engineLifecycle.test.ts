@@ -191,4 +191,26 @@ describe("engine lifecycle", () => {
     };
     expect(health.engine.restarts).toBe(1);
   });
+
+  it("a non-streamed request in flight when the host dies gets 503 engine_unavailable", async () => {
+    t = await startTestServer({ engine: { threads: 1 } });
+    const server = t;
+    const content = await longRunningPrompt(server);
+    // Threads are set explicitly, never node-llama-cpp's max(cores, 4).
+    expect(server.core.engine.supervisor.hostInfo).toMatchObject({ threads: 1, gpu: false });
+    const pid = server.core.engine.supervisor.hostInfo!.pid;
+    const pending = fetch(`${server.url}/v1/chat/completions`, {
+      method: "POST",
+      body: JSON.stringify({ model: "tiny", messages: [{ role: "user", content }], max_tokens: 450, temperature: 0 }),
+    });
+    await waitFor(() => server.core.engine.status()[0]?.inFlight === 1);
+    process.kill(pid, "SIGKILL");
+    const res = await pending;
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("1");
+    expect(((await res.json()) as { error: { code: string; type: string } }).error).toMatchObject({
+      code: "engine_unavailable",
+      type: "server_error",
+    });
+  });
 });
