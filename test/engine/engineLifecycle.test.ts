@@ -201,7 +201,12 @@ describe("engine lifecycle", () => {
     const pid = server.core.engine.supervisor.hostInfo!.pid;
     const pending = fetch(`${server.url}/v1/chat/completions`, {
       method: "POST",
-      body: JSON.stringify({ model: "tiny", messages: [{ role: "user", content }], max_tokens: 450, temperature: 0 }),
+      body: JSON.stringify({
+        model: "tiny",
+        messages: [{ role: "user", content }],
+        max_tokens: 450,
+        temperature: 0,
+      }),
     });
     await waitFor(() => server.core.engine.status()[0]?.inFlight === 1);
     process.kill(pid, "SIGKILL");
