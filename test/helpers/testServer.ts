@@ -73,21 +73,29 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
 /** A user message whose text has no BPE merges in the generated vocabulary: 1 byte = 1 token. */
 export const plainText = (n: number) => "1234567890".repeat(Math.ceil(n / 10)).slice(0, n);
 
+const longPrompts = new Map<string, string>();
+
 /**
  * A user message for which the (deterministic) tiny model does not stop early under greedy
  * decoding: random weights often sample an end-of-generation token within a few tokens, and
- * tests of long streams need one that runs to max_tokens.
+ * tests of long streams need one that keeps going. Found once per model and thread count.
  */
 export async function longRunningPrompt(server: TestServer, model = "tiny"): Promise<string> {
+  const key = `${model}:${server.core.config.engine.threads}`;
+  const known = longPrompts.get(key);
+  if (known) return known;
   for (let i = 0; i < 40; i++) {
     const content = `long ${i}`;
     const res = await server.openai.chat.completions.create({
       model,
       messages: [{ role: "user", content }],
-      max_tokens: 120,
+      max_tokens: 64,
       temperature: 0,
     });
-    if (res.choices[0]!.finish_reason === "length") return content;
+    if (res.choices[0]!.finish_reason === "length") {
+      longPrompts.set(key, content);
+      return content;
+    }
   }
-  throw new Error("no prompt among 40 keeps the tiny model generating for 120 tokens");
+  throw new Error("no prompt among 40 keeps the tiny model generating for 64 tokens");
 }

@@ -132,30 +132,33 @@ describe("POST /v1/chat/completions", () => {
   });
 
   it("never emits a stop sequence", async () => {
-    // Find what greedy decoding produces, then stop on its second character.
-    const base = await t.openai.chat.completions.create({
+    // A JSON grammar makes the random model's output printable ASCII with a known shape:
+    // stopping on the first quote must return exactly the text before it.
+    const params = {
       model: "tiny",
       messages: user("stop test"),
-      max_tokens: 20,
+      max_tokens: 40,
       temperature: 0,
-    });
+      response_format: {
+        type: "json_schema" as const,
+        json_schema: {
+          name: "mood",
+          schema: {
+            type: "object",
+            properties: { mood: { enum: ["happy", "sad"] } },
+            required: ["mood"],
+          },
+        },
+      },
+    };
+    const base = await t.openai.chat.completions.create(params);
     const text = base.choices[0]!.message.content ?? "";
-    const chars = [...text];
-    // A printable ASCII character that first appears after position 0 (random weights also
-    // produce U+FFFD for partial UTF-8, which is useless as a stop sequence).
-    const stopAt = chars.findIndex(
-      (ch, i) => i > 0 && /^[!-~]$/.test(ch) && !chars.slice(0, i).includes(ch),
-    );
-    if (stopAt < 1) return; // the model ended before producing two distinct characters
-    const stop = chars[stopAt]!;
-    const res = await t.openai.chat.completions.create({
-      model: "tiny",
-      messages: user("stop test"),
-      max_tokens: 20,
-      temperature: 0,
-      stop: [stop],
-    });
-    expect(res.choices[0]!.message.content).toBe(chars.slice(0, stopAt).join(""));
+    const quote = text.indexOf('"');
+    expect(quote).toBeGreaterThan(0);
+    const res = await t.openai.chat.completions.create({ ...params, stop: ['"'] });
+    // JSON grammars trim trailing whitespace from the response (node-llama-cpp's
+    // `trimWhitespaceSuffix` for JSON), so what precedes the stop ends without it.
+    expect(res.choices[0]!.message.content).toBe(text.slice(0, quote).trimEnd());
     expect(res.choices[0]!.finish_reason).toBe("stop");
   });
 
