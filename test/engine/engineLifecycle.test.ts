@@ -125,6 +125,7 @@ describe("engine lifecycle", () => {
     t = await startTestServer({ engine: { sequences: 1 } });
     const server = t;
     const content = await longRunningPrompt(server);
+    await server.core.engine.load("tiny"); // the prompt may come from cache: load explicitly
     const abort = new AbortController();
     const stream = await server.openai.chat.completions.create(
       {
@@ -159,6 +160,7 @@ describe("engine lifecycle", () => {
     t = await startTestServer();
     const server = t;
     const content = await longRunningPrompt(server);
+    await server.core.engine.load("tiny"); // the prompt may come from cache: load explicitly
     const pid = server.core.engine.supervisor.hostInfo!.pid;
     const stream = await server.openai.chat.completions.create({
       model: "tiny",
@@ -196,6 +198,7 @@ describe("engine lifecycle", () => {
     t = await startTestServer({ engine: { threads: 1 } });
     const server = t;
     const content = await longRunningPrompt(server);
+    await server.core.engine.load("tiny"); // the prompt may come from cache: load explicitly
     // Threads are set explicitly, never node-llama-cpp's max(cores, 4).
     expect(server.core.engine.supervisor.hostInfo).toMatchObject({ threads: 1, gpu: false });
     const pid = server.core.engine.supervisor.hostInfo!.pid;
