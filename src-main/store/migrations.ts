@@ -29,4 +29,32 @@ export const migrations: readonly string[] = [
     updated_ms  INTEGER NOT NULL
   ) STRICT;
   `,
+  // 2: members and their API keys (keys stored as SHA-256 only).
+  `
+  CREATE TABLE members (
+    id          TEXT PRIMARY KEY,              -- mem_<hex>
+    name        TEXT NOT NULL,
+    email       TEXT,
+    role        TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'member', 'viewer')),
+    status      TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'disabled', 'deleted')),
+    created_ms  INTEGER NOT NULL,
+    updated_ms  INTEGER NOT NULL
+  ) STRICT;
+  -- Exactly one owner: the person at the workstation, created at first start.
+  CREATE UNIQUE INDEX members_single_owner ON members (role) WHERE role = 'owner';
+
+  CREATE TABLE api_keys (
+    id            TEXT PRIMARY KEY,            -- key_<hex>
+    member_id     TEXT NOT NULL REFERENCES members (id),
+    name          TEXT NOT NULL,
+    hash          BLOB NOT NULL UNIQUE,        -- SHA-256 of the key; the key itself is never stored
+    prefix        TEXT NOT NULL,               -- btk_ + 4 characters, for display
+    last4         TEXT NOT NULL,
+    created_ms    INTEGER NOT NULL,
+    expires_ms    INTEGER,
+    revoked_ms    INTEGER,
+    last_used_ms  INTEGER
+  ) STRICT;
+  CREATE INDEX api_keys_member ON api_keys (member_id);
+  `,
 ];
