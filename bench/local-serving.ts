@@ -1,0 +1,295 @@
+// Local serving benchmark: the same GGUF served three ways, measured in one run.
+//   direct        node-llama-cpp in this process (the baseline)
+//   benchtop      Benchtop's real core (createCore), over HTTP + SSE (/v1/completions)
+//   llama-server  llama.cpp's own server from the same llama.cpp commit (bench/build-llama-server.sh)
+//   bt-engine     (--breakdown) Benchtop's engine without HTTP: engine host + IPC only
+// It reports; no figure fails the run. docs/BENCHMARKS.md explains the output.
+//
+//   npx tsx bench/local-serving.ts [--quick] [--threads 2] [--model file.gguf] [--tokens 128]
+//     [--prompt 128] [--reps 3] [--ttft-runs 11] [--ctx 1024] [--core src|dist] [--quiet-wait 30]
+//     [--breakdown] [--no-llama-server] [--out bench/results/local-serving.json]
+import fs from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { startBenchtop } from "./lib/benchtop.js";
+import { measureCliRss } from "./lib/cliRss.js";
+import { ForeignCpu } from "./lib/cpu.js";
+import { startDirect } from "./lib/direct.js";
+import { LLAMA_SERVER_BIN, startLlamaServer } from "./lib/llamaServer.js";
+import { ensureBenchModel } from "./lib/model.js";
+import { machineInfo, sleep } from "./lib/proc.js";
+import { printReport, type SystemReport } from "./lib/report.js";
+import { median, summarizeRun, type RunSummary } from "./lib/stats.js";
+import type { ServingSystem } from "./lib/system.js";
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    threads: { type: "string", default: "2" },
+    model: { type: "string" },
+    tokens: { type: "string" },
+    prompt: { type: "string", default: "128" },
+    reps: { type: "string" },
+    "ttft-runs": { type: "string" },
+    ctx: { type: "string", default: "1024" },
+    core: { type: "string", default: "src" },
+    "quiet-wait": { type: "string" },
+    breakdown: { type: "boolean", default: false },
+    "no-llama-server": { type: "boolean", default: false },
+    out: { type: "string", default: "bench/results/local-serving.json" },
+  },
+});
+
+const int = (value: string | undefined, fallback: number, min = 1) => {
+  const n = value === undefined ? fallback : Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`expected an integer >= ${min}: ${value}`);
+  return n;
+};
+const quick = flags.quick;
+const opts = {
+  /** llama.cpp threads for every system. Default 2 (the 2-core machine these figures target). */
+  threads: int(flags.threads, 2),
+  /** Tokens requested per stream (max_tokens). Default 128; 32 with --quick. */
+  tokens: int(flags.tokens, quick ? 32 : 128),
+  /** Prompt length in tokens (1 character = 1 token with the generated model). Default 128. */
+  promptTokens: int(flags.prompt, 128, 16),
+  /** Repetitions of each concurrency level; medians are reported. Default 3; 1 with --quick. */
+  reps: int(flags.reps, quick ? 1 : 3),
+  /** Single-stream runs per prompt length for time to first token. Default 11; 3 with --quick. */
+  ttftRuns: int(flags["ttft-runs"], quick ? 3 : 11),
+  /** Context tokens per sequence (slot). Default 1024: room for prompt + tokens, small KV. */
+  contextSize: int(flags.ctx, 1024),
+  core: flags.core === "dist" ? ("dist" as const) : ("src" as const),
+  /**
+   * Seconds to wait before each measured run for other processes to use under 0.15 cores (the
+   * machine may be shared); the run then goes ahead anyway, and what others used is reported.
+   * Default 30; 5 with --quick. 0: no waiting beyond a 0.5 s settle.
+   */
+  quietWaitS: int(flags["quiet-wait"], quick ? 5 : 30, 0),
+};
+/** Concurrent streams measured; 8 sequences (slots) are configured everywhere. */
+const CONCURRENCY = [1, 4, 8] as const;
+const SEQUENCES = 8;
+/** Tokens requested by TTFT runs: only the first one is timed. */
+const TTFT_MAX_TOKENS = 4;
+/** A second TTFT prompt, short enough that prefill does not hide a few ms of overhead. */
+const SHORT_PROMPT_TOKENS = 16;
+/**
+ * "TTFT while busy": a request sent 1.5 s after 2 others started (by then past their prefill and
+ * decoding 128 tokens each), as when a teammate asks while two answers stream.
+ */
+const BUSY_DELAY_MS = 1500;
+const BUSY_BACKGROUND = { streams: 2, tokens: 128 };
+
+/**
+ * The prompt of the next request: two leading characters unique to it, then digits. No two
+ * requests share a prefix, so no system reuses KV cached from an earlier request (each pays
+ * the full prefill). No lowercase letters, so no BPE merge applies: 1 character = 1 token.
+ */
+const ALPHABET = [...Array(94).keys()]
+  .map((i) => String.fromCharCode(0x21 + i))
+  .filter((c) => !/[a-z]/.test(c));
+let requestCounter = 0;
+function nextPrompt(length: number): string {
+  const i = requestCounter++;
+  const n = ALPHABET.length;
+  const head = ALPHABET[i % n]! + ALPHABET[Math.floor(i / n) % n]!;
+  return (head + "1234567890".repeat(Math.ceil(length / 10))).slice(0, length);
+}
+
+function concurrent(system: ServingSystem, streams: number, maxTokens: number, prompt: number) {
+  return Promise.all(
+    Array.from({ length: streams }, () => system.stream({ prompt: nextPrompt(prompt), maxTokens })),
+  );
+}
+
+async function startSystems(modelPath: string) {
+  const common = { modelPath, threads: opts.threads, contextSize: opts.contextSize };
+  // Benchtop first: its idle RSS is read before anything in this process loads llama.cpp.
+  const benchtop = await startBenchtop({ ...common, sequences: SEQUENCES, core: opts.core });
+  const systems: ServingSystem[] = [benchtop.http];
+  let llamaServerNote: string | undefined;
+  try {
+    systems.unshift(await startDirect({ ...common, sequences: SEQUENCES }));
+    if (flags.breakdown) systems.push(benchtop.engine);
+    if (flags["no-llama-server"]) llamaServerNote = "skipped (--no-llama-server)";
+    else if (!fs.existsSync(LLAMA_SERVER_BIN)) {
+      llamaServerNote = `skipped (run bench/build-llama-server.sh; no ${LLAMA_SERVER_BIN})`;
+    } else {
+      try {
+        systems.push((await startLlamaServer({ ...common, slots: SEQUENCES }))!);
+      } catch (err) {
+        llamaServerNote = `failed to start: ${(err as Error).message}`;
+      }
+    }
+  } catch (err) {
+    for (const s of systems.reverse()) await s.close().catch(() => undefined);
+    throw err;
+  }
+  return { systems, llamaServerNote };
+}
+
+async function main(): Promise<void> {
+  const machine = machineInfo();
+  const model = ensureBenchModel(flags.model);
+  console.log(
+    `model ${model.path} (${(model.bytes / 2 ** 20).toFixed(1)} MiB)` +
+      (model.generatedMs ? `, generated in ${model.generatedMs} ms` : ""),
+  );
+  console.log(
+    `threads ${opts.threads}, ${opts.promptTokens}-token prompts, max_tokens ${opts.tokens}, ` +
+      `${opts.reps} rep(s), ${opts.ttftRuns} TTFT runs, ctx ${opts.contextSize}/seq, ` +
+      `load avg ${machine.loadavg.join(" ")}`,
+  );
+
+  // Benchtop as shipped, in its own process, before anything else holds memory or CPU.
+  const cliRss = await measureCliRss({
+    modelPath: model.path,
+    threads: opts.threads,
+    contextSize: opts.contextSize,
+    sequences: SEQUENCES,
+  });
+  console.log(`benchtop CLI RSS: ${JSON.stringify(cliRss)}`);
+
+  const { systems, llamaServerNote } = await startSystems(model.path);
+  try {
+    for (const s of systems) console.log(`${s.name}: ${JSON.stringify(s.info)}`);
+    if (llamaServerNote) console.log(`llama-server: ${llamaServerNote}`);
+
+    const cpu = new ForeignCpu(() => [...new Set(systems.flatMap((s) => s.pids()))]);
+    /** One measured run: wait for a quiet machine, run, note what others used meanwhile. */
+    const measure = async (
+      s: ServingSystem,
+      streams: number,
+      maxTokens: number,
+      prompt: number,
+    ) => {
+      await cpu.waitForQuiet(opts.quietWaitS * 1000);
+      const before = cpu.sample();
+      const results = await concurrent(s, streams, maxTokens, prompt);
+      return { results, foreignCores: cpu.cores(before, cpu.sample()) };
+    };
+
+    // Warm-up: page in the weights and touch every sequence's buffers on each system.
+    for (const s of systems) {
+      await concurrent(s, 1, 8, opts.promptTokens);
+      await concurrent(s, SEQUENCES, 8, opts.promptTokens);
+    }
+
+    const runs = new Map(systems.map((s) => [s.name, new Map<number, RunSummary[]>()]));
+    for (let rep = 0; rep < opts.reps; rep++) {
+      // Rotate the order each repetition so a burst of outside load does not favour one system.
+      const order = systems.map((_, i) => systems[(i + rep) % systems.length]!);
+      for (const n of CONCURRENCY) {
+        for (const s of order) {
+          const { results, foreignCores } = await measure(s, n, opts.tokens, opts.promptTokens);
+          const summary = { ...summarizeRun(results), foreignCores };
+          const list = runs.get(s.name)!;
+          list.set(n, [...(list.get(n) ?? []), summary]);
+          console.log(
+            `rep ${rep + 1} N=${n} ${s.name.padEnd(12)} decode ${summary.decodeTps.toFixed(1)}` +
+              `, steady ${summary.steadyTps.toFixed(1)}, e2e ${summary.e2eTps.toFixed(1)} t/s` +
+              `, ${summary.tokens} tokens, others used ${foreignCores.toFixed(2)} cores`,
+          );
+        }
+      }
+    }
+
+    const ttft = new Map(
+      systems.map((s) => [
+        s.name,
+        { full: [] as number[], short: [] as number[], busy: [] as number[] },
+      ]),
+    );
+    const ttftForeign = new Map(systems.map((s) => [s.name, [] as number[]]));
+    for (let i = 0; i < opts.ttftRuns; i++) {
+      for (const s of systems) {
+        for (const [kind, length] of [
+          ["full", opts.promptTokens],
+          ["short", SHORT_PROMPT_TOKENS],
+        ] as const) {
+          const { results, foreignCores } = await measure(s, 1, TTFT_MAX_TOKENS, length);
+          const first = results[0]?.tokenTimesMs[0];
+          if (first !== undefined) ttft.get(s.name)![kind].push(first - results[0]!.startMs);
+          ttftForeign.get(s.name)!.push(foreignCores);
+        }
+      }
+    }
+    for (let i = 0; i < Math.ceil(opts.ttftRuns / 2); i++) {
+      for (const s of systems) {
+        await cpu.waitForQuiet(opts.quietWaitS * 1000);
+        const before = cpu.sample();
+        const background = concurrent(
+          s,
+          BUSY_BACKGROUND.streams,
+          BUSY_BACKGROUND.tokens,
+          opts.promptTokens,
+        );
+        await sleep(BUSY_DELAY_MS);
+        const prompt = nextPrompt(opts.promptTokens);
+        const probe = await s.stream({ prompt, maxTokens: TTFT_MAX_TOKENS });
+        await background;
+        const first = probe.tokenTimesMs[0];
+        if (first !== undefined) ttft.get(s.name)!.busy.push(first - probe.startMs);
+        ttftForeign.get(s.name)!.push(cpu.cores(before, cpu.sample()));
+      }
+    }
+
+    const reports: SystemReport[] = systems.map((s) => {
+      const byLevel = runs.get(s.name)!;
+      return {
+        name: s.name,
+        info: s.info,
+        decode: Object.fromEntries(
+          CONCURRENCY.map((n) => {
+            const list = byLevel.get(n) ?? [];
+            const med = (f: (r: RunSummary) => number) => median(list.map(f));
+            return [
+              n,
+              {
+                decodeTps: med((r) => r.decodeTps),
+                steadyTps: med((r) => r.steadyTps),
+                e2eTps: med((r) => r.e2eTps),
+                tokensPerStream: med((r) => r.tokens / r.streams),
+                meanTtftMs: med((r) => r.meanTtftMs),
+                runs: list,
+              },
+            ];
+          }),
+        ),
+        ttftMs: ttft.get(s.name)!,
+        maxForeignCores: Math.max(
+          ...ttftForeign.get(s.name)!,
+          ...[...byLevel.values()].flat().map((r) => r.foreignCores ?? 0),
+        ),
+      };
+    });
+    const result = printReport(reports, {
+      promptTokens: opts.promptTokens,
+      shortPromptTokens: SHORT_PROMPT_TOKENS,
+      llamaServerNote,
+      cliRss,
+    });
+
+    const out = path.resolve(flags.out);
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    const record = {
+      date: new Date().toISOString(),
+      command: `npx tsx bench/local-serving.ts ${process.argv.slice(2).join(" ")}`.trim(),
+      machine: { ...machine, loadavgAfter: machineInfo().loadavg },
+      model: { path: model.path, bytes: model.bytes, spec: model.spec },
+      options: { ...opts, quick, sequences: SEQUENCES, concurrency: CONCURRENCY },
+      llamaServer: llamaServerNote ?? "measured",
+      ...result,
+    };
+    fs.writeFileSync(out, JSON.stringify(record, null, 2) + "\n");
+    console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
+  } finally {
+    for (const s of systems) await s.close().catch(() => undefined);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
