@@ -1,23 +1,18 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { generateApiKey } from "../../src-main/policy/apiKeys.js";
 import { authenticate } from "../../src-main/policy/authenticate.js";
-import { closeDb, openDb, type Db } from "../../src-main/store/db.js";
+import type { Db } from "../../src-main/store/db.js";
 import { KeysRepo } from "../../src-main/store/keysRepo.js";
 import { MembersRepo } from "../../src-main/store/membersRepo.js";
+import { tempDb } from "../helpers/tempDb.js";
 
-let dir: string;
+let t: ReturnType<typeof tempDb>;
 let db: Db;
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "benchtop-auth-"));
-  db = openDb(path.join(dir, "benchtop.db"));
+  t = tempDb();
+  db = t.db;
 });
-afterEach(() => {
-  closeDb(db);
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => t.dispose());
 
 describe("authenticate", () => {
   it("gives Bearer and x-api-key the same verdict for every kind of key", () => {

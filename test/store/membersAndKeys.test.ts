@@ -1,23 +1,20 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { generateApiKey, hashApiKey } from "../../src-main/policy/apiKeys.js";
+import fs from "node:fs";
 import { closeDb, openDb, type Db } from "../../src-main/store/db.js";
 import { KeysRepo } from "../../src-main/store/keysRepo.js";
 import { MembersRepo } from "../../src-main/store/membersRepo.js";
+import { tempDb } from "../helpers/tempDb.js";
 
-let dir: string;
+let t: ReturnType<typeof tempDb>;
 let db: Db;
 let now = 1_000;
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "benchtop-members-"));
-  db = openDb(path.join(dir, "benchtop.db"));
+  now = 1_000;
+  t = tempDb();
+  db = t.db;
 });
-afterEach(() => {
-  closeDb(db);
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => t.dispose());
 
 describe("members and keys", () => {
   it("has exactly one owner, created once, who cannot be disabled", () => {
@@ -62,9 +59,9 @@ describe("members and keys", () => {
     });
     // The plain key is nowhere in the database file.
     closeDb(db);
-    const bytes = fs.readFileSync(path.join(dir, "benchtop.db"));
+    const bytes = fs.readFileSync(t.file);
     expect(bytes.includes(Buffer.from(k.plain))).toBe(false);
-    db = openDb(path.join(dir, "benchtop.db"));
+    db = t.db = openDb(t.file);
     const again = new KeysRepo(db, () => now);
     const found = again.findByHash(hashApiKey(k.plain))!;
     expect(found).toMatchObject({
