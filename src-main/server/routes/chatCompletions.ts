@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from "express";
 import type { Gateway, StartedGeneration } from "../../gateway/Gateway.js";
-import { ApiError, invalidRequest } from "../../gateway/errors.js";
+import { invalidRequest } from "../../gateway/errors.js";
 import type { ChatRequest, RequestContext, Sampling } from "../../gateway/types.js";
 import { fromZodError } from "../errors.js";
 import {
@@ -11,7 +11,7 @@ import {
   usageBody,
 } from "../openaiFormat.js";
 import { ChatCompletionBody, type ChatMessage } from "../schemas/openai.js";
-import { openSse } from "../sse.js";
+import { streamGeneration, type ChunkFormat } from "../streamGeneration.js";
 import { toGrammar, toSampling } from "./sampling.js";
 
 export interface RouteDeps {
@@ -45,9 +45,10 @@ export function chatCompletions(deps: RouteDeps): RequestHandler {
     const ctx = deps.context(req, res);
     const gen = await deps.gateway.chat(chatReq, ctx);
     const id = responseId("chatcmpl", ctx.requestId);
-    if (body.stream)
-      await streamChat(res, gen, id, body.model, body.stream_options?.include_usage === true, deps);
-    else await answerChat(res, gen, id, body.model);
+    if (!body.stream) return answerChat(res, gen, id, body.model);
+    const includeUsage = body.stream_options?.include_usage === true;
+    const meta = { id, model: body.model, includeUsage, heartbeatS: deps.sseHeartbeatS };
+    await streamGeneration(res, gen, meta, CHAT_CHUNKS);
   };
 }
 
@@ -73,48 +74,19 @@ async function answerChat(res: Response, gen: StartedGeneration, id: string, mod
   }
 }
 
-async function streamChat(
-  res: Response,
-  gen: StartedGeneration,
-  id: string,
-  model: string,
-  includeUsage: boolean,
-  deps: RouteDeps,
-) {
-  const created = nowSeconds();
-  const sse = openSse(res, deps.sseHeartbeatS);
-  // With include_usage, every chunk carries `usage: null` and one last chunk carries the usage.
-  const chunk = (choices: unknown[], usage?: unknown) => ({
-    id,
-    object: "chat.completion.chunk",
-    created,
-    model,
-    system_fingerprint: SYSTEM_FINGERPRINT,
-    choices,
-    ...(includeUsage ? { usage: usage ?? null } : {}),
-  });
-  const choice = (delta: object, finish: string | null = null) => ({
-    index: 0,
-    delta,
-    logprobs: null,
-    finish_reason: finish,
-  });
-  sse.send(chunk([choice({ role: "assistant", content: "", refusal: null })]));
-  try {
-    for await (const event of gen.events) {
-      if (event.type === "delta") sse.send(chunk([choice({ content: event.text })]));
-      else {
-        sse.send(chunk([choice({}, finishReason(event.finishReason))]));
-        if (includeUsage) sse.send(chunk([], usageBody(event.usage)));
-      }
-    }
-    sse.done();
-  } catch (err) {
-    sse.fail(
-      err instanceof ApiError ? err : new ApiError(500, "server_error", "Generation failed."),
-    );
-  }
-}
+const choice = (delta: object, finish: string | null = null) => ({
+  index: 0,
+  delta,
+  logprobs: null,
+  finish_reason: finish,
+});
+
+const CHAT_CHUNKS: ChunkFormat = {
+  object: "chat.completion.chunk",
+  opening: [choice({ role: "assistant", content: "", refusal: null })],
+  delta: (text) => choice({ content: text }),
+  finish: (reason) => choice({}, reason),
+};
 
 /** OpenAI messages → plain-text messages; parts joined, `developer` is a system message. */
 function toMessages(messages: ChatMessage[]): ChatRequest["messages"] {

@@ -1,6 +1,5 @@
-import type { RequestHandler, Response } from "express";
-import type { StartedGeneration } from "../../gateway/Gateway.js";
-import { ApiError, invalidRequest } from "../../gateway/errors.js";
+import type { RequestHandler } from "express";
+import { invalidRequest } from "../../gateway/errors.js";
 import { fromZodError } from "../errors.js";
 import {
   finishReason,
@@ -10,7 +9,7 @@ import {
   usageBody,
 } from "../openaiFormat.js";
 import { CompletionBody } from "../schemas/openai.js";
-import { openSse } from "../sse.js";
+import { streamGeneration, type ChunkFormat } from "../streamGeneration.js";
 import type { RouteDeps } from "./chatCompletions.js";
 import { toSampling } from "./sampling.js";
 
@@ -47,15 +46,9 @@ export function completions(deps: RouteDeps): RequestHandler {
     const id = responseId("cmpl", ctx.requestId);
     const prefix = echo ? (prompt as string) : "";
     if (body.stream) {
-      await streamCompletion(
-        res,
-        gen,
-        id,
-        body.model,
-        prefix,
-        body.stream_options?.include_usage === true,
-        deps,
-      );
+      const includeUsage = body.stream_options?.include_usage === true;
+      const meta = { id, model: body.model, includeUsage, heartbeatS: deps.sseHeartbeatS };
+      await streamGeneration(res, gen, meta, completionChunks(prefix));
       return;
     }
     for await (const event of gen.events) {
@@ -80,45 +73,17 @@ export function completions(deps: RouteDeps): RequestHandler {
   };
 }
 
-async function streamCompletion(
-  res: Response,
-  gen: StartedGeneration,
-  id: string,
-  model: string,
-  prefix: string,
-  includeUsage: boolean,
-  deps: RouteDeps,
-) {
-  const created = nowSeconds();
-  const sse = openSse(res, deps.sseHeartbeatS);
-  const chunk = (choices: unknown[], usage?: unknown) => ({
-    id,
-    object: "text_completion",
-    created,
-    model,
-    system_fingerprint: SYSTEM_FINGERPRINT,
-    choices,
-    ...(includeUsage ? { usage: usage ?? null } : {}),
-  });
-  const choice = (text: string, finish: string | null = null) => ({
-    text,
-    index: 0,
-    logprobs: null,
-    finish_reason: finish,
-  });
-  if (prefix) sse.send(chunk([choice(prefix)]));
-  try {
-    for await (const event of gen.events) {
-      if (event.type === "delta") sse.send(chunk([choice(event.text)]));
-      else {
-        sse.send(chunk([choice("", finishReason(event.finishReason))]));
-        if (includeUsage) sse.send(chunk([], usageBody(event.usage)));
-      }
-    }
-    sse.done();
-  } catch (err) {
-    sse.fail(
-      err instanceof ApiError ? err : new ApiError(500, "server_error", "Generation failed."),
-    );
-  }
-}
+const choice = (text: string, finish: string | null = null) => ({
+  text,
+  index: 0,
+  logprobs: null,
+  finish_reason: finish,
+});
+
+/** Legacy completion chunks; an echoed prompt goes out as the first chunk's text. */
+const completionChunks = (prefix: string): ChunkFormat => ({
+  object: "text_completion",
+  opening: prefix ? [choice(prefix)] : [],
+  delta: (text) => choice(text),
+  finish: (reason) => choice("", reason),
+});

@@ -1,0 +1,55 @@
+import type { Response } from "express";
+import type { StartedGeneration } from "../gateway/Gateway.js";
+import { ApiError } from "../gateway/errors.js";
+import { finishReason, nowSeconds, SYSTEM_FINGERPRINT, usageBody } from "./openaiFormat.js";
+import { openSse } from "./sse.js";
+
+/** How one OpenAI endpoint spells its stream: the chunk object and its choices. */
+export interface ChunkFormat {
+  object: "chat.completion.chunk" | "text_completion";
+  /** Choices sent before any token (the chat `role` delta, or echoed prompt text); may be none. */
+  opening: unknown[];
+  delta(text: string): unknown;
+  finish(reason: "stop" | "length"): unknown;
+}
+
+/**
+ * Streams a started generation as OpenAI SSE: opening choices, one chunk per delta, a chunk with
+ * `finish_reason`, then (with `include_usage`) a `choices: []` chunk carrying the usage, and
+ * `[DONE]`. With include_usage every earlier chunk carries `usage: null`, as OpenAI does. A
+ * failure after the first byte becomes an error frame.
+ */
+export async function streamGeneration(
+  res: Response,
+  gen: StartedGeneration,
+  meta: { id: string; model: string; includeUsage: boolean; heartbeatS: number },
+  format: ChunkFormat,
+): Promise<void> {
+  const created = nowSeconds();
+  const sse = openSse(res, meta.heartbeatS);
+  const chunk = (choices: unknown[], usage?: unknown) => ({
+    id: meta.id,
+    object: format.object,
+    created,
+    model: meta.model,
+    system_fingerprint: SYSTEM_FINGERPRINT,
+    choices,
+    ...(meta.includeUsage ? { usage: usage ?? null } : {}),
+  });
+  if (format.opening.length > 0) sse.send(chunk(format.opening));
+  try {
+    for await (const event of gen.events) {
+      if (event.type === "delta") {
+        sse.send(chunk([format.delta(event.text)]));
+        continue;
+      }
+      sse.send(chunk([format.finish(finishReason(event.finishReason))]));
+      if (meta.includeUsage) sse.send(chunk([], usageBody(event.usage)));
+    }
+    sse.done();
+  } catch (err) {
+    sse.fail(
+      err instanceof ApiError ? err : new ApiError(500, "server_error", "Generation failed."),
+    );
+  }
+}
