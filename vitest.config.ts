@@ -7,7 +7,7 @@ export default defineConfig({
     pool: "forks",
     maxWorkers: 2,
     include: ["test/**/*.test.ts"],
-    exclude: ["test/e2e/**", "node_modules/**"],
+    exclude: ["node_modules/**"],
     // Upper bounds for hangs only (no test asserts timing); generous for a loaded 2-core machine.
     testTimeout: 180_000,
     hookTimeout: 60_000,
