@@ -1,4 +1,4 @@
-// Local serving benchmark: the same GGUF served three ways, measured in one run.
+// Local serving benchmark: the same GGUF served three ways (four with --breakdown), in one run.
 //   direct        node-llama-cpp in this process (the baseline)
 //   benchtop      Benchtop's real core (createCore), over HTTP + SSE (/v1/completions)
 //   llama-server  llama.cpp's own server from the same llama.cpp commit (bench/build-llama-server.sh)
@@ -18,8 +18,8 @@ import { startDirect } from "./lib/direct.js";
 import { LLAMA_SERVER_BIN, startLlamaServer } from "./lib/llamaServer.js";
 import { ensureBenchModel } from "./lib/model.js";
 import { machineInfo, sleep } from "./lib/proc.js";
-import { printReport, type SystemReport } from "./lib/report.js";
-import { median, summarizeRun, type RunSummary } from "./lib/stats.js";
+import { aggregateSystem, printReport, type TtftSamples } from "./lib/report.js";
+import { summarizeRun, type RunSummary, type StreamResult } from "./lib/stats.js";
 import type { ServingSystem } from "./lib/system.js";
 
 const { values: flags } = parseArgs({
@@ -195,13 +195,15 @@ async function main(): Promise<void> {
       }
     }
 
-    const ttft = new Map(
-      systems.map((s) => [
-        s.name,
-        { full: [] as number[], short: [] as number[], busy: [] as number[] },
-      ]),
+    type Kind = keyof TtftSamples;
+    const ttft = new Map<string, TtftSamples>(
+      systems.map((s) => [s.name, { full: [], short: [], busy: [] }]),
     );
-    const ttftForeign = new Map(systems.map((s) => [s.name, [] as number[]]));
+    const addTtft = (s: ServingSystem, kind: Kind, r: StreamResult, foreignCores: number) => {
+      const first = r.tokenTimesMs[0];
+      if (first !== undefined)
+        ttft.get(s.name)![kind].push({ ms: first - r.startMs, foreignCores });
+    };
     for (let i = 0; i < opts.ttftRuns; i++) {
       for (const s of systems) {
         for (const [kind, length] of [
@@ -209,9 +211,7 @@ async function main(): Promise<void> {
           ["short", SHORT_PROMPT_TOKENS],
         ] as const) {
           const { results, foreignCores } = await measure(s, 1, TTFT_MAX_TOKENS, length);
-          const first = results[0]?.tokenTimesMs[0];
-          if (first !== undefined) ttft.get(s.name)![kind].push(first - results[0]!.startMs);
-          ttftForeign.get(s.name)!.push(foreignCores);
+          addTtft(s, kind, results[0]!, foreignCores);
         }
       }
     }
@@ -219,51 +219,19 @@ async function main(): Promise<void> {
       for (const s of systems) {
         await cpu.waitForQuiet(opts.quietWaitS * 1000);
         const before = cpu.sample();
-        const background = concurrent(
-          s,
-          BUSY_BACKGROUND.streams,
-          BUSY_BACKGROUND.tokens,
-          opts.promptTokens,
-        );
+        const { streams, tokens } = BUSY_BACKGROUND;
+        const background = concurrent(s, streams, tokens, opts.promptTokens);
         await sleep(BUSY_DELAY_MS);
         const prompt = nextPrompt(opts.promptTokens);
         const probe = await s.stream({ prompt, maxTokens: TTFT_MAX_TOKENS });
         await background;
-        const first = probe.tokenTimesMs[0];
-        if (first !== undefined) ttft.get(s.name)!.busy.push(first - probe.startMs);
-        ttftForeign.get(s.name)!.push(cpu.cores(before, cpu.sample()));
+        addTtft(s, "busy", probe, cpu.cores(before, cpu.sample()));
       }
     }
 
-    const reports: SystemReport[] = systems.map((s) => {
-      const byLevel = runs.get(s.name)!;
-      return {
-        name: s.name,
-        info: s.info,
-        decode: Object.fromEntries(
-          CONCURRENCY.map((n) => {
-            const list = byLevel.get(n) ?? [];
-            const med = (f: (r: RunSummary) => number) => median(list.map(f));
-            return [
-              n,
-              {
-                decodeTps: med((r) => r.decodeTps),
-                steadyTps: med((r) => r.steadyTps),
-                e2eTps: med((r) => r.e2eTps),
-                tokensPerStream: med((r) => r.tokens / r.streams),
-                meanTtftMs: med((r) => r.meanTtftMs),
-                runs: list,
-              },
-            ];
-          }),
-        ),
-        ttftMs: ttft.get(s.name)!,
-        maxForeignCores: Math.max(
-          ...ttftForeign.get(s.name)!,
-          ...[...byLevel.values()].flat().map((r) => r.foreignCores ?? 0),
-        ),
-      };
-    });
+    const reports = systems.map((s) =>
+      aggregateSystem(s.name, s.info, runs.get(s.name)!, ttft.get(s.name)!),
+    );
     const result = printReport(reports, {
       promptTokens: opts.promptTokens,
       shortPromptTokens: SHORT_PROMPT_TOKENS,

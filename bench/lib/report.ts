@@ -11,17 +11,82 @@ export interface ConcurrencyResult {
   runs: RunSummary[];
 }
 
+/**
+ * Time-to-first-token samples: single stream with the full and with a short prompt, and with
+ * the full prompt sent while 2 other streams decode (`busy`).
+ */
+export interface TtftSamples {
+  full: { ms: number; foreignCores: number }[];
+  short: { ms: number; foreignCores: number }[];
+  busy: { ms: number; foreignCores: number }[];
+}
+
 export interface SystemReport {
   name: string;
   info: Record<string, unknown>;
   decode: Record<number, ConcurrencyResult>;
-  /**
-   * Time-to-first-token samples, ms: single stream with the full and with a short prompt, and
-   * with the full prompt sent while 2 other streams decode (`busy`).
-   */
-  ttftMs: { full: number[]; short: number[]; busy: number[] };
+  /** Medians of the kept TTFT samples, ms, and the samples themselves. */
+  ttftP50Ms: { full: number; short: number; busy: number };
+  ttftSamples: TtftSamples;
   /** Most CPU other processes used during any of this system's measured runs, in cores. */
   maxForeignCores: number;
+  /** Runs and TTFT samples left out of the medians because other processes were busy. */
+  leftOut: number;
+}
+
+/**
+ * Runs (or TTFT samples) during which other processes used more than this many cores are left
+ * out of the medians (unless none is under the limit): on a 2-core machine a busy
+ * neighbour stalls llama.cpp's thread pool and makes a figure meaningless.
+ */
+export const MAX_FOREIGN_CORES = 0.25;
+
+function keepClean<T extends { foreignCores?: number }>(items: T[]): T[] {
+  const clean = items.filter((i) => (i.foreignCores ?? 0) <= MAX_FOREIGN_CORES);
+  return clean.length > 0 ? clean : items;
+}
+
+/** Medians per concurrency level and per TTFT kind, over the runs that were not disturbed. */
+export function aggregateSystem(
+  name: string,
+  info: Record<string, unknown>,
+  runs: Map<number, RunSummary[]>,
+  ttft: TtftSamples,
+): SystemReport {
+  let leftOut = 0;
+  const decode: Record<number, ConcurrencyResult> = {};
+  for (const [n, all] of runs) {
+    const kept = keepClean(all);
+    leftOut += all.length - kept.length;
+    const med = (f: (r: RunSummary) => number) => median(kept.map(f));
+    decode[n] = {
+      decodeTps: med((r) => r.decodeTps),
+      steadyTps: med((r) => r.steadyTps),
+      e2eTps: med((r) => r.e2eTps),
+      tokensPerStream: med((r) => r.tokens / r.streams),
+      meanTtftMs: med((r) => r.meanTtftMs),
+      runs: all,
+    };
+  }
+  const p50 = (samples: TtftSamples[keyof TtftSamples]) => {
+    const kept = keepClean(samples);
+    leftOut += samples.length - kept.length;
+    return median(kept.map((s) => s.ms));
+  };
+  const ttftP50Ms = { full: p50(ttft.full), short: p50(ttft.short), busy: p50(ttft.busy) };
+  const foreign = [
+    ...[...runs.values()].flat().map((r) => r.foreignCores ?? 0),
+    ...[...ttft.full, ...ttft.short, ...ttft.busy].map((s) => s.foreignCores),
+  ];
+  return {
+    name,
+    info,
+    decode,
+    ttftP50Ms,
+    ttftSamples: ttft,
+    maxForeignCores: Math.max(0, ...foreign),
+    leftOut,
+  };
 }
 
 export interface ReportOptions {
@@ -54,8 +119,7 @@ export function printReport(systems: SystemReport[], opts: ReportOptions) {
   const direct = by("direct");
   const benchtop = by("benchtop");
   const server = by("llama-server");
-  const ttft = (s: SystemReport | undefined, kind: "full" | "short" | "busy") =>
-    s ? median(s.ttftMs[kind]) : undefined;
+  const ttft = (s: SystemReport | undefined, kind: keyof TtftSamples) => s?.ttftP50Ms[kind];
 
   type Row = { label: string; value: (s: SystemReport) => number | undefined; digits?: number };
   const rate = (label: string, key: "decodeTps" | "steadyTps" | "e2eTps", n: number): Row => ({
@@ -78,7 +142,8 @@ export function printReport(systems: SystemReport[], opts: ReportOptions) {
       value: (s: SystemReport) => s.decode[n]?.tokensPerStream,
       digits: 0,
     })),
-    { label: "others' CPU, cores", value: (s) => s.maxForeignCores, digits: 2 },
+    { label: "others' CPU, max cores", value: (s) => s.maxForeignCores, digits: 2 },
+    { label: "left out (others busy)", value: (s) => s.leftOut, digits: 0 },
   ];
 
   const widths = [22, ...systems.map((s) => Math.max(9, s.name.length)), 11, 11];
