@@ -28,6 +28,17 @@ export const ConfigSchema = z.object({
         .default(8 * 1024 * 1024),
       /** Seconds between `: ping` comments on idle SSE streams. Defaults to `15`. */
       sseHeartbeatS: z.number().positive().default(15),
+      /**
+       * Extra names this server may be reached by (the `Host` header), besides loopback names and,
+       * when sharing on the LAN, this machine's addresses and host name. Defaults to none.
+       */
+      allowedHosts: z.array(z.string().min(1).max(253)).default([]),
+      /**
+       * Browser origins allowed to call the API cross-origin (CORS), e.g.
+       * `https://notebook.lab.example`. Defaults to none: API clients are not browsers, and the
+       * web UI is served from the API's own origin.
+       */
+      corsOrigins: z.array(z.url({ protocol: /^https?$/ })).default([]),
     })
     .prefault({}),
   engine: z

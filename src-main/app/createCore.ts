@@ -5,13 +5,24 @@ import { LocalEngine } from "../engine/LocalEngine.js";
 import { ModelRegistry } from "../engine/ModelRegistry.js";
 import { nodeEngineSpawner } from "../engine/nodeEngineSpawner.js";
 import { Gateway } from "../gateway/Gateway.js";
+import { Ledger } from "../policy/ledger.js";
 import type { Platform } from "../platform/types.js";
 import { localProvider } from "../providers/local/localProvider.js";
 import { createServer, type BenchtopServer } from "../server/createServer.js";
+import { AlertsRepo } from "../store/alertsRepo.js";
+import { CreditsRepo } from "../store/creditsRepo.js";
 import { closeDb, openDb, type Db } from "../store/db.js";
+import { KeysRepo } from "../store/keysRepo.js";
+import { LimitsRepo } from "../store/limitsRepo.js";
+import { MembersRepo } from "../store/membersRepo.js";
 import { ModelsRepo } from "../store/modelsRepo.js";
+import { SettingsRepo } from "../store/settingsRepo.js";
+import { UsageRepo } from "../store/usageRepo.js";
 import type { Config } from "./config.js";
+import { EventBus } from "./eventBus.js";
+import { allowedHostNames, isLoopbackHost } from "./hostNames.js";
 import { createLogger, type Logger } from "./logger.js";
+import { ensureOwnerToken } from "./ownerToken.js";
 import { ensurePaths, resolvePaths, type DataPaths } from "./paths.js";
 import { physicalCores } from "./threads.js";
 import { VERSION } from "./version.js";
@@ -26,13 +37,40 @@ export interface CoreOptions {
   listen?: boolean;
   /** Built renderer to serve at `/`. Defaults to `dist/renderer` of this checkout/package. */
   rendererDir?: string;
+  /**
+   * The clock admission and settlement read (budget windows, rate limits, key expiry).
+   * Defaults to `Date.now`; tests move it across midnights and DST changes.
+   */
+  now?: () => number;
 }
+
+/** The repositories, one per table group. */
+export interface Store {
+  members: MembersRepo;
+  keys: KeysRepo;
+  limits: LimitsRepo;
+  usage: UsageRepo;
+  credits: CreditsRepo;
+  alerts: AlertsRepo;
+  settings: SettingsRepo;
+  models: ModelsRepo;
+}
+
+/** Settings key: the owner allowed unauthenticated use from this machine (default off). */
+export const ANONYMOUS_LOOPBACK_SETTING = "auth.anonymous_loopback";
 
 export interface Core {
   readonly config: Config;
   readonly paths: DataPaths;
   readonly log: Logger;
   readonly db: Db;
+  readonly store: Store;
+  readonly ledger: Ledger;
+  readonly events: EventBus;
+  /** The owner's member id. */
+  readonly ownerId: string;
+  /** The owner token (also in `<data-dir>/owner.token`): the desktop UI authenticates with it. */
+  readonly ownerToken: string;
   readonly engine: LocalEngine;
   readonly gateway: Gateway;
   readonly server: BenchtopServer;
@@ -50,6 +88,36 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   ensurePaths(paths);
   const db = openDb(paths.db, { log: log.child({ mod: "store" }) });
   const modelsRepo = new ModelsRepo(db);
+  const store: Store = {
+    members: new MembersRepo(db),
+    keys: new KeysRepo(db),
+    limits: new LimitsRepo(db),
+    usage: new UsageRepo(db),
+    credits: new CreditsRepo(db),
+    alerts: new AlertsRepo(db),
+    settings: new SettingsRepo(db),
+    models: modelsRepo,
+  };
+  const owner = store.members.ensureOwner();
+  const ownerToken = ensureOwnerToken(paths.ownerToken, owner, store.keys);
+  const events = new EventBus();
+  const ledger = new Ledger({
+    now: opts.now,
+    db,
+    usage: store.usage,
+    credits: store.credits,
+    alerts: store.alerts,
+    limits: store.limits,
+    settings: store.settings,
+    log: log.child({ mod: "ledger" }),
+    onEvent: (e) =>
+      events.emit(
+        e.type === "alert"
+          ? { type: "alert", memberId: e.alert.memberId, data: e.alert }
+          : { type: "usage", memberId: e.memberId, data: e },
+      ),
+  });
+  ledger.recover();
 
   const threads = config.engine.threads ?? physicalCores();
   const registry = new ModelRegistry({
@@ -78,14 +146,38 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   });
   const gateway = new Gateway({
     providers: [localProvider(engine)],
+    ledger,
     log: log.child({ mod: "gateway" }),
   });
+  const lan = !isLoopbackHost(config.server.host);
+  if (lan && opts.listen !== false && store.keys.countLive(ownerToken.keyId) === 0) {
+    await engine.close();
+    closeDb(db);
+    throw new Error(
+      `Refusing to share on the LAN (${config.server.host}): no member has an API key yet. ` +
+        "Start on 127.0.0.1, create a member and a key, then share.",
+    );
+  }
+  let listenPort = 0;
+  const hostNames = allowedHostNames(config.server.host, config.server.allowedHosts);
   const startedAt = Date.now();
   const server = createServer({
     gateway,
     log: log.child({ mod: "server" }),
     bodyLimitBytes: config.server.bodyLimitBytes,
     sseHeartbeatS: config.server.sseHeartbeatS,
+    auth: {
+      now: opts.now,
+      keys: store.keys,
+      ownerId: owner.id,
+      anonymousLoopback: () => store.settings.get<boolean>(ANONYMOUS_LOOPBACK_SETTING) === true,
+      boundToLoopback: () => !lan,
+    },
+    hosts: {
+      hosts: () => hostNames,
+      port: () => listenPort,
+      corsOrigins: config.server.corsOrigins,
+    },
     rendererDir: opts.rendererDir ?? defaultRendererDir(),
     health: () => ({
       status: "ok",
@@ -100,7 +192,16 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   let url: string | undefined;
   if (opts.listen !== false) {
     try {
-      url = (await server.listen(config.server.host, config.server.port)).url;
+      const bound = await server.listen(config.server.host, config.server.port);
+      listenPort = bound.port;
+      // Bound to every interface: this machine's own clients (the desktop window) use loopback.
+      url =
+        config.server.host === "0.0.0.0"
+          ? `http://127.0.0.1:${bound.port}`
+          : config.server.host === "::"
+            ? `http://[::1]:${bound.port}`
+            : bound.url;
+      if (lan) log.warn({ url }, "sharing on the LAN over plain HTTP: keys travel unencrypted");
     } catch (err) {
       await engine.close();
       closeDb(db);
@@ -111,13 +212,29 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      events.emit({ type: "server.closing", memberId: null, data: null });
       await server.close();
       await engine.close();
       closeDb(db);
       log.info("benchtop stopped");
       log.flush();
     })());
-  return { config, paths, log, db, engine, gateway, server, url, close };
+  return {
+    config,
+    paths,
+    log,
+    db,
+    store,
+    ledger,
+    events,
+    ownerId: owner.id,
+    ownerToken: ownerToken.token,
+    engine,
+    gateway,
+    server,
+    url,
+    close,
+  };
 }
 
 /** `dist/renderer` relative to this file, both from sources (src-main/app) and dist/main/app. */

@@ -8,6 +8,8 @@ export interface DataPaths {
   /** SQLite database (WAL mode adds `-wal` and `-shm` beside it). */
   db: string;
   logsDir: string;
+  /** The owner token (mode 0600): how the desktop UI and local scripts authenticate as the owner. */
+  ownerToken: string;
 }
 
 export function resolvePaths(dataDir: string, modelsDir: string): DataPaths {
@@ -16,6 +18,7 @@ export function resolvePaths(dataDir: string, modelsDir: string): DataPaths {
     modelsDir,
     db: path.join(dataDir, "benchtop.db"),
     logsDir: path.join(dataDir, "logs"),
+    ownerToken: path.join(dataDir, "owner.token"),
   };
 }
 

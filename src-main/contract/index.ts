@@ -6,3 +6,4 @@ export * from "./bridge.js";
 export * from "./errors.js";
 export * from "./health.js";
 export * from "./models.js";
+export * from "./limits.js";

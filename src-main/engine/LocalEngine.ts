@@ -68,6 +68,11 @@ export class LocalEngine {
     });
   }
 
+  /** Context tokens per sequence every model is loaded with. */
+  get contextSize(): number {
+    return this.opts.contextSize;
+  }
+
   get registry(): ModelRegistry {
     return this.opts.registry;
   }

@@ -22,6 +22,11 @@ export interface SamplingOptions {
   /** Stop sequences; the matched text is not part of the output (OpenAI semantics). */
   stop: string[];
   grammar?: EngineGrammar;
+  /**
+   * A ceiling the caller did not ask for (a member's max_tokens limit): the completion stops at
+   * it or at the end of the context, whichever comes first, and is never refused for it.
+   */
+  maxTokensCap?: number;
 }
 
 export type GenerateInput =

@@ -1,54 +1,90 @@
 import type { Logger } from "pino";
+import type { Admission, Endpoint, Ledger } from "../policy/ledger.js";
 import type { Provider, ProviderModel } from "../providers/types.js";
-import { modelNotFound, toApiError } from "./errors.js";
+import { rejectionError } from "./admissionErrors.js";
+import { modelNotFound, toApiError, type ApiError } from "./errors.js";
+import { chatPromptBound, embeddingBound, textPromptBound } from "./promptBound.js";
 import type {
   ChatRequest,
   EmbeddingRequest,
   GenerationEvent,
   RequestContext,
+  Sampling,
   TextCompletionRequest,
 } from "./types.js";
 
 export interface GatewayOptions {
   providers: Provider[];
+  ledger: Ledger;
   log: Logger;
 }
 
 /**
  * The request pipeline every inference call goes through:
- *   route → dispatch → (settle) — with authenticate, authorize, guard and admit to slot in before
- * dispatch, and settlement of usage after it, as later issues add members and the ledger.
- * Errors leave as `ApiError`s; a generation returns its event stream only once it has started,
- * so failures before the first token become proper HTTP errors rather than broken streams.
+ *   route → admit (limits, reservation, usage row) → dispatch → settle.
+ * Authentication happens at the HTTP edge (the principal arrives in the context). Errors leave
+ * as `ApiError`s; a generation returns its event stream only once it has started, so failures
+ * before the first token become proper HTTP errors rather than broken streams. Every admitted
+ * request is settled or released exactly once, whichever way it ends.
  */
 export class Gateway {
   constructor(private readonly opts: GatewayOptions) {}
 
-  async listModels(): Promise<ProviderModel[]> {
+  /** Every model, or with `memberId` only those the member may call (allow-lists applied). */
+  async listModels(memberId?: string): Promise<ProviderModel[]> {
     const lists = await Promise.all(this.opts.providers.map((p) => p.listModels()));
-    return lists.flat().sort((a, b) => a.id.localeCompare(b.id));
+    let models = lists.flat().sort((a, b) => a.id.localeCompare(b.id));
+    if (memberId !== undefined) {
+      const allowed = [
+        this.opts.ledger.memberLimits(memberId).allowed_models,
+        this.opts.ledger.orgLimits().allowed_models,
+      ];
+      models = models.filter((m) => allowed.every((list) => list === null || list.includes(m.id)));
+    }
+    return models;
   }
 
-  async getModel(id: string): Promise<ProviderModel> {
-    const model = (await this.listModels()).find((m) => m.id === id);
+  async getModel(id: string, memberId?: string): Promise<ProviderModel> {
+    const model = (await this.listModels(memberId)).find((m) => m.id === id);
     if (!model) throw modelNotFound(id);
     return model;
   }
 
   chat(req: ChatRequest, ctx: RequestContext): Promise<StartedGeneration> {
-    return this.startGeneration(req.model, ctx, (p) => p.chat(req, ctx));
+    return this.startGeneration("chat.completions", req, chatPromptBound(req), ctx, (p, s) =>
+      p.chat({ ...req, sampling: s }, ctx),
+    );
   }
 
   complete(req: TextCompletionRequest, ctx: RequestContext): Promise<StartedGeneration> {
-    return this.startGeneration(req.model, ctx, (p) => p.complete(req, ctx));
+    return this.startGeneration("completions", req, textPromptBound(req), ctx, (p, s) =>
+      p.complete({ ...req, sampling: s }, ctx),
+    );
   }
 
   async embed(req: EmbeddingRequest, ctx: RequestContext) {
     const provider = await this.route(req.model);
+    const admission = this.admit(provider, "embeddings", req.model, false, ctx, {
+      promptTokens: embeddingBound(req),
+      completion: false,
+    });
     try {
-      return await provider.embed(req, ctx);
+      const result = await provider.embed(req, ctx);
+      this.opts.ledger.settle(admission, {
+        servedModel: req.model,
+        provider: provider.id,
+        promptTokens: result.promptTokens,
+        completionTokens: 0,
+        cachedTokens: 0,
+        source: "engine",
+        estimated: false,
+        outcome: "ok",
+      });
+      return { ...result, headers: admission.headers };
     } catch (err) {
-      throw toApiError(err, req.model);
+      const apiErr = toApiError(err, req.model);
+      this.opts.ledger.release(admission, apiErr.code ?? apiErr.type, apiErr.status);
+      throw apiErr;
     }
   }
 
@@ -58,57 +94,121 @@ export class Gateway {
     throw modelNotFound(model);
   }
 
-  private async startGeneration(
+  private admit(
+    provider: Provider,
+    endpoint: Endpoint,
     model: string,
+    stream: boolean,
     ctx: RequestContext,
-    run: (p: Provider) => AsyncIterable<GenerationEvent>,
+    size: { promptTokens: number; maxTokens?: number; completion: boolean },
+  ): Admission {
+    const result = this.opts.ledger.admit({
+      requestId: ctx.requestId,
+      memberId: ctx.principal.memberId,
+      keyId: ctx.principal.keyId,
+      endpoint,
+      model,
+      stream,
+      contextTokens: provider.contextTokens(model),
+      ...size,
+    });
+    if (!result.ok) throw rejectionError(result.rejection, model, result.headers);
+    return result.admission;
+  }
+
+  private async startGeneration(
+    endpoint: Endpoint,
+    req: ChatRequest | TextCompletionRequest,
+    promptBound: number,
+    ctx: RequestContext,
+    run: (p: Provider, sampling: Sampling) => AsyncIterable<GenerationEvent>,
   ): Promise<StartedGeneration> {
+    const { model } = req;
     const provider = await this.route(model);
-    const iterator = run(provider)[Symbol.asyncIterator]();
+    const admission = this.admit(provider, endpoint, model, req.stream ?? false, ctx, {
+      promptTokens: promptBound,
+      ...(req.sampling.maxTokens !== undefined ? { maxTokens: req.sampling.maxTokens } : {}),
+      completion: true,
+    });
+    const { ledger, log } = this.opts;
+    const sampling: Sampling =
+      admission.maxTokensCap === undefined
+        ? req.sampling
+        : { ...req.sampling, maxTokensCap: admission.maxTokensCap };
+    let iterator: AsyncIterator<GenerationEvent>;
     let first: IteratorResult<GenerationEvent>;
     try {
+      iterator = run(provider, sampling)[Symbol.asyncIterator]();
       first = await iterator.next();
+      if (first.done || first.value.type !== "started")
+        throw new Error("generation ended before it started");
     } catch (err) {
-      throw toApiError(err, model);
-    }
-    if (first.done || first.value.type !== "started") {
-      throw toApiError(new Error("generation ended before it started"), model);
+      // Nothing was generated: the reservation is released, not charged.
+      const apiErr = toApiError(err, model);
+      ledger.release(admission, apiErr.code ?? apiErr.type, apiErr.status);
+      throw apiErr;
     }
     const started = first.value;
-    const log = this.opts.log;
+    const base = { servedModel: model, provider: provider.id };
     return {
       promptTokens: started.promptTokens,
       cachedTokens: started.cachedTokens,
+      headers: admission.headers,
       events: (async function* () {
+        let deltas = 0;
+        let ttftMs: number | null = null;
         try {
           for (;;) {
             const next = await iterator.next();
             if (next.done) return;
             const event = next.value;
-            if (event.type === "done") {
-              // The per-request usage record (the ledger settles here once members exist).
-              log.info(
-                {
-                  requestId: ctx.requestId,
-                  model,
-                  finishReason: event.finishReason,
-                  promptTokens: event.usage.promptTokens,
-                  cachedTokens: event.usage.cachedTokens,
-                  completionTokens: event.usage.completionTokens,
-                  ms: Date.now() - ctx.receivedAtMs,
-                },
-                "generation finished",
-              );
+            if (event.type === "delta") {
+              deltas++;
+              ttftMs ??= Date.now() - ctx.receivedAtMs;
+            } else if (event.type === "done") {
+              ledger.settle(admission, {
+                ...base,
+                promptTokens: event.usage.promptTokens,
+                completionTokens: event.usage.completionTokens,
+                cachedTokens: event.usage.cachedTokens,
+                source: "engine",
+                estimated: false,
+                outcome: event.finishReason === "abort" ? "aborted" : "ok",
+                ttftMs,
+              });
             }
             if (event.type !== "started") yield event;
           }
         } catch (err) {
           const apiErr = toApiError(err, model);
+          settleByEstimate(apiErr);
           if (apiErr.status >= 500)
             log.warn({ requestId: ctx.requestId, code: apiErr.code }, "generation failed");
           throw apiErr;
         } finally {
+          // The consumer stopped early (the response broke): charge what was streamed.
+          if (!admission.done) settleByEstimate(null);
           await iterator.return?.();
+        }
+
+        /**
+         * Usage unknown (the engine died mid-stream, or the response broke): the prompt is
+         * known exactly, the completion is estimated from the deltas streamed (one token each,
+         * plus the one in progress) — flagged `estimated`, never $0.
+         */
+        function settleByEstimate(err: ApiError | null) {
+          ledger.settle(admission, {
+            ...base,
+            promptTokens: started.promptTokens,
+            completionTokens: Math.min(deltas + 1, admission.maxCompletionTokens),
+            cachedTokens: started.cachedTokens,
+            source: "estimate",
+            estimated: true,
+            outcome: err ? "error" : "aborted",
+            errorCode: err ? (err.code ?? err.type) : "client_disconnected",
+            httpStatus: err?.status ?? null,
+            ttftMs,
+          });
         }
       })(),
     };
@@ -119,5 +219,7 @@ export class Gateway {
 export interface StartedGeneration {
   promptTokens: number;
   cachedTokens: number;
+  /** `x-ratelimit-*` headers to send with the response. */
+  headers: Record<string, string>;
   events: AsyncGenerator<Exclude<GenerationEvent, { type: "started" }>>;
 }

@@ -11,17 +11,22 @@ export interface Sampling {
   seed?: number;
   stop: string[];
   grammar?: EngineGrammar;
+  /** Set by admission: the member's max_tokens limit, applied without refusing the request. */
+  maxTokensCap?: number;
 }
 
 /** One chat request in Benchtop's internal shape (OpenAI and, later, Anthropic map onto it). */
 export interface ChatRequest {
   model: string;
+  /** Whether the client streams the answer (recorded on the usage row). */
+  stream?: boolean;
   messages: { role: "system" | "user" | "assistant"; content: string }[];
   sampling: Sampling;
 }
 
 export interface TextCompletionRequest {
   model: string;
+  stream?: boolean;
   /** Text, or token ids of the model's vocabulary. */
   prompt: string | number[];
   sampling: Sampling;
@@ -38,9 +43,17 @@ export type GenerationEvent =
   | { type: "delta"; text: string }
   | { type: "done"; text: string; finishReason: FinishReason; usage: GenerationUsage };
 
-/** Per-request facts every pipeline step can see. Later: the authenticated member and key. */
+/** Who is calling: the member, their role, and the key used (null: anonymous local use). */
+export interface CallerPrincipal {
+  memberId: string;
+  role: "owner" | "admin" | "member" | "viewer";
+  keyId: string | null;
+}
+
+/** Per-request facts every pipeline step can see. */
 export interface RequestContext {
   requestId: string;
+  principal: CallerPrincipal;
   /** Aborted when the client disconnects or the server shuts down. */
   signal: AbortSignal;
   receivedAtMs: number;

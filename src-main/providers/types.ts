@@ -23,6 +23,8 @@ export interface Provider {
   readonly id: string;
   listModels(): Promise<ProviderModel[]>;
   hasModel(model: string): Promise<boolean>;
+  /** The most prompt + completion tokens `model` handles in one request (sizes reservations). */
+  contextTokens(model: string): number;
   chat(req: ChatRequest, ctx: RequestContext): AsyncIterable<GenerationEvent>;
   complete(req: TextCompletionRequest, ctx: RequestContext): AsyncIterable<GenerationEvent>;
   embed(

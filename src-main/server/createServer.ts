@@ -7,7 +7,9 @@ import express from "express";
 import type { Logger } from "pino";
 import type { Gateway } from "../gateway/Gateway.js";
 import { ApiError } from "../gateway/errors.js";
+import { requireAuth, type AuthOptions } from "./auth.js";
 import { errorHandler, sendError } from "./errors.js";
+import { hostCheck, type HostPolicy } from "./hostCheck.js";
 import { requestContext } from "./requestContext.js";
 import { chatCompletions, type RouteDeps } from "./routes/chatCompletions.js";
 import { completions } from "./routes/completions.js";
@@ -16,6 +18,13 @@ import { getModel, listModels } from "./routes/models.js";
 
 export interface ServerOptions {
   gateway: Gateway;
+  auth: AuthOptions;
+  /** Host/Origin allow-list (DNS-rebinding defence) and CORS origins. */
+  hosts: HostPolicy;
+  /** The management API, mounted at `/manage/v1` behind the same authentication. */
+  manage?: express.Router;
+  /** Unauthenticated, static documents (e.g. `/openapi.json`), path → body. */
+  documents?: Record<string, () => object>;
   log: Logger;
   bodyLimitBytes: number;
   sseHeartbeatS: number;
@@ -49,6 +58,23 @@ export function createServer(opts: ServerOptions): BenchtopServer {
     res.setHeader("x-request-id", `req_${randomBytes(12).toString("hex")}`);
     next();
   });
+  let closing = false;
+  app.use((_req, res, next) => {
+    if (!closing) return next();
+    // Shutting down: keep-alive clients must not slip new requests in while in-flight ones finish.
+    res.setHeader("connection", "close");
+    sendError(
+      res,
+      new ApiError(503, "server_error", "The server is shutting down.", "shutting_down", null, {
+        "retry-after": "5",
+      }),
+    );
+  });
+  app.use(hostCheck(opts.hosts));
+  // Every API route is authenticated before its body is even parsed; an unknown /v1 or /manage
+  // URL is a 401 before a 404, so probing reveals nothing without a key.
+  app.use("/v1", requireAuth(opts.auth, "inference"));
+  app.use("/manage", requireAuth(opts.auth, "manage"));
   // Parse every body as JSON whatever its content type: `curl -d` sends form encoding by default,
   // and a body that is not JSON gets a clear 400 either way.
   app.use(express.json({ limit: opts.bodyLimitBytes, type: () => true, strict: false }));
@@ -75,6 +101,9 @@ export function createServer(opts: ServerOptions): BenchtopServer {
   app.get("/health", (_req, res) => {
     res.json(opts.health());
   });
+  for (const [docPath, body] of Object.entries(opts.documents ?? {}))
+    app.get(docPath, (_req, res) => res.json(body()));
+  if (opts.manage) app.use("/manage/v1", opts.manage);
   app.get("/v1/models", listModels(opts.gateway));
   app.get("/v1/models/*id", getModel(opts.gateway));
   app.post("/v1/chat/completions", chatCompletions(deps));
@@ -111,6 +140,7 @@ export function createServer(opts: ServerOptions): BenchtopServer {
     app,
     listen(host, port) {
       return new Promise((resolve, reject) => {
+        if (server.listening) throw new Error("already listening");
         server.once("error", reject);
         server.listen(port, host, () => {
           server.off("error", reject);
@@ -122,6 +152,7 @@ export function createServer(opts: ServerOptions): BenchtopServer {
     },
     async close() {
       if (!server.listening) return;
+      closing = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const grace = setTimeout(() => {

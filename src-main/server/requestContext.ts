@@ -1,5 +1,5 @@
 import type { Request, Response } from "express";
-import type { RequestContext } from "../gateway/types.js";
+import type { CallerPrincipal, RequestContext } from "../gateway/types.js";
 
 /**
  * The per-request context. Its signal aborts when the client disconnects before the response
@@ -16,6 +16,8 @@ export function requestContext(req: Request, res: Response, shutdown: AbortSigna
   res.on("close", () => shutdown.removeEventListener("abort", onShutdown));
   return {
     requestId: String(res.getHeader("x-request-id")),
+    // Set by requireAuth, which guards every route that builds a context.
+    principal: res.locals.principal as CallerPrincipal,
     signal: abort.signal,
     receivedAtMs: (req as Request & { receivedAtMs?: number }).receivedAtMs ?? Date.now(),
   };

@@ -54,6 +54,7 @@ export class KeysRepo {
   private readonly forMember;
   private readonly revokeStmt;
   private readonly touchStmt;
+  private readonly liveCount;
 
   constructor(
     db: Db,
@@ -72,6 +73,11 @@ export class KeysRepo {
     );
     this.revokeStmt = db.prepare<[number, string]>(
       "UPDATE api_keys SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL",
+    );
+    this.liveCount = db.prepare<[number, string], { n: number }>(
+      `SELECT count(*) AS n FROM api_keys k JOIN members m ON m.id = k.member_id
+       WHERE m.status = 'active' AND k.revoked_ms IS NULL
+         AND (k.expires_ms IS NULL OR k.expires_ms > ?) AND k.id != ?`,
     );
     this.touchStmt = db.prepare<[number, string]>(
       "UPDATE api_keys SET last_used_ms = ? WHERE id = ?",
@@ -110,6 +116,11 @@ export class KeysRepo {
   /** Revokes a key; effective for the very next lookup. False if unknown or already revoked. */
   revoke(id: string): boolean {
     return this.revokeStmt.run(this.now(), id).changes === 1;
+  }
+
+  /** Keys that would authenticate now, other than `exceptKeyId` (the owner token). */
+  countLive(exceptKeyId: string): number {
+    return this.liveCount.get(this.now(), exceptKeyId)!.n;
   }
 
   touch(id: string): void {

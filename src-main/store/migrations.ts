@@ -57,4 +57,117 @@ export const migrations: readonly string[] = [
   ) STRICT;
   CREATE INDEX api_keys_member ON api_keys (member_id);
   `,
+  // 3: limits, prices, the usage ledger, member credits, budget alerts and the audit log.
+  `
+  -- Limits per scope: 'org' (the whole lab), 'default' (members without their own value) or a
+  -- member id. value_json holds only the fields set for that scope: a key that is absent inherits
+  -- (member ← default), a key set to null means "no limit".
+  CREATE TABLE limits (
+    scope       TEXT PRIMARY KEY,
+    value_json  TEXT NOT NULL,
+    updated_ms  INTEGER NOT NULL
+  ) STRICT;
+
+  -- Price per million tokens, in micro-dollars, and who pays. Models without a row cost 0 and
+  -- are org-paid.
+  CREATE TABLE prices (
+    model                  TEXT PRIMARY KEY,
+    input_micros_per_mtok  INTEGER NOT NULL CHECK (input_micros_per_mtok >= 0),
+    output_micros_per_mtok INTEGER NOT NULL CHECK (output_micros_per_mtok >= 0),
+    billing_mode           TEXT NOT NULL CHECK (billing_mode IN ('org', 'member')),
+    updated_ms             INTEGER NOT NULL
+  ) STRICT;
+
+  -- One row per request attempt, written as 'reserved' in the admission transaction before the
+  -- request is dispatched, then 'settled' (real or estimated cost) or 'released' (never started).
+  CREATE TABLE usage (
+    id                TEXT PRIMARY KEY,        -- <request id>:<attempt>
+    request_id        TEXT NOT NULL,
+    attempt           INTEGER NOT NULL,
+    member_id         TEXT NOT NULL REFERENCES members (id),
+    key_id            TEXT REFERENCES api_keys (id),
+    endpoint          TEXT NOT NULL,           -- chat.completions | completions | embeddings | messages
+    requested_model   TEXT NOT NULL,
+    served_model      TEXT,
+    provider          TEXT,                    -- provider of record: 'local' or a connection id
+    billing_mode      TEXT NOT NULL CHECK (billing_mode IN ('org', 'member')),
+    stream            INTEGER NOT NULL,
+    state             TEXT NOT NULL CHECK (state IN ('reserved', 'settled', 'released')),
+    created_ms        INTEGER NOT NULL,        -- admission time; decides the day and month
+    day               TEXT NOT NULL,           -- YYYY-MM-DD in the org time zone at admission
+    month             TEXT NOT NULL,           -- YYYY-MM, likewise
+    reserved_tokens   INTEGER NOT NULL,        -- worst case counted against tokens per minute
+    reserved_micros   INTEGER NOT NULL,        -- worst-case cost held against every budget
+    prompt_tokens     INTEGER,
+    completion_tokens INTEGER,
+    cached_tokens     INTEGER,
+    cost_micros       INTEGER,
+    usage_source      TEXT,                    -- engine | provider | estimate | reserved_max
+    estimated         INTEGER NOT NULL DEFAULT 0,
+    orphaned          INTEGER NOT NULL DEFAULT 0, -- settled by the startup sweep after a crash
+    outcome           TEXT,                    -- ok | aborted | error
+    error_code        TEXT,
+    http_status       INTEGER,
+    ttft_ms           INTEGER,
+    latency_ms        INTEGER,
+    settled_ms        INTEGER,
+    fallback_json     TEXT,                    -- failover attempts (pools, a later issue)
+    redactions        INTEGER NOT NULL DEFAULT 0,
+    upstream_request_id TEXT,
+    UNIQUE (request_id, attempt)
+  ) STRICT;
+  CREATE INDEX usage_member_day ON usage (member_id, day);
+  CREATE INDEX usage_member_month ON usage (member_id, month);
+  CREATE INDEX usage_day ON usage (day);
+  CREATE INDEX usage_month ON usage (month);
+  CREATE INDEX usage_created ON usage (created_ms);
+  CREATE INDEX usage_member_created ON usage (member_id, created_ms);
+  CREATE INDEX usage_reserved ON usage (state) WHERE state = 'reserved';
+
+  -- Member credits: a balance is the sum of this ledger, never a stored number.
+  CREATE TABLE credit_ledger (
+    id            INTEGER PRIMARY KEY,
+    member_id     TEXT NOT NULL REFERENCES members (id),
+    kind          TEXT NOT NULL CHECK (kind IN ('grant', 'topup', 'debit', 'adjustment')),
+    amount_micros INTEGER NOT NULL,            -- positive credits, negative debits
+    usage_id      TEXT REFERENCES usage (id),
+    actor_id      TEXT,
+    note          TEXT,
+    created_ms    INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX credit_ledger_member ON credit_ledger (member_id, id);
+
+  -- Spend alerts, each raised once per scope, cap, threshold and period.
+  CREATE TABLE alerts (
+    id             TEXT PRIMARY KEY,
+    member_id      TEXT REFERENCES members (id), -- NULL: the whole org
+    kind           TEXT NOT NULL CHECK (kind IN ('daily_cap', 'monthly_cap', 'credits')),
+    threshold_pct  INTEGER NOT NULL,
+    period         TEXT NOT NULL,              -- the day or month key, or '' for credits
+    cap_micros     INTEGER NOT NULL,
+    spent_micros   INTEGER NOT NULL,
+    created_ms     INTEGER NOT NULL
+  ) STRICT;
+  CREATE UNIQUE INDEX alerts_once ON alerts (ifnull(member_id, ''), kind, threshold_pct, period);
+  CREATE INDEX alerts_created ON alerts (created_ms);
+
+  -- Every admin action; append-only and hash-chained (hash = sha256(prev_hash | row)).
+  CREATE TABLE audit_log (
+    seq          INTEGER PRIMARY KEY,
+    ts_ms        INTEGER NOT NULL,
+    actor_id     TEXT,
+    actor_role   TEXT,
+    action       TEXT NOT NULL,
+    target_type  TEXT NOT NULL,
+    target_id    TEXT,
+    before_json  TEXT,
+    after_json   TEXT,
+    prev_hash    TEXT NOT NULL,
+    hash         TEXT NOT NULL
+  ) STRICT;
+  CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+  CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+  `,
 ];

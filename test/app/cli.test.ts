@@ -74,10 +74,18 @@ describe("benchtop CLI", () => {
     );
     const url = await waitForListening(child);
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const list = (await (await fetch(`${url}/v1/models`)).json()) as { data: { id: string }[] };
+    // The owner token is written at first start, private to the user.
+    const tokenFile = path.join(dataDir, "owner.token");
+    expect(fs.statSync(tokenFile).mode & 0o777).toBe(0o600);
+    const headers = { authorization: `Bearer ${fs.readFileSync(tokenFile, "utf8").trim()}` };
+    expect((await fetch(`${url}/v1/models`)).status).toBe(401);
+    const list = (await (await fetch(`${url}/v1/models`, { headers })).json()) as {
+      data: { id: string }[];
+    };
     expect(list.data.map((m) => m.id)).toEqual(["cli-model"]);
     const chat = await fetch(`${url}/v1/chat/completions`, {
       method: "POST",
+      headers,
       body: JSON.stringify({
         model: "cli-model",
         messages: [{ role: "user", content: "hi" }],

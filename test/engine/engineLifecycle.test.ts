@@ -107,7 +107,7 @@ describe("engine lifecycle", () => {
     await waitFor(() => server.core.engine.status()[0]?.queued === 1);
     const res = await fetch(`${server.url}/v1/chat/completions`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...server.auth },
       body: JSON.stringify({
         model: "tiny",
         messages: [{ role: "user", content: "c" }],
@@ -144,13 +144,20 @@ describe("engine lifecycle", () => {
     }
     expect(chunks).toBe(3);
     await waitFor(() => server.core.engine.status()[0]?.inFlight === 0);
-    const finished = server.logs.filter(
-      (l) => l.msg === "generation finished" && l.finishReason === "abort",
-    );
-    expect(finished).toHaveLength(1);
+    // The usage row is settled from the engine's own count, as aborted.
+    const aborted = () =>
+      server.core.db.prepare("SELECT * FROM usage WHERE outcome = 'aborted'").all() as {
+        completion_tokens: number;
+        usage_source: string;
+        state: string;
+        estimated: number;
+      }[];
+    await waitFor(() => aborted().length === 1);
+    const row = aborted()[0]!;
+    expect(row).toMatchObject({ state: "settled", usage_source: "engine", estimated: 0 });
     // Generation stopped early, and the tokens generated until then were still counted.
-    expect(finished[0]!.completionTokens).toBeGreaterThanOrEqual(2);
-    expect(finished[0]!.completionTokens).toBeLessThan(450);
+    expect(row.completion_tokens).toBeGreaterThanOrEqual(2);
+    expect(row.completion_tokens).toBeLessThan(450);
     // The only sequence is free again: the next request is served, not queued forever.
     const next = await ask(server, { max_tokens: 2 });
     expect(next.object).toBe("chat.completion");
@@ -204,6 +211,7 @@ describe("engine lifecycle", () => {
     const pid = server.core.engine.supervisor.hostInfo!.pid;
     const pending = fetch(`${server.url}/v1/chat/completions`, {
       method: "POST",
+      headers: server.auth,
       body: JSON.stringify({
         model: "tiny",
         messages: [{ role: "user", content }],

@@ -5,16 +5,37 @@ import { Writable } from "node:stream";
 import OpenAI from "openai";
 import { ConfigSchema, type ConfigInput } from "../../src-main/app/config.js";
 import { createCore, type Core } from "../../src-main/app/createCore.js";
+import type { LimitsDto } from "../../src-main/contract/limits.js";
+import { generateApiKey } from "../../src-main/policy/apiKeys.js";
+import type { Role } from "../../src-main/store/membersRepo.js";
 import { generatedModel, modelsDir } from "./models.js";
 
 export interface TestServer {
   core: Core;
   url: string;
-  /** The official OpenAI SDK pointed at the server. Retries off: tests assert single attempts. */
+  /**
+   * The official OpenAI SDK pointed at the server with the owner token. Retries off: tests
+   * assert single attempts.
+   */
   openai: OpenAI;
+  /** `Authorization` header with the owner token, for raw `fetch` calls. */
+  auth: { authorization: string };
+  /** A new member with one API key, and an OpenAI client using that key. */
+  addMember(opts?: {
+    name?: string;
+    role?: Exclude<Role, "owner">;
+    limits?: LimitsDto;
+  }): TestMember;
   /** Every log line the core wrote, parsed. */
   logs: Record<string, unknown>[];
   close(): Promise<void>;
+}
+
+export interface TestMember {
+  id: string;
+  key: string;
+  keyId: string;
+  openai: OpenAI;
 }
 
 export interface TestServerOptions {
@@ -24,6 +45,8 @@ export interface TestServerOptions {
   server?: ConfigInput["server"];
   /** Folder served at `/` (the built renderer). Defaults to none, so tests never depend on a build. */
   rendererDir?: string;
+  /** The core's clock (admission, settlement, key expiry); defaults to `Date.now`. */
+  now?: () => number;
 }
 
 /** Starts a real core (real SQLite file, real engine host) on 127.0.0.1 with an ephemeral port. */
@@ -49,18 +72,36 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     config,
     logDestination: destination,
     rendererDir: opts.rendererDir ?? path.join(dataDir, "no-renderer"),
+    now: opts.now,
   });
   const url = core.url!;
-  const openai = new OpenAI({
-    baseURL: `${url}/v1`,
-    apiKey: "test-key-unused",
-    maxRetries: 0,
-    timeout: 60_000,
-  });
+  const client = (apiKey: string) =>
+    new OpenAI({
+      baseURL: `${url}/v1`,
+      apiKey,
+      maxRetries: 0,
+      // Generous: a loaded 2-core CI machine can be slow; vitest's own timeout (180 s) is later.
+      timeout: 150_000,
+    });
+  let members = 0;
   return {
     core,
     url,
-    openai,
+    openai: client(core.ownerToken),
+    auth: { authorization: `Bearer ${core.ownerToken}` },
+    addMember({ name, role = "member", limits } = {}) {
+      const member = core.store.members.create({ name: name ?? `member ${++members}`, role });
+      const key = generateApiKey();
+      const row = core.store.keys.create({
+        memberId: member.id,
+        name: "test",
+        hash: key.hash,
+        prefix: key.prefix,
+        last4: key.last4,
+      });
+      if (limits) core.store.limits.setLimits(member.id, limits);
+      return { id: member.id, key: key.plain, keyId: row.id, openai: client(key.plain) };
+    },
     logs,
     async close() {
       await core.close();

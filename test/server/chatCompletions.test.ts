@@ -247,7 +247,11 @@ describe("POST /v1/chat/completions", () => {
       .withResponse();
     expect(ok.response.headers.get("x-request-id")).toMatch(/^req_[0-9a-f]{24}$/);
     expect(ok.data.id).toBe(`chatcmpl-${ok.response.headers.get("x-request-id")!.slice(4)}`);
-    const bad = await fetch(`${t.url}/v1/chat/completions`, { method: "POST", body: "{" });
+    const bad = await fetch(`${t.url}/v1/chat/completions`, {
+      method: "POST",
+      body: "{",
+      headers: t.auth,
+    });
     expect(bad.headers.get("x-request-id")).toMatch(/^req_[0-9a-f]{24}$/);
     const health = await fetch(`${t.url}/health`);
     expect(health.headers.get("x-request-id")).toMatch(/^req_/);

@@ -24,7 +24,7 @@ describe("GET /health and /v1/models", () => {
   });
 
   it("lists every .gguf in the models dir under its file name", async () => {
-    const raw = await (await fetch(`${t.url}/v1/models`)).json();
+    const raw = await (await fetch(`${t.url}/v1/models`, { headers: t.auth })).json();
     expect(ModelListDto.safeParse(raw).success).toBe(true);
     const list = await t.openai.models.list();
     expect(list.data.map((m) => m.id)).toEqual(["tiny"]);
@@ -69,6 +69,7 @@ describe("POST /v1/completions", () => {
     expect(res.usage!.prompt_tokens).toBe(3);
     const bad = await fetch(`${t.url}/v1/completions`, {
       method: "POST",
+      headers: t.auth,
       body: JSON.stringify({ model: "tiny", prompt: [1, 999_999], max_tokens: 2 }),
     });
     expect(bad.status).toBe(400);
@@ -104,6 +105,7 @@ describe("POST /v1/embeddings", () => {
   it("returns float vectors of the model's width, one per input, with usage", async () => {
     const res = await fetch(`${t.url}/v1/embeddings`, {
       method: "POST",
+      headers: t.auth,
       body: JSON.stringify({
         model: "tiny",
         input: [plainText(4), plainText(6)],
@@ -141,6 +143,7 @@ describe("POST /v1/embeddings", () => {
   it("refuses a dimensions value the model cannot produce", async () => {
     const res = await fetch(`${t.url}/v1/embeddings`, {
       method: "POST",
+      headers: t.auth,
       body: JSON.stringify({ model: "tiny", input: "x", dimensions: 32 }),
     });
     expect(res.status).toBe(400);

@@ -14,7 +14,7 @@ afterAll(async () => {
 async function post(path: string, body: string | object, headers: Record<string, string> = {}) {
   const res = await fetch(`${t.url}${path}`, {
     method: "POST",
-    headers: { "content-type": "application/json", ...headers },
+    headers: { "content-type": "application/json", ...t.auth, ...headers },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
   const text = await res.text();
@@ -82,7 +82,7 @@ describe("errors in the OpenAI shape", () => {
     expect(err).toBeInstanceOf(OpenAI.NotFoundError);
     expect((err as InstanceType<typeof OpenAI.NotFoundError>).code).toBe("model_not_found");
     expect((err as InstanceType<typeof OpenAI.NotFoundError>).param).toBe("model");
-    const model = await fetch(`${t.url}/v1/models/no-such-model`);
+    const model = await fetch(`${t.url}/v1/models/no-such-model`, { headers: t.auth });
     expect(model.status).toBe(404);
     expect(((await model.json()) as { error: { code: string } }).error.code).toBe(
       "model_not_found",

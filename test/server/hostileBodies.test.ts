@@ -25,7 +25,7 @@ function send(
   return new Promise((resolve, reject) => {
     const req = http.request(
       url,
-      { method: "POST", headers: { "content-type": "application/json", ...headers } },
+      { method: "POST", headers: { "content-type": "application/json", ...t.auth, ...headers } },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));

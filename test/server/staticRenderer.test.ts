@@ -30,9 +30,14 @@ describe("the renderer is served by the API's own origin", () => {
     expect(js.headers.get("content-type")).toMatch(/javascript/);
   });
 
-  it("keeps JSON errors on API paths", async () => {
+  it("keeps JSON errors on API paths: 401 without a key, then 404", async () => {
     for (const p of ["/v1/unknown", "/manage/v1/anything"]) {
-      const res = await fetch(`${t.url}${p}`);
+      const anonymous = await fetch(`${t.url}${p}`);
+      expect(anonymous.status).toBe(401);
+      expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe(
+        "invalid_api_key",
+      );
+      const res = await fetch(`${t.url}${p}`, { headers: t.auth });
       expect(res.status).toBe(404);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe("unknown_url");
     }

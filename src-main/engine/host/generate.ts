@@ -40,7 +40,11 @@ export async function generate(
 
   const contextSize = resident.info.contextSize;
   const room = contextSize - promptTokens.length;
-  const maxTokens = req.sampling.maxTokens ?? room;
+  // A member's max_tokens limit lowers the request but, unlike the client's own value, is never
+  // a reason to refuse it: without max_tokens the completion may still run to the context end.
+  const cap = req.sampling.maxTokensCap;
+  const asked = req.sampling.maxTokens ?? room;
+  const maxTokens = cap === undefined ? asked : Math.min(asked, Math.max(1, cap));
   if (room <= 0 || maxTokens > room) {
     throw new EngineError(
       "context_length_exceeded",

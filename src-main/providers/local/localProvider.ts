@@ -11,6 +11,7 @@ export function localProvider(engine: LocalEngine): Provider {
     seed: s.seed,
     stop: s.stop,
     grammar: s.grammar,
+    maxTokensCap: s.maxTokensCap,
   });
   return {
     id: "local",
@@ -19,6 +20,10 @@ export function localProvider(engine: LocalEngine): Provider {
       return models
         .filter((m) => !m.error)
         .map((m) => ({ id: m.id, created: Math.floor(m.mtimeMs / 1000), ownedBy: "benchtop" }));
+    },
+    contextTokens() {
+      // Every local model is loaded with this context per sequence (engine.contextSize).
+      return engine.contextSize;
     },
     async hasModel(model) {
       return (await engine.registry.find(model)) !== undefined;

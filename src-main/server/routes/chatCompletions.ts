@@ -39,11 +39,13 @@ export function chatCompletions(deps: RouteDeps): RequestHandler {
     };
     const chatReq: ChatRequest = {
       model: body.model,
+      stream: body.stream === true,
       messages: toMessages(body.messages),
       sampling,
     };
     const ctx = deps.context(req, res);
     const gen = await deps.gateway.chat(chatReq, ctx);
+    res.set(gen.headers);
     const id = responseId("chatcmpl", ctx.requestId);
     if (!body.stream) return answerChat(res, gen, id, body.model);
     const includeUsage = body.stream_options?.include_usage === true;

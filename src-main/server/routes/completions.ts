@@ -38,11 +38,13 @@ export function completions(deps: RouteDeps): RequestHandler {
     const gen = await deps.gateway.complete(
       {
         model: body.model,
+        stream: body.stream === true,
         prompt: prompt as string | number[],
         sampling: toSampling(body, body.max_tokens ?? DEFAULT_MAX_TOKENS),
       },
       ctx,
     );
+    res.set(gen.headers);
     const id = responseId("cmpl", ctx.requestId);
     const prefix = echo ? (prompt as string) : "";
     if (body.stream) {

@@ -17,7 +17,11 @@ export function embeddings(deps: RouteDeps): RequestHandler {
           ? [body.input as number[]]
           : (body.input as (string | number[])[]);
     const ctx = deps.context(req, res);
-    const { vectors, promptTokens } = await deps.gateway.embed({ model: body.model, inputs }, ctx);
+    const { vectors, promptTokens, headers } = await deps.gateway.embed(
+      { model: body.model, inputs },
+      ctx,
+    );
+    res.set(headers);
     const dims = vectors[0]?.length ?? 0;
     if (body.dimensions !== undefined && body.dimensions !== dims) {
       throw invalidRequest(

@@ -1,5 +1,6 @@
 import type { RequestHandler } from "express";
 import type { Gateway } from "../../gateway/Gateway.js";
+import type { CallerPrincipal } from "../../gateway/types.js";
 import type { ProviderModel } from "../../providers/types.js";
 
 const modelBody = (m: ProviderModel) => ({
@@ -9,10 +10,13 @@ const modelBody = (m: ProviderModel) => ({
   owned_by: m.ownedBy,
 });
 
-/** GET /v1/models */
+const caller = (locals: Record<string, unknown>) => (locals.principal as CallerPrincipal).memberId;
+
+/** GET /v1/models — only the models the caller may use. */
 export function listModels(gateway: Gateway): RequestHandler {
   return async (_req, res) => {
-    res.json({ object: "list", data: (await gateway.listModels()).map(modelBody) });
+    const models = await gateway.listModels(caller(res.locals));
+    res.json({ object: "list", data: models.map(modelBody) });
   };
 }
 
@@ -21,6 +25,6 @@ export function getModel(gateway: Gateway): RequestHandler {
   return async (req, res) => {
     const raw = (req.params as { id?: string | string[] }).id;
     const id = Array.isArray(raw) ? raw.join("/") : (raw ?? "");
-    res.json(modelBody(await gateway.getModel(id)));
+    res.json(modelBody(await gateway.getModel(id, caller(res.locals))));
   };
 }

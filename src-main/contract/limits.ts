@@ -1,0 +1,65 @@
+import { z } from "zod";
+
+/** Micro-dollars (1 USD = 1,000,000): every amount of money in the API is an integer of these. */
+export const Micros = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+const cap = (max: number) => z.number().int().positive().max(max).nullable();
+
+/**
+ * Limits for one scope (`org`, `default` for members without their own value, or a member).
+ * Every field is optional: absent inherits (member ← default; org and default: no limit), `null`
+ * means no limit.
+ */
+export const LimitsDto = z.strictObject({
+  /** Requests admitted in any sliding 60 s. */
+  rpm: cap(1_000_000).optional(),
+  /** Tokens (prompt + max completion, reconciled to actual at settlement) in any sliding 60 s. */
+  tpm: cap(1_000_000_000).optional(),
+  /** Requests in flight at once. */
+  max_concurrent: cap(100_000).optional(),
+  /** Spend per calendar day in the org's time zone, micro-dollars. */
+  daily_cap_micros: Micros.nullable().optional(),
+  /** Spend per calendar month in the org's time zone, micro-dollars. */
+  monthly_cap_micros: Micros.nullable().optional(),
+  /** Models this scope may call; null: all. */
+  allowed_models: z.array(z.string().min(1).max(256)).max(1000).nullable().optional(),
+  /**
+   * Largest `max_tokens` a request may reserve: larger values are lowered to it, and a request
+   * without `max_tokens` gets it (otherwise: the model's context).
+   */
+  max_tokens: cap(10_000_000).optional(),
+});
+export type LimitsDto = z.infer<typeof LimitsDto>;
+
+/** Limits with inheritance applied: every field present, null meaning no limit. */
+export type EffectiveLimits = { [K in keyof LimitsDto]-?: Exclude<LimitsDto[K], undefined> };
+
+export const NO_LIMITS: EffectiveLimits = {
+  rpm: null,
+  tpm: null,
+  max_concurrent: null,
+  daily_cap_micros: null,
+  monthly_cap_micros: null,
+  allowed_models: null,
+  max_tokens: null,
+};
+
+export const BillingMode = z.enum(["org", "member"]);
+export type BillingMode = z.infer<typeof BillingMode>;
+
+/** Price of a model per million tokens, in micro-dollars ($2.50/M = 2_500_000), and who pays. */
+export const PriceDto = z.strictObject({
+  model: z.string().min(1).max(256),
+  input_micros_per_mtok: Micros.max(1_000_000_000),
+  output_micros_per_mtok: Micros.max(1_000_000_000),
+  /** `org`: the lab's budget pays; `member`: the caller's credits pay (worst case needed up front). */
+  billing_mode: BillingMode,
+});
+export type PriceDto = z.infer<typeof PriceDto>;
+
+export const FREE_PRICE = (model: string): PriceDto => ({
+  model,
+  input_micros_per_mtok: 0,
+  output_micros_per_mtok: 0,
+  billing_mode: "org",
+});

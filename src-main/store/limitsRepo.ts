@@ -1,0 +1,75 @@
+import { LimitsDto, PriceDto } from "../contract/limits.js";
+import type { Db } from "./db.js";
+
+/** The scopes limits are set for: the whole lab, the default for members, or one member id. */
+export type LimitScope = "org" | "default" | (string & {});
+
+/** Limits per scope and prices per model: the knobs the lab lead turns. */
+export class LimitsRepo {
+  private readonly getLimits;
+  private readonly putLimits;
+  private readonly delLimits;
+  private readonly getPrice;
+  private readonly allPrices;
+  private readonly putPrice;
+  private readonly delPrice;
+
+  constructor(
+    db: Db,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.getLimits = db.prepare<[string], { value_json: string }>(
+      "SELECT value_json FROM limits WHERE scope = ?",
+    );
+    this.putLimits = db.prepare<[string, string, number]>(
+      `INSERT INTO limits (scope, value_json, updated_ms) VALUES (?, ?, ?)
+       ON CONFLICT(scope) DO UPDATE SET value_json = excluded.value_json, updated_ms = excluded.updated_ms`,
+    );
+    this.delLimits = db.prepare<[string]>("DELETE FROM limits WHERE scope = ?");
+    this.getPrice = db.prepare<[string], PriceDto>(
+      `SELECT model, input_micros_per_mtok, output_micros_per_mtok, billing_mode
+       FROM prices WHERE model = ?`,
+    );
+    this.allPrices = db.prepare<[], PriceDto>(
+      `SELECT model, input_micros_per_mtok, output_micros_per_mtok, billing_mode
+       FROM prices ORDER BY model`,
+    );
+    this.putPrice = db.prepare(
+      `INSERT INTO prices (model, input_micros_per_mtok, output_micros_per_mtok, billing_mode, updated_ms)
+       VALUES (@model, @input_micros_per_mtok, @output_micros_per_mtok, @billing_mode, @now)
+       ON CONFLICT(model) DO UPDATE SET input_micros_per_mtok = excluded.input_micros_per_mtok,
+         output_micros_per_mtok = excluded.output_micros_per_mtok,
+         billing_mode = excluded.billing_mode, updated_ms = excluded.updated_ms`,
+    );
+    this.delPrice = db.prepare<[string]>("DELETE FROM prices WHERE model = ?");
+  }
+
+  /** The fields set for `scope` (validated again on read: the row is data, not trusted code). */
+  limits(scope: LimitScope): LimitsDto {
+    const row = this.getLimits.get(scope);
+    return row ? LimitsDto.parse(JSON.parse(row.value_json)) : {};
+  }
+
+  /** Replaces the fields set for `scope`; `{}` removes the row (everything inherits). */
+  setLimits(scope: LimitScope, value: LimitsDto): void {
+    if (Object.keys(value).length === 0) this.delLimits.run(scope);
+    else this.putLimits.run(scope, JSON.stringify(LimitsDto.parse(value)), this.now());
+  }
+
+  price(model: string): PriceDto | undefined {
+    return this.getPrice.get(model);
+  }
+
+  prices(): PriceDto[] {
+    return this.allPrices.all();
+  }
+
+  setPrice(price: PriceDto): void {
+    this.putPrice.run({ ...PriceDto.parse(price), now: this.now() });
+  }
+
+  /** Removes a model's price (it becomes free and org-paid). False if it had none. */
+  deletePrice(model: string): boolean {
+    return this.delPrice.run(model).changes === 1;
+  }
+}

@@ -1,0 +1,173 @@
+import type { BillingMode } from "../contract/limits.js";
+import type { Db } from "./db.js";
+
+/** What admission writes, in state `reserved`, before a request is dispatched. */
+export interface UsageReservation {
+  id: string;
+  requestId: string;
+  attempt: number;
+  memberId: string;
+  keyId: string | null;
+  endpoint: string;
+  requestedModel: string;
+  billingMode: BillingMode;
+  stream: boolean;
+  createdMs: number;
+  day: string;
+  month: string;
+  reservedTokens: number;
+  reservedMicros: number;
+}
+
+/** Where the usage numbers of a settled row came from. */
+export type UsageSource = "engine" | "provider" | "estimate" | "reserved_max";
+export type Outcome = "ok" | "aborted" | "error";
+
+/** What settlement records. */
+export interface UsageSettlement {
+  servedModel: string | null;
+  provider: string | null;
+  /** `null` when unknown (a row settled by the recovery sweep). */
+  promptTokens: number | null;
+  completionTokens: number | null;
+  cachedTokens: number | null;
+  costMicros: number;
+  source: UsageSource;
+  estimated: boolean;
+  orphaned: boolean;
+  outcome: Outcome;
+  errorCode: string | null;
+  httpStatus: number | null;
+  ttftMs: number | null;
+  latencyMs: number | null;
+  settledMs: number;
+}
+
+/** Spend in one window: settled cost plus what is still held by reservations. */
+export interface WindowSpend {
+  settled: number;
+  reserved: number;
+}
+
+export interface ReservedRow {
+  id: string;
+  memberId: string;
+  billingMode: BillingMode;
+  day: string;
+  month: string;
+  createdMs: number;
+  reservedTokens: number;
+  reservedMicros: number;
+}
+
+const SPEND = `SELECT
+  ifnull(sum(CASE state WHEN 'settled' THEN cost_micros ELSE 0 END), 0) AS settled,
+  ifnull(sum(CASE state WHEN 'reserved' THEN reserved_micros ELSE 0 END), 0) AS reserved
+  FROM usage`;
+
+/**
+ * The usage ledger: one row per request attempt. Rows change state with single-row statements
+ * guarded by `state = 'reserved'`, so settling twice is a no-op; callers wrap them in the
+ * transactions that also move credits and alerts.
+ */
+export class UsageRepo {
+  private readonly insert;
+  private readonly settleStmt;
+  private readonly releaseStmt;
+  private readonly memberDay;
+  private readonly memberMonth;
+  private readonly orgDay;
+  private readonly orgMonth;
+  private readonly reservedStmt;
+  private readonly recentStmt;
+  private readonly byIdStmt;
+
+  constructor(db: Db) {
+    this.insert = db.prepare(
+      `INSERT INTO usage (id, request_id, attempt, member_id, key_id, endpoint, requested_model,
+         billing_mode, stream, state, created_ms, day, month, reserved_tokens, reserved_micros)
+       VALUES (@id, @requestId, @attempt, @memberId, @keyId, @endpoint, @requestedModel,
+         @billingMode, @stream, 'reserved', @createdMs, @day, @month, @reservedTokens, @reservedMicros)`,
+    );
+    this.settleStmt = db.prepare(
+      `UPDATE usage SET state = 'settled', served_model = @servedModel, provider = @provider,
+         prompt_tokens = @promptTokens, completion_tokens = @completionTokens,
+         cached_tokens = @cachedTokens, cost_micros = @costMicros, usage_source = @source,
+         estimated = @estimated, orphaned = @orphaned, outcome = @outcome, error_code = @errorCode,
+         http_status = @httpStatus, ttft_ms = @ttftMs, latency_ms = @latencyMs, settled_ms = @settledMs
+       WHERE id = @id AND state = 'reserved'`,
+    );
+    this.releaseStmt = db.prepare(
+      `UPDATE usage SET state = 'released', cost_micros = 0, outcome = 'error', error_code = @errorCode,
+         http_status = @httpStatus, latency_ms = @latencyMs, settled_ms = @settledMs
+       WHERE id = @id AND state = 'reserved'`,
+    );
+    this.memberDay = db.prepare<[string, string], WindowSpend>(
+      `${SPEND} WHERE member_id = ? AND day = ?`,
+    );
+    this.memberMonth = db.prepare<[string, string], WindowSpend>(
+      `${SPEND} WHERE member_id = ? AND month = ?`,
+    );
+    this.orgDay = db.prepare<[string], WindowSpend>(`${SPEND} WHERE day = ?`);
+    this.orgMonth = db.prepare<[string], WindowSpend>(`${SPEND} WHERE month = ?`);
+    this.reservedStmt = db.prepare<[], ReservedRow>(
+      `SELECT id, member_id AS memberId, billing_mode AS billingMode, day, month,
+         created_ms AS createdMs, reserved_tokens AS reservedTokens, reserved_micros AS reservedMicros
+       FROM usage WHERE state = 'reserved' ORDER BY created_ms`,
+    );
+    this.recentStmt = db.prepare<[number], { memberId: string; createdMs: number; tokens: number }>(
+      `SELECT member_id AS memberId, created_ms AS createdMs,
+         CASE state WHEN 'settled' THEN ifnull(prompt_tokens + completion_tokens, reserved_tokens)
+                    WHEN 'reserved' THEN reserved_tokens ELSE 0 END AS tokens
+       FROM usage WHERE created_ms >= ? AND state != 'released' ORDER BY created_ms`,
+    );
+    this.byIdStmt = db.prepare<[string], Record<string, unknown>>(
+      "SELECT * FROM usage WHERE id = ?",
+    );
+  }
+
+  reserve(r: UsageReservation): void {
+    this.insert.run({ ...r, stream: r.stream ? 1 : 0 });
+  }
+
+  /** Settles a reserved row. False if it was not reserved (already settled or released). */
+  settle(id: string, s: UsageSettlement): boolean {
+    return (
+      this.settleStmt.run({
+        ...s,
+        id,
+        estimated: s.estimated ? 1 : 0,
+        orphaned: s.orphaned ? 1 : 0,
+      }).changes === 1
+    );
+  }
+
+  /** Releases a reservation whose request never reached a model: it costs nothing. */
+  release(
+    id: string,
+    r: { errorCode: string; httpStatus: number; latencyMs: number; settledMs: number },
+  ): boolean {
+    return this.releaseStmt.run({ ...r, id }).changes === 1;
+  }
+
+  /** Spend of a member (or, with `null`, the whole org) in one day or month. */
+  spend(memberId: string | null, window: "day" | "month", key: string): WindowSpend {
+    if (memberId === null) return (window === "day" ? this.orgDay : this.orgMonth).get(key)!;
+    return (window === "day" ? this.memberDay : this.memberMonth).get(memberId, key)!;
+  }
+
+  /** Rows still holding a reservation (after a crash: what the startup sweep settles). */
+  reserved(): ReservedRow[] {
+    return this.reservedStmt.all();
+  }
+
+  /** Admissions since `sinceMs` with their tokens (actual once settled), oldest first. */
+  recent(sinceMs: number): { memberId: string; createdMs: number; tokens: number }[] {
+    return this.recentStmt.all(sinceMs);
+  }
+
+  /** The raw row, for tests and the request log. */
+  row(id: string): Record<string, unknown> | undefined {
+    return this.byIdStmt.get(id);
+  }
+}
