@@ -9,14 +9,19 @@ import { Ledger } from "../policy/ledger.js";
 import type { Platform } from "../platform/types.js";
 import { localProvider } from "../providers/local/localProvider.js";
 import { createServer, type BenchtopServer } from "../server/createServer.js";
+import { createManageRouter } from "../server/manage/index.js";
+import { openApiDocument } from "../server/openapi.js";
 import { AlertsRepo } from "../store/alertsRepo.js";
+import { AuditRepo } from "../store/auditRepo.js";
 import { CreditsRepo } from "../store/creditsRepo.js";
 import { closeDb, openDb, type Db } from "../store/db.js";
 import { KeysRepo } from "../store/keysRepo.js";
 import { LimitsRepo } from "../store/limitsRepo.js";
+import { MemberEditsRepo } from "../store/memberEditsRepo.js";
 import { MembersRepo } from "../store/membersRepo.js";
 import { ModelsRepo } from "../store/modelsRepo.js";
 import { SettingsRepo } from "../store/settingsRepo.js";
+import { UsageQueries } from "../store/usageQueries.js";
 import { UsageRepo } from "../store/usageRepo.js";
 import type { Config } from "./config.js";
 import { EventBus } from "./eventBus.js";
@@ -179,6 +184,18 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       corsOrigins: config.server.corsOrigins,
     },
     rendererDir: opts.rendererDir ?? defaultRendererDir(),
+    manage: createManageRouter({
+      db,
+      store,
+      memberEdits: new MemberEditsRepo(db),
+      audit: new AuditRepo(db),
+      usage: new UsageQueries(db),
+      ledger,
+      events,
+      anonymousLoopbackSetting: ANONYMOUS_LOOPBACK_SETTING,
+      now: opts.now,
+    }),
+    documents: { "/openapi.json": openApiDocument },
     health: () => ({
       status: "ok",
       version: VERSION,

@@ -12,7 +12,10 @@ export type ConnectionChannel = typeof CONNECTION_CHANNEL;
 export const BenchtopConnection = z.object({
   /** Origin of the HTTP API, e.g. `http://127.0.0.1:4747` (no trailing slash). */
   baseUrl: z.url({ protocol: /^https?$/ }),
-  /** Owner token for the management API. Absent until the owner token exists (a later issue). */
+  /**
+   * The desktop owner's API key (`core.ownerToken`), so the person at the workstation is signed in
+   * without typing it. Only the Electron app hands it over; a browser has none and signs in.
+   */
   ownerToken: z.string().min(1).optional(),
 });
 export type BenchtopConnection = z.infer<typeof BenchtopConnection>;

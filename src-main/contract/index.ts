@@ -7,3 +7,5 @@ export * from "./errors.js";
 export * from "./health.js";
 export * from "./models.js";
 export * from "./limits.js";
+export * from "./manage/index.js";
+export * from "./manageLimits.js";

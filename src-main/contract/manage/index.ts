@@ -1,0 +1,8 @@
+/** DTOs of the management API (`/manage/v1`); limits and prices are in ../manageLimits.ts. */
+export * from "./common.js";
+export * from "./members.js";
+export * from "./keys.js";
+export * from "./credits.js";
+export * from "./usage.js";
+export * from "./audit.js";
+export * from "./settings.js";

@@ -1,0 +1,110 @@
+import { z } from "zod";
+import { QueryInt, SignedMicros, TimeMs } from "./common.js";
+
+const Count = z.number().int().nonnegative();
+
+/**
+ * `GET /manage/v1/usage` query, in the spirit of OpenAI's organization usage API. Day buckets
+ * are the org time zone's calendar days (the day each request was admitted in); hour buckets
+ * are UTC-aligned hours of the admission instant. `end_ms` defaults to now.
+ */
+export const UsageQuery = z.strictObject({
+  start_ms: QueryInt(0, Number.MAX_SAFE_INTEGER),
+  end_ms: QueryInt(0, Number.MAX_SAFE_INTEGER).optional(),
+  /** Defaults to `day`. */
+  bucket: z.enum(["day", "hour"]).default("day"),
+  /** Comma-separated: `member_id`, `model` or both. */
+  group_by: z
+    .string()
+    .regex(/^(member_id|model)(,(member_id|model))?$/, "a comma list of member_id and model")
+    .optional(),
+  member_id: z.string().min(1).optional(),
+  model: z.string().min(1).optional(),
+});
+export type UsageQuery = z.infer<typeof UsageQuery>;
+
+/** Settled usage (cost in micro-dollars) of one group in one bucket. */
+export const UsageResultDto = z.object({
+  member_id: z.string().optional(),
+  model: z.string().optional(),
+  requests: Count,
+  prompt_tokens: Count,
+  completion_tokens: Count,
+  cached_tokens: Count,
+  cost_micros: SignedMicros,
+  /** Requests whose tokens were estimated rather than reported. */
+  estimated_requests: Count,
+});
+export type UsageResultDto = z.infer<typeof UsageResultDto>;
+
+export const UsageBucketDto = z.object({
+  start_ms: TimeMs,
+  end_ms: TimeMs,
+  results: z.array(UsageResultDto),
+});
+export type UsageBucketDto = z.infer<typeof UsageBucketDto>;
+
+export const UsageTotalsDto = UsageResultDto.omit({ member_id: true, model: true }).extend({
+  /** Requests admitted in the range and still running. */
+  in_flight_requests: Count,
+  /** Worst-case cost those requests hold against budgets; not part of `cost_micros`. */
+  reserved_micros: SignedMicros,
+});
+export type UsageTotalsDto = z.infer<typeof UsageTotalsDto>;
+
+/** Every bucket of the range, empty ones included, oldest first. */
+export const UsagePageDto = z.object({
+  object: z.literal("page"),
+  data: z.array(UsageBucketDto),
+  totals: UsageTotalsDto,
+});
+export type UsagePageDto = z.infer<typeof UsagePageDto>;
+
+/** `GET /manage/v1/usage/requests` query. Page with `before_ms` + `before_id` of the last row. */
+export const RequestLogQuery = z.strictObject({
+  member_id: z.string().min(1).optional(),
+  model: z.string().min(1).optional(),
+  outcome: z.enum(["ok", "aborted", "error"]).optional(),
+  /** Defaults to 50. */
+  limit: QueryInt(1, 500).default(50),
+  before_ms: QueryInt(0, Number.MAX_SAFE_INTEGER).optional(),
+  before_id: z.string().min(1).optional(),
+});
+export type RequestLogQuery = z.infer<typeof RequestLogQuery>;
+
+/** One request attempt from the usage ledger (metadata only: prompts are never stored). */
+export const RequestLogEntryDto = z.object({
+  id: z.string(),
+  request_id: z.string(),
+  attempt: z.number().int(),
+  member_id: z.string(),
+  key_id: z.string().nullable(),
+  endpoint: z.string(),
+  model: z.string(),
+  served_model: z.string().nullable(),
+  provider: z.string().nullable(),
+  billing_mode: z.enum(["org", "member"]),
+  stream: z.boolean(),
+  state: z.enum(["reserved", "settled", "released"]),
+  created_ms: TimeMs,
+  prompt_tokens: Count.nullable(),
+  completion_tokens: Count.nullable(),
+  cached_tokens: Count.nullable(),
+  cost_micros: SignedMicros.nullable(),
+  reserved_micros: SignedMicros,
+  usage_source: z.string().nullable(),
+  estimated: z.boolean(),
+  outcome: z.string().nullable(),
+  error_code: z.string().nullable(),
+  http_status: z.number().int().nullable(),
+  ttft_ms: z.number().int().nullable(),
+  latency_ms: z.number().int().nullable(),
+});
+export type RequestLogEntryDto = z.infer<typeof RequestLogEntryDto>;
+
+export const RequestLogPageDto = z.object({
+  object: z.literal("list"),
+  data: z.array(RequestLogEntryDto),
+  has_more: z.boolean(),
+});
+export type RequestLogPageDto = z.infer<typeof RequestLogPageDto>;

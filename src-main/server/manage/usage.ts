@@ -1,0 +1,115 @@
+import {
+  RequestLogPageDto,
+  RequestLogQuery,
+  UsagePageDto,
+  UsageQuery,
+  type UsageBucketDto,
+} from "../../contract/index.js";
+import { invalidRequest } from "../../gateway/errors.js";
+import { dayEndMs, dayStartMs, periodKeys } from "../../policy/periods.js";
+import type { UsageGroupBy, UsageRange } from "../../store/usageQueries.js";
+import { memberFilter } from "./access.js";
+import { route, type Call, type ManageRoute } from "./routeTable.js";
+
+const HOUR_MS = 3_600_000;
+/** Most buckets one query may span: a leap year of days, or 31 days of hours. */
+const MAX_DAY_BUCKETS = 366;
+const MAX_HOUR_BUCKETS = 31 * 24;
+
+interface Bucket {
+  key: string | number;
+  start: number;
+  end: number;
+}
+
+/**
+ * The buckets covering [start, end), empty ones included (charts need the gaps). Day buckets
+ * are the org time zone's calendar days: 23 to 25 hours across DST changes.
+ */
+function bucketsOf(kind: "day" | "hour", start: number, end: number, tz: string): Bucket[] {
+  const out: Bucket[] = [];
+  const max = kind === "day" ? MAX_DAY_BUCKETS : MAX_HOUR_BUCKETS;
+  let t = kind === "day" ? dayStartMs(start, tz) : start - (start % HOUR_MS);
+  while (t < end) {
+    if (out.length === max)
+      throw invalidRequest(
+        `At most ${max} ${kind} buckets per query; narrow start_ms…end_ms.`,
+        "start_ms",
+      );
+    const next = kind === "day" ? dayEndMs(t, tz) : t + HOUR_MS;
+    out.push({ key: kind === "day" ? periodKeys(t, tz).day : t, start: t, end: next });
+    t = next;
+  }
+  return out;
+}
+
+function usagePage(c: Call<UsageQuery>): UsagePageDto {
+  const { query: q, deps } = c;
+  const end = q.end_ms ?? c.now;
+  if (end <= q.start_ms) throw invalidRequest("'end_ms' must be after 'start_ms'.", "end_ms");
+  const filter = { memberId: memberFilter(c, q.member_id), model: q.model };
+  const groupBy = (q.group_by?.split(",") ?? []) as UsageGroupBy[];
+  const buckets = bucketsOf(q.bucket, q.start_ms, end, deps.ledger.timeZone());
+  const first = buckets[0]!;
+  const last = buckets[buckets.length - 1]!;
+  // Day buckets select by each row's `day` (the day it was admitted in, whatever the zone is
+  // now); hour buckets by admission instant.
+  const range: UsageRange =
+    q.bucket === "day"
+      ? { bucket: "day", fromDay: String(first.key), toDay: String(last.key) }
+      : { bucket: "hour", startMs: first.start, endMs: last.end };
+  const data: UsageBucketDto[] = buckets.map((b) => ({
+    start_ms: b.start,
+    end_ms: b.end,
+    results: [],
+  }));
+  const index = new Map(buckets.map((b, i) => [b.key, data[i]!]));
+  for (const { bucket, ...sums } of deps.usage.grouped(range, filter, groupBy)) {
+    // A day key the current zone never produces (the zone changed since) has no bucket here;
+    // its rows still count in the totals.
+    index.get(bucket)?.results.push(sums);
+  }
+  const inFlight = deps.usage.inFlight(range, filter);
+  return {
+    object: "page",
+    data,
+    totals: {
+      ...deps.usage.totals(range, filter),
+      in_flight_requests: inFlight.requests,
+      reserved_micros: inFlight.reserved_micros,
+    },
+  };
+}
+
+/** Usage charts and the request log (members: their own only). */
+export const usageRoutes: ManageRoute[] = [
+  route({
+    method: "get",
+    path: "/usage",
+    access: "any",
+    summary: "Settled usage and cost per day or hour, optionally per member and model",
+    query: UsageQuery,
+    response: UsagePageDto,
+    handle: usagePage,
+  }),
+  route({
+    method: "get",
+    path: "/usage/requests",
+    access: "any",
+    summary: "The request log, newest first (metadata only)",
+    query: RequestLogQuery,
+    response: RequestLogPageDto,
+    handle: (c) => {
+      const q = c.query;
+      const { rows, hasMore } = c.deps.usage.requests({
+        memberId: memberFilter(c, q.member_id),
+        model: q.model,
+        outcome: q.outcome,
+        limit: q.limit,
+        beforeMs: q.before_ms,
+        beforeId: q.before_id,
+      });
+      return { object: "list", data: rows, has_more: hasMore };
+    },
+  }),
+];

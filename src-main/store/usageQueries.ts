@@ -1,0 +1,179 @@
+import type { Db } from "./db.js";
+
+/** Columns usage can be grouped by (an allow-list: they are spliced into SQL). */
+export type UsageGroupBy = "member_id" | "model";
+
+/** Usage rows to aggregate: a range of org-time-zone days, or of admission instants. */
+export type UsageRange =
+  | { bucket: "day"; fromDay: string; toDay: string }
+  | { bucket: "hour"; startMs: number; endMs: number };
+
+export interface UsageFilter {
+  memberId?: string;
+  model?: string;
+}
+
+/** One aggregate: settled rows only (released rows never reached a model and cost nothing). */
+export interface UsageSums {
+  requests: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cached_tokens: number;
+  cost_micros: number;
+  /** Rows whose tokens were estimated (no usage reported, or settled after a crash). */
+  estimated_requests: number;
+}
+
+export interface UsageGroup extends UsageSums {
+  /** `day` key ("YYYY-MM-DD") or the hour's first ms. */
+  bucket: string | number;
+  member_id?: string;
+  model?: string;
+}
+
+/** One row of the request log, as the management API shows it. */
+export interface RequestLogRow {
+  id: string;
+  request_id: string;
+  attempt: number;
+  member_id: string;
+  key_id: string | null;
+  endpoint: string;
+  model: string;
+  served_model: string | null;
+  provider: string | null;
+  billing_mode: string;
+  stream: boolean;
+  state: string;
+  created_ms: number;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  cached_tokens: number | null;
+  cost_micros: number | null;
+  reserved_micros: number;
+  usage_source: string | null;
+  estimated: boolean;
+  outcome: string | null;
+  error_code: string | null;
+  http_status: number | null;
+  ttft_ms: number | null;
+  latency_ms: number | null;
+}
+
+export interface RequestLogQuery extends UsageFilter {
+  outcome?: string;
+  limit: number;
+  /** Cursor: rows strictly older than (before_ms, before_id) in (created_ms, id) order. */
+  beforeMs?: number;
+  beforeId?: string;
+}
+
+const HOUR_MS = 3_600_000;
+const GROUP_COLUMNS: Record<UsageGroupBy, string> = {
+  member_id: "member_id",
+  // Prices and limits key on the model the client asked for, so usage is reported by it too.
+  model: "requested_model",
+};
+
+const SUMS = `count(*) AS requests,
+  ifnull(sum(prompt_tokens), 0) AS prompt_tokens,
+  ifnull(sum(completion_tokens), 0) AS completion_tokens,
+  ifnull(sum(cached_tokens), 0) AS cached_tokens,
+  ifnull(sum(cost_micros), 0) AS cost_micros,
+  ifnull(sum(estimated), 0) AS estimated_requests`;
+
+/**
+ * Read-only aggregate queries over the usage ledger for the management API (charts, the
+ * request log). Statements are built from allow-listed fragments; every value is bound.
+ */
+export class UsageQueries {
+  constructor(private readonly db: Db) {}
+
+  /** Settled usage per bucket (and per member and/or model), oldest bucket first. */
+  grouped(range: UsageRange, filter: UsageFilter, groupBy: UsageGroupBy[]): UsageGroup[] {
+    const groups = [...new Set(groupBy)];
+    const cols = groups.map((g) => `${GROUP_COLUMNS[g]} AS ${g}`);
+    const bucket = range.bucket === "day" ? "day" : `(created_ms / ${HOUR_MS}) * ${HOUR_MS}`;
+    const { where, params } = this.where(range, filter);
+    const sql = `SELECT ${bucket} AS bucket${cols.map((c) => `, ${c}`).join("")}, ${SUMS}
+      FROM usage WHERE state = 'settled' AND ${where}
+      GROUP BY ${["bucket", ...groups].join(", ")} ORDER BY ${["bucket", ...groups].join(", ")}`;
+    return this.db.prepare(sql).all(params) as UsageGroup[];
+  }
+
+  /** Settled totals over the whole range. */
+  totals(range: UsageRange, filter: UsageFilter): UsageSums {
+    const { where, params } = this.where(range, filter);
+    const sql = `SELECT ${SUMS} FROM usage WHERE state = 'settled' AND ${where}`;
+    return this.db.prepare(sql).get(params) as UsageSums;
+  }
+
+  /** Requests still in flight in the range and the worst-case cost they hold. */
+  inFlight(range: UsageRange, filter: UsageFilter): { requests: number; reserved_micros: number } {
+    const { where, params } = this.where(range, filter);
+    const sql = `SELECT count(*) AS requests, ifnull(sum(reserved_micros), 0) AS reserved_micros
+      FROM usage WHERE state = 'reserved' AND ${where}`;
+    return this.db.prepare(sql).get(params) as { requests: number; reserved_micros: number };
+  }
+
+  /** The request log, newest first; `limit + 1` rows are read to tell whether more exist. */
+  requests(q: RequestLogQuery): { rows: RequestLogRow[]; hasMore: boolean } {
+    const conds: string[] = [];
+    const params: Record<string, unknown> = { limit: q.limit + 1 };
+    if (q.memberId !== undefined) conds.push("member_id = @memberId");
+    if (q.model !== undefined) conds.push("requested_model = @model");
+    if (q.outcome !== undefined) conds.push("outcome = @outcome");
+    if (q.beforeMs !== undefined) {
+      conds.push(
+        q.beforeId === undefined
+          ? "created_ms < @beforeMs"
+          : "(created_ms < @beforeMs OR (created_ms = @beforeMs AND id < @beforeId))",
+      );
+    }
+    Object.assign(params, {
+      memberId: q.memberId,
+      model: q.model,
+      outcome: q.outcome,
+      beforeMs: q.beforeMs,
+      beforeId: q.beforeId,
+    });
+    for (const k of Object.keys(params)) if (params[k] === undefined) delete params[k];
+    const sql = `SELECT id, request_id, attempt, member_id, key_id, endpoint,
+        requested_model AS model, served_model, provider, billing_mode, stream, state, created_ms,
+        prompt_tokens, completion_tokens, cached_tokens, cost_micros, reserved_micros,
+        usage_source, estimated, outcome, error_code, http_status, ttft_ms, latency_ms
+      FROM usage ${conds.length ? `WHERE ${conds.join(" AND ")}` : ""}
+      ORDER BY created_ms DESC, id DESC LIMIT @limit`;
+    const raw = this.db.prepare(sql).all(params) as (Omit<RequestLogRow, "stream" | "estimated"> & {
+      stream: number;
+      estimated: number;
+    })[];
+    const rows = raw.slice(0, q.limit).map((r) => ({
+      ...r,
+      stream: r.stream === 1,
+      estimated: r.estimated === 1,
+    }));
+    return { rows, hasMore: raw.length > q.limit };
+  }
+
+  private where(range: UsageRange, filter: UsageFilter) {
+    const conds: string[] = [];
+    const params: Record<string, unknown> = {};
+    if (range.bucket === "day") {
+      conds.push("day >= @fromDay AND day <= @toDay");
+      Object.assign(params, { fromDay: range.fromDay, toDay: range.toDay });
+    } else {
+      conds.push("created_ms >= @startMs AND created_ms < @endMs");
+      Object.assign(params, { startMs: range.startMs, endMs: range.endMs });
+    }
+    if (filter.memberId !== undefined) {
+      conds.push("member_id = @memberId");
+      params.memberId = filter.memberId;
+    }
+    if (filter.model !== undefined) {
+      conds.push("requested_model = @model");
+      params.model = filter.model;
+    }
+    return { where: conds.join(" AND "), params };
+  }
+}

@@ -1,0 +1,190 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { manageRoutes } from "../../src-main/server/manage/index.js";
+import { ACCESS, type ManageRoute } from "../../src-main/server/manage/routeTable.js";
+import { startTestServer, type TestServer, type TestMember } from "../helpers/testServer.js";
+import { auditCount, bearer, call, client, notFoundBody, type Auth } from "./manageClient.js";
+
+/**
+ * Object- and function-level authorization (OWASP API1/API5), enumerated from the route
+ * table itself: a route added without a row here fails the "covers every route" test.
+ */
+
+let t: TestServer;
+let a: TestMember;
+let viewer: TestMember;
+/** Member B: the victim, with canary strings that must never reach A. */
+const b = { id: "", keyId: "", key: "", name: "", email: "" };
+let canaries: string[];
+
+beforeAll(async () => {
+  t = await startTestServer();
+  a = t.addMember({ name: "Alice" });
+  viewer = t.addMember({ name: "Val", role: "viewer" });
+  const tag = Math.random().toString(36).slice(2, 10);
+  b.name = `Canary-Bravo-${tag}`;
+  b.email = `bravo-${tag}@canary.test`;
+  const owner = client(t, t.auth);
+  b.id = (await owner.post("/members", { name: b.name, email: b.email })).body.id;
+  const key = await owner.post(`/members/${b.id}/keys`, { name: `bravo-key-${tag}` });
+  b.keyId = key.body.id;
+  b.key = key.body.key;
+  await owner.put(`/members/${b.id}/limits`, { rpm: 7 });
+  await owner.post(`/members/${b.id}/credits`, {
+    kind: "grant",
+    amount_micros: 4_242_424,
+    note: `bravo-note-${tag}`,
+  });
+  canaries = [b.name, b.email, b.key.slice(0, 8), b.key.slice(-4), tag, "4242424"];
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+/** A valid body for each route that takes one, so no answer is a 400 by accident. */
+const BODIES: Record<string, unknown> = {
+  "post /members": { name: "Intruder" },
+  "patch /members/:id": { name: "Hijacked" },
+  "post /members/:id/keys": { name: "stolen" },
+  "put /limits/org": { rpm: 1 },
+  "put /limits/default": { rpm: 1 },
+  "put /members/:id/limits": { rpm: 1_000_000 },
+  "put /prices/*model": {
+    input_micros_per_mtok: 0,
+    output_micros_per_mtok: 0,
+    billing_mode: "org",
+  },
+  "post /members/:id/credits": { kind: "grant", amount_micros: 1_000_000_000 },
+  "patch /settings": { time_zone: "UTC" },
+};
+/** Member-scoped routes that take no id: they can only ever answer about the caller. */
+const SELF_ONLY = ["get /me", "get /events"];
+
+const routeKey = (r: ManageRoute) => `${r.method} ${r.path}`;
+const isMemberScoped = (r: ManageRoute) =>
+  (ACCESS[r.access] as readonly string[]).includes("member");
+
+/** The URL of `r` aimed at member B's objects (ids in the path, or `member_id` in the query). */
+function urlFor(r: ManageRoute, memberId: string, keyId: string): string {
+  let url = r.path
+    .replace("/keys/:id", `/keys/${keyId}`)
+    .replace(":id", memberId)
+    .replace("*model", "tiny");
+  const takesMember =
+    r.query && "shape" in r.query && "member_id" in (r.query as { shape: object }).shape;
+  if (takesMember) url += `?member_id=${memberId}`;
+  if (r.path === "/usage") url += `&start_ms=${Date.now() - 86_400_000}`;
+  return url;
+}
+
+function send(r: ManageRoute, auth: Auth, memberId = b.id, keyId = b.keyId) {
+  return call(t, auth, r.method.toUpperCase(), urlFor(r, memberId, keyId), BODIES[routeKey(r)]);
+}
+
+function expectNoCanary(text: string, where: string) {
+  for (const c of canaries) expect(text, `${where} leaked '${c}'`).not.toContain(c);
+}
+
+describe("the authorization matrix", () => {
+  it("covers every route: bodies for every route that takes one", () => {
+    for (const r of manageRoutes) {
+      if (r.body) expect(BODIES, routeKey(r)).toHaveProperty([routeKey(r)]);
+    }
+    const selfOnly = manageRoutes.filter(
+      (r) =>
+        isMemberScoped(r) && !r.path.includes(":id") && !urlFor(r, "X", "Y").includes("member_id"),
+    );
+    expect(selfOnly.map(routeKey).sort()).toEqual([...SELF_ONLY].sort());
+  });
+
+  it("member A gets 404 for every member-scoped route aimed at B, byte-identical to a missing id", async () => {
+    const rows = auditCount(t);
+    const routes = manageRoutes.filter(
+      (r) => isMemberScoped(r) && !SELF_ONLY.includes(routeKey(r)),
+    );
+    expect(routes.map(routeKey).sort()).toEqual(
+      [
+        "get /members/:id",
+        "patch /members/:id",
+        "get /members/:id/keys",
+        "post /members/:id/keys",
+        "delete /keys/:id",
+        "get /members/:id/limits",
+        "get /members/:id/status",
+        "get /members/:id/credits",
+        "get /usage",
+        "get /usage/requests",
+        "get /alerts",
+      ].sort(),
+    );
+    for (const r of routes) {
+      const res = await send(r, bearer(a.key));
+      const where = `${routeKey(r)} as A against B`;
+      expect(res.status, where).toBe(404);
+      const kind = r.path.startsWith("/keys/") ? "key" : "member";
+      expect(res.body, where).toEqual(notFoundBody(kind));
+      expectNoCanary(res.text, where);
+      const missing = await send(r, bearer(a.key), "mem_0123456789abcdef", "key_0123456789abcdef");
+      expect(missing.text, `${where}: same bytes as a missing id`).toBe(res.text);
+    }
+    expect(auditCount(t)).toBe(rows);
+  });
+
+  it("B's objects are untouched after A's attempts", async () => {
+    const owner = client(t, t.auth);
+    expect((await owner.get(`/members/${b.id}`)).body).toMatchObject({
+      name: b.name,
+      status: "active",
+    });
+    expect((await owner.get(`/members/${b.id}/keys`)).body.data).toHaveLength(1);
+    expect((await owner.get(`/members/${b.id}/limits`)).body.set).toEqual({ rpm: 7 });
+    expect((await owner.get(`/members/${b.id}/credits`)).body.balance_micros).toBe(4_242_424);
+    expect((await fetch(`${t.url}/v1/models`, { headers: bearer(b.key) })).status).toBe(200);
+  });
+
+  it("A's own views (me, usage, alerts, request log) carry none of B's data", async () => {
+    const me = client(t, bearer(a.key));
+    for (const path of [
+      "/me",
+      `/members/${a.id}`,
+      `/members/${a.id}/keys`,
+      `/members/${a.id}/credits`,
+      `/usage?start_ms=${Date.now() - 86_400_000}&group_by=member_id`,
+      "/usage/requests",
+      "/alerts",
+    ]) {
+      const res = await me.get(path);
+      expect(res.status, path).toBe(200);
+      expectNoCanary(res.text, path);
+    }
+  });
+
+  it("a member key gets 403 permission_error on every admin and staff route", async () => {
+    const rows = auditCount(t);
+    const routes = manageRoutes.filter((r) => !isMemberScoped(r));
+    expect(routes.length).toBeGreaterThanOrEqual(14);
+    for (const r of routes) {
+      const res = await send(r, bearer(a.key));
+      expect(res.status, routeKey(r)).toBe(403);
+      expect(res.body.error, routeKey(r)).toMatchObject({
+        type: "permission_error",
+        code: "insufficient_permissions",
+      });
+      expectNoCanary(res.text, routeKey(r));
+    }
+    expect(auditCount(t)).toBe(rows);
+  });
+
+  it("a viewer key reads everything and mutates nothing (403 on every mutation)", async () => {
+    const rows = auditCount(t);
+    for (const r of manageRoutes) {
+      if (r.response === "event-stream") continue; // streams: see settingsAndEvents.test.ts
+      const res = await send(r, bearer(viewer.key));
+      if (r.method === "get") expect(res.status, routeKey(r)).toBe(200);
+      else {
+        expect(res.status, routeKey(r)).toBe(403);
+        expect(res.body.error.type, routeKey(r)).toBe("permission_error");
+      }
+    }
+    expect(auditCount(t)).toBe(rows);
+  });
+});
