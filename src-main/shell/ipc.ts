@@ -9,8 +9,8 @@ export interface IpcOptions {
 }
 
 /**
- * Answers the preload's one call. IPC hands out only the API's address (and later the owner
- * token); everything else goes over HTTP (DESIGN.md §1). Returns a function that unregisters.
+ * Answers the preload's one call. IPC hands out only the API's address and the owner token;
+ * everything else goes over HTTP (DESIGN.md §1). Returns a function that unregisters.
  */
 export function registerIpc(opts: IpcOptions): () => void {
   ipcMain.handle(CONNECTION_CHANNEL, async (event) => {

@@ -7,6 +7,7 @@ import { app, dialog, type BrowserWindow } from "electron";
 import { loadConfig } from "../app/config.js";
 import { createCore, type Core } from "../app/createCore.js";
 import type { Logger } from "../app/logger.js";
+import type { BenchtopConnection } from "../contract/bridge.js";
 import { registerIpc, rendererBaseUrl } from "./ipc.js";
 import { utilityEngineSpawner } from "./utilityEngineSpawner.js";
 import { createMainWindow } from "./window.js";
@@ -42,7 +43,11 @@ async function runApp(): Promise<void> {
 
   await app.whenReady();
   const corePromise = startCore((line) => report("engine host", line));
-  const connection = async () => ({ baseUrl: rendererBaseUrl(requireUrl(await corePromise)) });
+  // The owner token lets the person at this desk in without typing a key (DESIGN.md §5).
+  const connection = async (): Promise<BenchtopConnection> => {
+    const core = await corePromise;
+    return { baseUrl: rendererBaseUrl(requireUrl(core)), ownerToken: core.ownerToken };
+  };
 
   app.on("second-instance", showWindow);
   // macOS keeps apps running with no window and reopens one from the dock.

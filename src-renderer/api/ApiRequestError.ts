@@ -1,3 +1,5 @@
+import type { ErrorDto } from "@contract";
+
 /**
  * Why a call to the API failed, in terms the UI can act on:
  * - `unreachable`: no answer at all (server down, wrong address, blocked by CORS or CSP);
@@ -14,6 +16,8 @@ export class ApiRequestError extends Error {
     readonly kind: ApiFailure,
     message: string,
     readonly status?: number,
+    /** The server's own error body, when it sent one (`http` only), with any key masked. */
+    readonly serverError?: ErrorDto["error"],
   ) {
     super(message);
   }

@@ -3,6 +3,7 @@ import { create } from "zustand";
 import { describeError } from "../api/ApiRequestError";
 import { createApiClient, type ApiClient } from "../api/createApiClient";
 import { resolveConnection } from "../api/resolveConnection";
+import { useAuthStore } from "./useAuthStore";
 
 /** `connecting` until the first answer or failure; then whether `/health` answered last time. */
 export type Reachability = "connecting" | "online" | "unreachable";
@@ -25,6 +26,8 @@ export interface ServerState {
   refresh(): Promise<void>;
   /** Checks every `intervalMs` (defaults to `5000`) until the returned function is called. */
   startPolling(intervalMs?: number): () => void;
+  /** Forgets what was seen (on sign-out: the next member must not see the last one's models). */
+  reset(): void;
 }
 
 export interface ServerStoreDeps {
@@ -49,9 +52,19 @@ export function createServerStore(deps: ServerStoreDeps) {
   // Only the latest check may write: a slow answer must not overwrite a newer one.
   let latestCheck = 0;
 
-  return create<ServerState>()((set, get) => ({
+  // Every field listed, undefined ones too, so that `set(initial)` clears them.
+  const initial: Omit<ServerState, "refresh" | "startPolling" | "reset"> = {
+    baseUrl: undefined,
     reachability: "connecting",
+    health: undefined,
     models: [],
+    healthError: undefined,
+    modelsError: undefined,
+    checkedAt: undefined,
+  };
+
+  return create<ServerState>()((set, get) => ({
+    ...initial,
 
     async refresh() {
       const check = ++latestCheck;
@@ -97,9 +110,19 @@ export function createServerStore(deps: ServerStoreDeps) {
         clearTimeout(timer);
       };
     },
+
+    reset() {
+      latestCheck++; // a check still in flight must not write afterwards
+      set(initial);
+    },
   }));
 }
 
 export const useServerStore = createServerStore({
-  connect: async () => createApiClient(await resolveConnection()),
+  // The key is read at each call; a 401 drops it, which shows the sign-in form.
+  connect: async () =>
+    createApiClient((await resolveConnection()).baseUrl, {
+      apiKey: () => useAuthStore.getState().key,
+      onKeyRejected: (key, message) => useAuthStore.getState().rejectKey(key, message),
+    }),
 });
