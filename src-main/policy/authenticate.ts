@@ -21,7 +21,14 @@ export interface CredentialSources {
 }
 
 /** Query parameters clients use to pass keys; a key there lands in logs and proxies, so it is refused. */
-const QUERY_KEY_NAMES = new Set(["key", "api_key", "apikey", "api-key", "token", "access_token"]);
+export const QUERY_KEY_NAMES: ReadonlySet<string> = new Set([
+  "key",
+  "api_key",
+  "apikey",
+  "api-key",
+  "token",
+  "access_token",
+]);
 
 /**
  * Authenticates a request from `Authorization: Bearer <key>` or `x-api-key: <key>` with one and the

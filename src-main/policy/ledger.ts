@@ -6,101 +6,35 @@ import {
   type LimitsDto,
   type PriceDto,
 } from "../contract/limits.js";
-import type { AlertsRepo, Alert } from "../store/alertsRepo.js";
+import type { Alert, AlertsRepo } from "../store/alertsRepo.js";
 import type { CreditsRepo } from "../store/creditsRepo.js";
 import type { Db } from "../store/db.js";
 import type { LimitsRepo } from "../store/limitsRepo.js";
 import type { SettingsRepo } from "../store/settingsRepo.js";
-import type { Outcome, UsageRepo, UsageSource, WindowSpend } from "../store/usageRepo.js";
+import type { UsageRepo } from "../store/usageRepo.js";
 import { dayEndMs, monthEndMs, periodKeys, systemTimeZone } from "./periods.js";
+import { budgetRejection, modelRejection, rateRejection, worstCase } from "./admissionChecks.js";
+import { AlertRules } from "./alertRules.js";
 import { costMicros } from "./pricing.js";
-import { RateWindows, WINDOW_MS, type RateTicket } from "./rateWindows.js";
+import type {
+  Admission,
+  AdmitRequest,
+  LedgerEvent,
+  Rejection,
+  SettleInput,
+} from "./ledgerTypes.js";
+import { RateWindows, WINDOW_MS } from "./rateWindows.js";
 import { rateLimitHeaders } from "./rateLimitHeaders.js";
+import { SpendBook } from "./spendBook.js";
 
-export type Endpoint = "chat.completions" | "completions" | "embeddings" | "messages";
-
-/** What admission needs to know about a request before it is dispatched. */
-export interface AdmitRequest {
-  requestId: string;
-  /** 1 for the first attempt; failover attempts (pools) count up. */
-  attempt?: number;
-  memberId: string;
-  keyId: string | null;
-  endpoint: Endpoint;
-  model: string;
-  stream: boolean;
-  /** An upper bound on the prompt's tokens (exact counts are settled later). */
-  promptTokens: number;
-  /** The client's max_tokens, if it sent one. */
-  maxTokens?: number;
-  /** The most prompt + completion tokens the model can process (its context). */
-  contextTokens: number;
-  /** False for embeddings: no completion tokens. */
-  completion: boolean;
-}
-
-/** Why a request was not admitted. The gateway turns each into the matching HTTP error. */
-export type Rejection =
-  | { kind: "model_not_allowed"; scope: "member" | "org" }
-  | {
-      kind: "requests" | "tokens" | "concurrency";
-      scope: "member" | "org";
-      limit: number;
-      retryAfterMs: number;
-      /** The request alone exceeds the limit: retrying cannot help. */
-      never?: boolean;
-    }
-  | {
-      kind: "budget";
-      scope: "member" | "org";
-      window: "day" | "month";
-      capMicros: number;
-      spentMicros: number;
-      neededMicros: number;
-      retryAfterMs: number;
-    }
-  | { kind: "credits"; availableMicros: number; neededMicros: number };
-
-/** An admitted request: its reservation, until `settle` or `release`. */
-export interface Admission {
-  readonly usageId: string;
-  readonly requestId: string;
-  readonly memberId: string;
-  readonly model: string;
-  readonly price: PriceDto;
-  /** The member's max_tokens limit, for the provider to apply (absent: none). */
-  readonly maxTokensCap?: number;
-  /** Worst-case completion tokens reserved. */
-  readonly maxCompletionTokens: number;
-  readonly reservedTokens: number;
-  readonly reservedMicros: number;
-  readonly createdMs: number;
-  readonly day: string;
-  readonly month: string;
-  /** `x-ratelimit-*` headers as of admission. */
-  readonly headers: Record<string, string>;
-  readonly ticket: RateTicket;
-  done: boolean;
-}
-
-/** What a finished request reports. Token counts `null` when unknown (crash recovery). */
-export interface SettleInput {
-  servedModel: string | null;
-  provider: string | null;
-  promptTokens: number;
-  completionTokens: number;
-  cachedTokens: number;
-  source: UsageSource;
-  estimated: boolean;
-  outcome: Outcome;
-  errorCode?: string | null;
-  httpStatus?: number | null;
-  ttftMs?: number | null;
-}
-
-export type LedgerEvent =
-  | { type: "alert"; alert: Alert }
-  | { type: "usage"; usageId: string; memberId: string; model: string; costMicros: number };
+export type {
+  Admission,
+  AdmitRequest,
+  Endpoint,
+  LedgerEvent,
+  Rejection,
+  SettleInput,
+} from "./ledgerTypes.js";
 
 export interface LedgerDeps {
   db: Db;
@@ -112,11 +46,15 @@ export interface LedgerDeps {
   log: Logger;
   now?: () => number;
   onEvent?: (event: LedgerEvent) => void;
+  /**
+   * How admission commits reach the disk. Defaults to `FULL` (fsync: an acknowledged row
+   * survives power loss). `OFF` exists for benchmarks that separate the fsync's share.
+   */
+  synchronous?: "FULL" | "OFF";
 }
 
 const ORG = "org";
 const TZ_SETTING = "org.time_zone";
-const ALERT_THRESHOLDS = [80, 100] as const;
 
 /**
  * Admission and settlement: the one place that decides whether a request may run and what it
@@ -128,9 +66,8 @@ const ALERT_THRESHOLDS = [80, 100] as const;
 export class Ledger {
   private readonly now: () => number;
   private readonly rate = new RateWindows();
-  private readonly spendCache = new Map<string, WindowSpend>();
-  private readonly creditCache = new Map<string, { balance: number; reserved: number }>();
-  private readonly raised = new Set<string>();
+  private readonly book: SpendBook;
+  private readonly alertRules: AlertRules;
   private readonly admitTx;
   private readonly settleTx;
   private readonly releaseTx;
@@ -139,7 +76,12 @@ export class Ledger {
   constructor(private readonly deps: LedgerDeps) {
     this.now = deps.now ?? Date.now;
     this.tz = deps.settings.get<string>(TZ_SETTING) ?? systemTimeZone();
-    this.admitTx = deps.db.transaction((req: AdmitRequest) => this.admitInTx(req));
+    this.book = new SpendBook(deps.usage, deps.credits);
+    this.alertRules = new AlertRules(deps.alerts, this.book);
+    this.admitTx = deps.db.transaction(
+      (req: AdmitRequest, member: EffectiveLimits, org: EffectiveLimits, price: PriceDto) =>
+        this.admitInTx(req, member, org, price),
+    );
     this.settleTx = deps.db.transaction((a: Admission, s: SettleInput, now: number) =>
       this.settleInTx(a, s, now),
     );
@@ -190,114 +132,60 @@ export class Ledger {
   ):
     | { ok: true; admission: Admission }
     | { ok: false; rejection: Rejection; headers: Record<string, string> } {
-    const result = this.admitTx.immediate(req);
-    if (!result.ok) return result;
+    // Limits and the price are read before the transaction (from the repository's cache):
+    // nothing awaits in between, so they cannot change before the checks run.
+    const result = this.admitTx.immediate(
+      req,
+      this.memberLimits(req.memberId),
+      this.orgLimits(),
+      this.price(req.model),
+    );
+    if (!result.ok) {
+      const r = result.rejection;
+      if (r.kind === "budget" || r.kind === "credits") this.alertOnRefusal(req.memberId, r);
+      return result;
+    }
     // Committed: only now do the in-memory sums move.
     const a = result.admission;
-    this.bumpSpend(a.memberId, a.day, a.month, { settled: 0, reserved: a.reservedMicros });
-    if (a.price.billing_mode === "member") this.bumpCredits(a.memberId, 0, a.reservedMicros);
+    this.book.bumpSpend(a.memberId, a.day, a.month, { settled: 0, reserved: a.reservedMicros });
+    if (a.price.billing_mode === "member") this.book.bumpCredits(a.memberId, 0, a.reservedMicros);
     return result;
   }
 
   private admitInTx(
     req: AdmitRequest,
+    member: EffectiveLimits,
+    org: EffectiveLimits,
+    price: PriceDto,
   ):
     | { ok: true; admission: Admission }
     | { ok: false; rejection: Rejection; headers: Record<string, string> } {
     const now = this.now();
-    const member = this.memberLimits(req.memberId);
-    const org = this.orgLimits();
     const memberKey = `m:${req.memberId}`;
     const headersNow = () => rateLimitHeaders(this.rate.window(memberKey, now), member, now);
     const reject = (rejection: Rejection) =>
       ({ ok: false, rejection, headers: headersNow() }) as const;
 
-    if (member.allowed_models && !member.allowed_models.includes(req.model))
-      return reject({ kind: "model_not_allowed", scope: "member" });
-    if (org.allowed_models && !org.allowed_models.includes(req.model))
-      return reject({ kind: "model_not_allowed", scope: "org" });
-
-    // Worst case: the prompt bound plus the most the completion may produce.
-    const caps = [req.maxTokens, member.max_tokens, org.max_tokens].filter(
-      (n): n is number => typeof n === "number",
-    );
-    const maxTokensCap = [member.max_tokens, org.max_tokens]
-      .filter((n): n is number => typeof n === "number")
-      .reduce((a, b) => Math.min(a, b), Infinity);
-    const maxCompletion = req.completion ? Math.min(req.contextTokens, ...caps) : 0;
-    const promptTokens = Math.min(req.promptTokens, req.contextTokens);
-    const reservedTokens = promptTokens + maxCompletion;
-    const price = this.price(req.model);
-    const reservedMicros = costMicros(price, promptTokens, maxCompletion);
-
-    // Rate limits, member then org.
-    for (const [scope, limits, key] of [
-      ["member", member, memberKey],
-      ["org", org, ORG],
-    ] as const) {
-      const w = this.rate.window(key, now);
-      if (limits.max_concurrent !== null && w.inFlight >= limits.max_concurrent)
-        return reject({
-          kind: "concurrency",
-          scope,
-          limit: limits.max_concurrent,
-          retryAfterMs: 1000,
-        });
-      if (limits.rpm !== null && w.requests >= limits.rpm)
-        return reject({
-          kind: "requests",
-          scope,
-          limit: limits.rpm,
-          retryAfterMs: w.oldestLeavesInMs(now),
-        });
-      if (limits.tpm !== null && w.tokens + reservedTokens > limits.tpm)
-        return reject({
-          kind: "tokens",
-          scope,
-          limit: limits.tpm,
-          retryAfterMs: w.tokensFreeInMs(now, reservedTokens, limits.tpm),
-          never: reservedTokens > limits.tpm,
-        });
-    }
-
-    // Budgets: spent + held + this request's worst case must fit every cap. Free requests
-    // (local models priced at 0) pass whatever the spend: only rate limits apply to them.
+    const denied = modelRejection(req.model, member, org);
+    if (denied) return reject(denied);
+    const worst = worstCase(req, member, org, price);
+    const { reservedTokens, reservedMicros } = worst;
+    const windows = { member: this.rate.window(memberKey, now), org: this.rate.window(ORG, now) };
+    const limited = rateRejection(member, org, windows, reservedTokens, now);
+    if (limited) return reject(limited);
     const { day, month } = periodKeys(now, this.tz);
-    if (reservedMicros > 0) {
-      const windows = [
-        ["member", "day", member.daily_cap_micros, req.memberId, day],
-        ["member", "month", member.monthly_cap_micros, req.memberId, month],
-        ["org", "day", org.daily_cap_micros, null, day],
-        ["org", "month", org.monthly_cap_micros, null, month],
-      ] as const;
-      for (const [scope, window, capMicros, memberId, key] of windows) {
-        if (capMicros === null) continue;
-        const s = this.spend(memberId, window, key);
-        const spent = s.settled + s.reserved;
-        if (spent + reservedMicros > capMicros) {
-          const end = window === "day" ? dayEndMs(now, this.tz) : monthEndMs(now, this.tz);
-          return reject({
-            kind: "budget",
-            scope,
-            window,
-            capMicros,
-            spentMicros: spent,
-            neededMicros: reservedMicros,
-            retryAfterMs: end - now,
-          });
-        }
-      }
-      if (price.billing_mode === "member") {
-        const c = this.creditsOf(req.memberId);
-        const available = c.balance - c.reserved;
-        if (available < reservedMicros)
-          return reject({
-            kind: "credits",
-            availableMicros: available,
-            neededMicros: reservedMicros,
-          });
-      }
-    }
+    const overBudget = budgetRejection({
+      memberId: req.memberId,
+      member,
+      org,
+      price,
+      reservedMicros,
+      book: this.book,
+      day,
+      month,
+      windowEndMs: (w) => (w === "day" ? dayEndMs(now, this.tz) : monthEndMs(now, this.tz)) - now,
+    });
+    if (overBudget) return reject(overBudget);
 
     const attempt = req.attempt ?? 1;
     const usageId = `${req.requestId}:${attempt}`;
@@ -324,8 +212,8 @@ export class Ledger {
       memberId: req.memberId,
       model: req.model,
       price,
-      ...(Number.isFinite(maxTokensCap) ? { maxTokensCap } : {}),
-      maxCompletionTokens: maxCompletion,
+      ...(worst.maxTokensCap !== undefined ? { maxTokensCap: worst.maxTokensCap } : {}),
+      maxCompletionTokens: worst.maxCompletion,
       reservedTokens,
       reservedMicros,
       createdMs: now,
@@ -349,16 +237,17 @@ export class Ledger {
     const now = this.now();
     // Load the window sums before the transaction, so the alert check inside it sees the spend
     // without this settlement (the cache moves only after commit).
-    this.spend(a.memberId, "day", a.day);
-    this.spend(a.memberId, "month", a.month);
-    this.spend(null, "day", a.day);
-    this.spend(null, "month", a.month);
-    const { cost, alerts, alertKeys } = this.settleTx.immediate(a, s, now);
+    this.book.spend(a.memberId, "day", a.day);
+    this.book.spend(a.memberId, "month", a.month);
+    this.book.spend(null, "day", a.day);
+    this.book.spend(null, "month", a.month);
+    const { cost, alerts, alertKeys } = this.relaxed(() => this.settleTx.immediate(a, s, now));
     a.done = true;
-    for (const key of alertKeys) this.raised.add(key);
+    this.alertRules.remember(alertKeys);
     this.rate.finish(a.ticket, s.promptTokens + s.completionTokens, now);
-    this.bumpSpend(a.memberId, a.day, a.month, { settled: cost, reserved: -a.reservedMicros });
-    if (a.price.billing_mode === "member") this.bumpCredits(a.memberId, -cost, -a.reservedMicros);
+    this.book.bumpSpend(a.memberId, a.day, a.month, { settled: cost, reserved: -a.reservedMicros });
+    if (a.price.billing_mode === "member")
+      this.book.bumpCredits(a.memberId, -cost, -a.reservedMicros);
     this.deps.log.info(
       {
         requestId: a.requestId,
@@ -417,18 +306,28 @@ export class Ledger {
         usageId: a.usageId,
       });
     }
-    return { cost, ...this.checkAlerts(a.memberId, a.day, a.month, cost) };
+    return {
+      cost,
+      ...this.alertRules.check(
+        a.memberId,
+        this.memberLimits(a.memberId),
+        this.orgLimits(),
+        a.day,
+        a.month,
+        cost,
+      ),
+    };
   }
 
   /** Frees a reservation whose request never reached a model (nothing was generated). */
   release(a: Admission, errorCode: string, httpStatus: number): void {
     if (a.done) return;
     const now = this.now();
-    this.releaseTx.immediate(a, errorCode, httpStatus, now);
+    this.relaxed(() => this.releaseTx.immediate(a, errorCode, httpStatus, now));
     a.done = true;
     this.rate.finish(a.ticket, 0, now);
-    this.bumpSpend(a.memberId, a.day, a.month, { settled: 0, reserved: -a.reservedMicros });
-    if (a.price.billing_mode === "member") this.bumpCredits(a.memberId, 0, -a.reservedMicros);
+    this.book.bumpSpend(a.memberId, a.day, a.month, { settled: 0, reserved: -a.reservedMicros });
+    if (a.price.billing_mode === "member") this.book.bumpCredits(a.memberId, 0, -a.reservedMicros);
   }
 
   /**
@@ -470,8 +369,7 @@ export class Ledger {
         }
       })
       .immediate();
-    this.spendCache.clear();
-    this.creditCache.clear();
+    this.book.clear();
     const recent = this.deps.usage.recent(now - WINDOW_MS);
     this.rate.seed(
       recent.flatMap((r) => [
@@ -497,20 +395,13 @@ export class Ledger {
   ): number {
     const id = this.deps.credits.add({ memberId, kind, amountMicros, actorId, note: note ?? null });
     // Dropped, not updated: the caller's transaction may still roll back; the next read reloads.
-    this.creditCache.delete(memberId);
+    this.book.forgetCredits(memberId);
     return id;
   }
 
+  /** A member's credits: the ledger's balance and what in-flight member-paid requests hold. */
   creditsOf(memberId: string): { balance: number; reserved: number } {
-    let c = this.creditCache.get(memberId);
-    if (!c) {
-      c = {
-        balance: this.deps.credits.balance(memberId),
-        reserved: this.deps.credits.reserved(memberId),
-      };
-      this.creditCache.set(memberId, c);
-    }
-    return c;
+    return this.book.credits(memberId);
   }
 
   /** Live counters for a member (or the org with `null`), for the management API and tests. */
@@ -518,8 +409,8 @@ export class Ledger {
     const now = this.now();
     const w = this.rate.window(memberId === null ? ORG : `m:${memberId}`, now);
     const { day, month } = periodKeys(now, this.tz);
-    const today = this.spend(memberId, "day", day);
-    const thisMonth = this.spend(memberId, "month", month);
+    const today = this.book.spend(memberId, "day", day);
+    const thisMonth = this.book.spend(memberId, "month", month);
     return {
       in_flight: w.inFlight,
       peak_in_flight: w.peakInFlight,
@@ -536,78 +427,34 @@ export class Ledger {
 
   // ── internals ────────────────────────────────────────────────────────────────────────
 
-  private spend(memberId: string | null, window: "day" | "month", key: string): WindowSpend {
-    const cacheKey = `${memberId ?? ORG}|${window}|${key}`;
-    let s = this.spendCache.get(cacheKey);
-    if (!s) {
-      if (this.spendCache.size > 50_000) this.spendCache.clear(); // old periods; reloaded on use
-      s = { ...this.deps.usage.spend(memberId, window, key) };
-      this.spendCache.set(cacheKey, s);
-    }
-    return s;
-  }
-
-  private bumpSpend(memberId: string, day: string, month: string, d: WindowSpend): void {
-    for (const [m, w, k] of [
-      [memberId, "day", day],
-      [memberId, "month", month],
-      [null, "day", day],
-      [null, "month", month],
-    ] as const) {
-      const s = this.spendCache.get(`${m ?? ORG}|${w}|${k}`);
-      if (s) {
-        s.settled += d.settled;
-        s.reserved += d.reserved;
-      }
+  /**
+   * Runs a settlement or release commit without its own fsync (`synchronous=NORMAL`; the
+   * connection is FULL otherwise). Admission commits stay FULL: a row the client saw
+   * acknowledged survives power loss. A settlement lost to power loss (never to a process
+   * crash: the WAL is written before the commit returns) leaves its row `reserved`, and the
+   * startup sweep settles it at the reserved worst case, flagged — money is never lost, at
+   * worst overstated and marked. The next FULL commit makes earlier settlements durable too.
+   */
+  private relaxed<T>(commit: () => T): T {
+    const db = this.deps.db;
+    const durable = this.deps.synchronous ?? "FULL";
+    if (durable === "OFF") return commit();
+    db.pragma("synchronous = NORMAL");
+    try {
+      return commit();
+    } finally {
+      db.pragma(`synchronous = ${durable}`);
     }
   }
 
-  private bumpCredits(memberId: string, balance: number, reserved: number): void {
-    const c = this.creditCache.get(memberId);
-    if (c) {
-      c.balance += balance;
-      c.reserved += reserved;
-    }
-  }
-
-  /** Raises 80% and 100% alerts for every cap this settlement's spend crossed. */
-  private checkAlerts(
-    memberId: string,
-    day: string,
-    month: string,
-    cost: number,
-  ): { alerts: Alert[]; alertKeys: string[] } {
-    const alerts: Alert[] = [];
-    const alertKeys: string[] = [];
-    if (cost === 0) return { alerts, alertKeys };
-    const member = this.memberLimits(memberId);
-    const org = this.orgLimits();
-    for (const [scope, kind, cap, period] of [
-      [memberId, "daily_cap", member.daily_cap_micros, day],
-      [memberId, "monthly_cap", member.monthly_cap_micros, month],
-      [null, "daily_cap", org.daily_cap_micros, day],
-      [null, "monthly_cap", org.monthly_cap_micros, month],
-    ] as const) {
-      if (cap === null) continue;
-      const cached = this.spend(scope, kind === "daily_cap" ? "day" : "month", period);
-      // The cache moves after commit; inside this transaction add this settlement's cost.
-      const spent = cached.settled + cost;
-      for (const pct of ALERT_THRESHOLDS) {
-        const key = `${scope ?? ORG}|${kind}|${pct}|${period}`;
-        if (this.raised.has(key) || spent * 100 < cap * pct) continue;
-        const alert = this.deps.alerts.raise({
-          memberId: scope,
-          kind,
-          thresholdPct: pct,
-          period,
-          capMicros: cap,
-          spentMicros: spent,
-        });
-        alertKeys.push(key);
-        if (alert) alerts.push(alert);
-      }
-    }
-    return { alerts, alertKeys };
+  /** Raises (once per period) the alert saying a cap or the credits now refuse requests. */
+  private alertOnRefusal(memberId: string, r: Rejection): void {
+    const { day, month } = periodKeys(this.now(), this.tz);
+    const { alerts, alertKeys } = this.relaxed(() =>
+      this.deps.db.transaction(() => this.alertRules.refused(memberId, r, day, month)).immediate(),
+    );
+    this.alertRules.remember(alertKeys);
+    for (const alert of alerts) this.emit({ type: "alert", alert });
   }
 
   private emit(event: LedgerEvent): void {

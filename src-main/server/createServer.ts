@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
@@ -49,6 +50,8 @@ export interface BenchtopServer {
 export function createServer(opts: ServerOptions): BenchtopServer {
   const { log } = opts;
   const shutdown = new AbortController();
+  // Every request in flight listens on it (to stop its generation at shutdown): no limit applies.
+  setMaxListeners(0, shutdown.signal);
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);

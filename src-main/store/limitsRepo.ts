@@ -4,8 +4,13 @@ import type { Db } from "./db.js";
 /** The scopes limits are set for: the whole lab, the default for members, or one member id. */
 export type LimitScope = "org" | "default" | (string & {});
 
-/** Limits per scope and prices per model: the knobs the lab lead turns. */
+/**
+ * Limits per scope and prices per model: the knobs the lab lead turns. Read on every request, so
+ * reads are cached in memory; every write goes through this repository and clears the cache.
+ * Nothing read inside a transaction is cached (it may still roll back).
+ */
 export class LimitsRepo {
+  private readonly cache = new Map<string, LimitsDto | PriceDto | null>();
   private readonly getLimits;
   private readonly putLimits;
   private readonly delLimits;
@@ -15,7 +20,7 @@ export class LimitsRepo {
   private readonly delPrice;
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly now: () => number = Date.now,
   ) {
     this.getLimits = db.prepare<[string], { value_json: string }>(
@@ -46,18 +51,22 @@ export class LimitsRepo {
 
   /** The fields set for `scope` (validated again on read: the row is data, not trusted code). */
   limits(scope: LimitScope): LimitsDto {
-    const row = this.getLimits.get(scope);
-    return row ? LimitsDto.parse(JSON.parse(row.value_json)) : {};
+    return this.cached(`l:${scope}`, () => {
+      const row = this.getLimits.get(scope);
+      return row ? LimitsDto.parse(JSON.parse(row.value_json)) : {};
+    }) as LimitsDto;
   }
 
   /** Replaces the fields set for `scope`; `{}` removes the row (everything inherits). */
   setLimits(scope: LimitScope, value: LimitsDto): void {
+    this.cache.clear();
     if (Object.keys(value).length === 0) this.delLimits.run(scope);
     else this.putLimits.run(scope, JSON.stringify(LimitsDto.parse(value)), this.now());
   }
 
   price(model: string): PriceDto | undefined {
-    return this.getPrice.get(model);
+    return (this.cached(`p:${model}`, () => this.getPrice.get(model) ?? null) ?? undefined) as
+      PriceDto | undefined;
   }
 
   prices(): PriceDto[] {
@@ -65,11 +74,23 @@ export class LimitsRepo {
   }
 
   setPrice(price: PriceDto): void {
+    this.cache.clear();
     this.putPrice.run({ ...PriceDto.parse(price), now: this.now() });
   }
 
   /** Removes a model's price (it becomes free and org-paid). False if it had none. */
   deletePrice(model: string): boolean {
+    this.cache.clear();
     return this.delPrice.run(model).changes === 1;
+  }
+
+  private cached<T extends LimitsDto | PriceDto | null>(key: string, read: () => T): T {
+    if (this.cache.has(key)) return this.cache.get(key) as T;
+    const value = read();
+    if (!this.db.inTransaction) {
+      if (this.cache.size > 10_000) this.cache.clear(); // many members or models: stay bounded
+      this.cache.set(key, value);
+    }
+    return value;
   }
 }

@@ -105,11 +105,12 @@ export class UsageRepo {
     this.memberDay = db.prepare<[string, string], WindowSpend>(
       `${SPEND} WHERE member_id = ? AND day = ?`,
     );
-    this.memberMonth = db.prepare<[string, string], WindowSpend>(
-      `${SPEND} WHERE member_id = ? AND month = ?`,
+    // A month is the day range '<month>-01' … '<month>-31' (served by the day indexes).
+    this.memberMonth = db.prepare<[string, string, string], WindowSpend>(
+      `${SPEND} WHERE member_id = ? AND day BETWEEN ? AND ?`,
     );
     this.orgDay = db.prepare<[string], WindowSpend>(`${SPEND} WHERE day = ?`);
-    this.orgMonth = db.prepare<[string], WindowSpend>(`${SPEND} WHERE month = ?`);
+    this.orgMonth = db.prepare<[string, string], WindowSpend>(`${SPEND} WHERE day BETWEEN ? AND ?`);
     this.reservedStmt = db.prepare<[], ReservedRow>(
       `SELECT id, member_id AS memberId, billing_mode AS billingMode, day, month,
          created_ms AS createdMs, reserved_tokens AS reservedTokens, reserved_micros AS reservedMicros
@@ -119,7 +120,7 @@ export class UsageRepo {
       `SELECT member_id AS memberId, created_ms AS createdMs,
          CASE state WHEN 'settled' THEN ifnull(prompt_tokens + completion_tokens, reserved_tokens)
                     WHEN 'reserved' THEN reserved_tokens ELSE 0 END AS tokens
-       FROM usage WHERE created_ms >= ? AND state != 'released' ORDER BY created_ms`,
+       FROM usage WHERE created_ms >= ? ORDER BY created_ms`,
     );
     this.byIdStmt = db.prepare<[string], Record<string, unknown>>(
       "SELECT * FROM usage WHERE id = ?",
@@ -152,8 +153,12 @@ export class UsageRepo {
 
   /** Spend of a member (or, with `null`, the whole org) in one day or month. */
   spend(memberId: string | null, window: "day" | "month", key: string): WindowSpend {
-    if (memberId === null) return (window === "day" ? this.orgDay : this.orgMonth).get(key)!;
-    return (window === "day" ? this.memberDay : this.memberMonth).get(memberId, key)!;
+    if (window === "day")
+      return memberId === null ? this.orgDay.get(key)! : this.memberDay.get(memberId, key)!;
+    const [first, last] = [`${key}-01`, `${key}-31`];
+    return memberId === null
+      ? this.orgMonth.get(first, last)!
+      : this.memberMonth.get(memberId, first, last)!;
   }
 
   /** Rows still holding a reservation (after a crash: what the startup sweep settles). */
@@ -161,7 +166,10 @@ export class UsageRepo {
     return this.reservedStmt.all();
   }
 
-  /** Admissions since `sinceMs` with their tokens (actual once settled), oldest first. */
+  /**
+   * Admissions since `sinceMs` with their tokens (actual once settled, 0 if released), oldest
+   * first: every admission counts toward requests per minute, as it did while running.
+   */
   recent(sinceMs: number): { memberId: string; createdMs: number; tokens: number }[] {
     return this.recentStmt.all(sinceMs);
   }

@@ -80,7 +80,12 @@ describe("hard budgets under concurrency", () => {
     expect(rows.every((r) => r.state === "settled" && r.cost_micros === WORST_CASE)).toBe(true);
     expect(settledSpend(t.core, m.id)).toBe(100 * WORST_CASE);
     expect(countByState(t.core).reserved).toBe(0);
-    expect(t.core.ledger.status(m.id)).toMatchObject({ in_flight: 0, reserved_today_micros: 0 });
+    // The in-memory sums the ledger admits against equal the sums recomputed from the rows.
+    expect(t.core.ledger.status(m.id)).toMatchObject({
+      in_flight: 0,
+      spend_today_micros: settledSpend(t.core, m.id),
+      reserved_today_micros: 0,
+    });
   });
 
   it("4 members × 250 concurrent requests under an org cap below their sum: the org cap holds", async () => {
@@ -106,6 +111,10 @@ describe("hard budgets under concurrency", () => {
       for (const m of members)
         expect(settledSpend(t.core, m.id)).toBeLessThanOrEqual(100 * WORST_CASE);
       expect(settledSpend(t.core)).toBe(before + 250 * WORST_CASE);
+      expect(t.core.ledger.status(null)).toMatchObject({
+        spend_today_micros: settledSpend(t.core),
+        reserved_today_micros: 0,
+      });
       expect(countByState(t.core).reserved).toBe(0);
     } finally {
       t.core.store.limits.setLimits("org", {});

@@ -42,6 +42,10 @@ describe("member-paid models draw on credits", () => {
     // 5 micro-dollars left: less than one worst case.
     expect(await ask(m.openai)).toBe("429 insufficient_credits");
     expect(t.core.ledger.creditsOf(m.id)).toEqual({ balance: 5, reserved: 0 });
+    // Running out is an alert, raised once a day however many requests it refuses.
+    expect(
+      t.core.store.alerts.list({ memberId: m.id }).map((a) => [a.kind, a.capMicros, a.spentMicros]),
+    ).toEqual([["credits", COST, 0]]);
     const entries = t.core.store.credits.entries(m.id);
     expect(entries.map((e) => [e.kind, e.amountMicros])).toEqual([
       ["debit", -COST],
@@ -95,6 +99,26 @@ describe("alerts", () => {
     } finally {
       off();
     }
+  });
+});
+
+describe("a cap that starts refusing", () => {
+  it("raises the 100% alert even while settled spend is below the cap", async () => {
+    t.core.store.limits.setPrice({
+      model: "tiny",
+      input_micros_per_mtok: 0,
+      output_micros_per_mtok: 2_500_000,
+      billing_mode: "org",
+    });
+    const m = t.addMember({ limits: { daily_cap_micros: 45 } });
+    for (let i = 0; i < 4; i++) expect(await ask(m.openai)).toBe("ok");
+    expect(await ask(m.openai)).toBe("429 insufficient_quota"); // 40 + 10 > 45
+    expect(await ask(m.openai)).toBe("429 insufficient_quota");
+    const alerts = t.core.store.alerts.list({ memberId: m.id });
+    expect(alerts.map((a) => [a.thresholdPct, a.spentMicros, a.capMicros]).sort()).toEqual([
+      [100, 40, 45],
+      [80, 40, 45],
+    ]);
   });
 });
 

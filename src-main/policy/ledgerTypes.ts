@@ -1,0 +1,89 @@
+import type { PriceDto } from "../contract/limits.js";
+import type { Alert } from "../store/alertsRepo.js";
+import type { Outcome, UsageSource } from "../store/usageRepo.js";
+import type { RateTicket } from "./rateWindows.js";
+
+export type Endpoint = "chat.completions" | "completions" | "embeddings" | "messages";
+
+/** What admission needs to know about a request before it is dispatched. */
+export interface AdmitRequest {
+  requestId: string;
+  /** 1 for the first attempt; failover attempts (pools) count up. */
+  attempt?: number;
+  memberId: string;
+  keyId: string | null;
+  endpoint: Endpoint;
+  model: string;
+  stream: boolean;
+  /** An upper bound on the prompt's tokens (exact counts are settled later). */
+  promptTokens: number;
+  /** The client's max_tokens, if it sent one. */
+  maxTokens?: number;
+  /** The most prompt + completion tokens the model can process (its context). */
+  contextTokens: number;
+  /** False for embeddings: no completion tokens. */
+  completion: boolean;
+}
+
+/** Why a request was not admitted. The gateway turns each into the matching HTTP error. */
+export type Rejection =
+  | { kind: "model_not_allowed"; scope: "member" | "org" }
+  | {
+      kind: "requests" | "tokens" | "concurrency";
+      scope: "member" | "org";
+      limit: number;
+      retryAfterMs: number;
+      /** The request alone exceeds the limit: retrying cannot help. */
+      never?: boolean;
+    }
+  | {
+      kind: "budget";
+      scope: "member" | "org";
+      window: "day" | "month";
+      capMicros: number;
+      spentMicros: number;
+      neededMicros: number;
+      retryAfterMs: number;
+    }
+  | { kind: "credits"; availableMicros: number; neededMicros: number };
+
+/** An admitted request: its reservation, until `settle` or `release`. */
+export interface Admission {
+  readonly usageId: string;
+  readonly requestId: string;
+  readonly memberId: string;
+  readonly model: string;
+  readonly price: PriceDto;
+  /** The member's max_tokens limit, for the provider to apply (absent: none). */
+  readonly maxTokensCap?: number;
+  /** Worst-case completion tokens reserved. */
+  readonly maxCompletionTokens: number;
+  readonly reservedTokens: number;
+  readonly reservedMicros: number;
+  readonly createdMs: number;
+  readonly day: string;
+  readonly month: string;
+  /** `x-ratelimit-*` headers as of admission. */
+  readonly headers: Record<string, string>;
+  readonly ticket: RateTicket;
+  done: boolean;
+}
+
+/** What a finished request reports. Token counts `null` when unknown (crash recovery). */
+export interface SettleInput {
+  servedModel: string | null;
+  provider: string | null;
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  source: UsageSource;
+  estimated: boolean;
+  outcome: Outcome;
+  errorCode?: string | null;
+  httpStatus?: number | null;
+  ttftMs?: number | null;
+}
+
+export type LedgerEvent =
+  | { type: "alert"; alert: Alert }
+  | { type: "usage"; usageId: string; memberId: string; model: string; costMicros: number };
