@@ -155,11 +155,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     log: log.child({ mod: "gateway" }),
   });
   const lan = !isLoopbackHost(config.server.host);
-  if (lan && opts.listen !== false && store.keys.countLive(ownerToken.keyId) === 0) {
+  if (lan && opts.listen !== false && store.keys.countLiveMemberKeys() === 0) {
     await engine.close();
     closeDb(db);
     throw new Error(
-      `Refusing to share on the LAN (${config.server.host}): no member has an API key yet. ` +
+      `Refusing to share on the LAN (${config.server.host}): no member other than the owner has a live API key. ` +
         "Start on 127.0.0.1, create a member and a key, then share.",
     );
   }

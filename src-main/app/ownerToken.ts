@@ -9,8 +9,9 @@ export const OWNER_TOKEN_KEY_NAME = "Owner token (this machine)";
  * The owner token: an ordinary API key of the owner whose plain text lives in
  * `<data-dir>/owner.token` (mode 0600), so the desktop UI and scripts run by the same OS user
  * authenticate without anyone copying a key. Reused while the file holds a live key of the
- * owner; otherwise (first start, file deleted or edited, key revoked) a new one is issued and
- * the file rewritten atomically.
+ * owner; otherwise (first start, file deleted or edited, key revoked) a new one is issued, the
+ * file rewritten atomically, and every earlier owner token revoked — deleting the file is how
+ * the owner rotates it.
  */
 export function ensureOwnerToken(
   file: string,
@@ -25,6 +26,8 @@ export function ensureOwnerToken(
       return { token: existing, keyId: found.key.id };
     }
   }
+  for (const old of keys.listForMember(owner.id))
+    if (old.name === OWNER_TOKEN_KEY_NAME && old.revokedMs === null) keys.revoke(old.id);
   const key = generateApiKey();
   const row = keys.create({
     memberId: owner.id,

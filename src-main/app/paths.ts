@@ -25,6 +25,9 @@ export function resolvePaths(dataDir: string, modelsDir: string): DataPaths {
 /** Creates the folders; the data dir is private to the user (0700) because it holds the ledger. */
 export function ensurePaths(paths: DataPaths): void {
   fs.mkdirSync(paths.dataDir, { recursive: true, mode: 0o700 });
+  // Also when something else created it first (e.g. `npm run demo-model` with the default
+  // umask): the database holds key hashes and the ledger, and the owner token lives here.
+  fs.chmodSync(paths.dataDir, 0o700);
   fs.mkdirSync(paths.modelsDir, { recursive: true });
   fs.mkdirSync(paths.logsDir, { recursive: true, mode: 0o700 });
 }

@@ -150,11 +150,30 @@ export class Gateway {
     }
     const started = first.value;
     const base = { servedModel: model, provider: provider.id };
+    // Backstop: a response that ends without ever reading the events (an error between start
+    // and streaming) must still settle and free the engine's sequence. Once the events are
+    // being read, they settle (with the engine's own count, also after an abort).
+    let consuming = false;
+    ctx.onClose?.(() => {
+      if (admission.done || consuming) return;
+      ledger.settle(admission, {
+        ...base,
+        promptTokens: started.promptTokens,
+        completionTokens: 1,
+        cachedTokens: started.cachedTokens,
+        source: "estimate",
+        estimated: true,
+        outcome: "aborted",
+        errorCode: "response_closed",
+      });
+      void iterator.return?.();
+    });
     return {
       promptTokens: started.promptTokens,
       cachedTokens: started.cachedTokens,
       headers: admission.headers,
       events: (async function* () {
+        consuming = true;
         let deltas = 0;
         let ttftMs: number | null = null;
         try {

@@ -1,7 +1,11 @@
 import type { Rejection } from "../policy/ledger.js";
 import { ApiError } from "./errors.js";
 
-const dollars = (micros: number) => `$${(micros / 1_000_000).toFixed(2)}`;
+/** `$12.50`, or every significant micro-dollar below a cent: `$0.000063`. */
+const dollars = (micros: number) =>
+  micros >= 10_000 || micros === 0
+    ? `$${(micros / 1_000_000).toFixed(2)}`
+    : `$${(micros / 1_000_000).toFixed(6).replace(/0+$/, "")}`;
 const seconds = (ms: number) => String(Math.max(1, Math.ceil(ms / 1000)));
 
 /**
@@ -43,12 +47,14 @@ export function rejectionError(
         message,
         "rate_limit_exceeded",
         null,
-        {
-          ...rateHeaders,
-          "retry-after": seconds(r.retryAfterMs),
-          "retry-after-ms": String(Math.ceil(r.retryAfterMs)),
-          ...(r.never ? { "x-should-retry": "false" } : {}),
-        },
+        // A request over the limit on its own can never pass: no retry time to promise.
+        r.never
+          ? { ...rateHeaders, "x-should-retry": "false" }
+          : {
+              ...rateHeaders,
+              "retry-after": seconds(r.retryAfterMs),
+              "retry-after-ms": String(Math.ceil(r.retryAfterMs)),
+            },
       );
     }
     case "budget": {

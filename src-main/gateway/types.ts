@@ -56,5 +56,7 @@ export interface RequestContext {
   principal: CallerPrincipal;
   /** Aborted when the client disconnects or the server shuts down. */
   signal: AbortSignal;
+  /** Runs `fn` once the response is over, however it ended (finished, failed, cut). */
+  onClose?: (fn: () => void) => void;
   receivedAtMs: number;
 }

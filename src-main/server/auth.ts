@@ -1,7 +1,7 @@
 import type { RequestHandler } from "express";
 import type { CallerPrincipal } from "../gateway/types.js";
 import { ApiError } from "../gateway/errors.js";
-import { AUTH_FAILURE_MESSAGES, authenticate } from "../policy/authenticate.js";
+import { AUTH_FAILURE_MESSAGES, QUERY_KEY_NAMES, authenticate } from "../policy/authenticate.js";
 import type { KeysRepo } from "../store/keysRepo.js";
 
 export interface AuthOptions {
@@ -38,7 +38,11 @@ export function requireAuth(opts: AuthOptions, scope: "inference" | "manage"): R
       queryNames: Object.keys(req.query as object),
     };
     const t = now();
-    const noCredentials = sources.authorization === undefined && sources.xApiKey === undefined;
+    // No credentials anywhere (a key in the URL is a credential, refused below).
+    const noCredentials =
+      sources.authorization === undefined &&
+      sources.xApiKey === undefined &&
+      !sources.queryNames.some((n) => QUERY_KEY_NAMES.has(n.toLowerCase()));
     if (
       noCredentials &&
       scope === "inference" &&

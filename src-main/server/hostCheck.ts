@@ -39,7 +39,7 @@ export function hostCheck(policy: HostPolicy): RequestHandler {
     }
     const origin = req.headers.origin;
     if (origin !== undefined) {
-      const sameOrigin = origin.toLowerCase() === `http://${host[0]}:${port}`;
+      const sameOrigin = isOwnOrigin(origin, host[0], port);
       if (!sameOrigin && !cors.has(origin)) {
         next(forbidden("Cross-origin requests from this origin are not allowed."));
         return;
@@ -49,7 +49,7 @@ export function hostCheck(policy: HostPolicy): RequestHandler {
         res.setHeader("vary", "Origin");
         res.setHeader(
           "access-control-expose-headers",
-          "x-request-id, retry-after, x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-reset-requests, x-ratelimit-limit-tokens, x-ratelimit-remaining-tokens, x-ratelimit-reset-tokens",
+          "x-request-id, retry-after, retry-after-ms, x-should-retry, x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-reset-requests, x-ratelimit-limit-tokens, x-ratelimit-remaining-tokens, x-ratelimit-reset-tokens",
         );
         if (req.method === "OPTIONS") {
           res.setHeader("access-control-allow-methods", "GET, POST, PUT, PATCH, DELETE");
@@ -62,4 +62,15 @@ export function hostCheck(policy: HostPolicy): RequestHandler {
     }
     next();
   };
+}
+
+/** True when a browser `Origin` is this server's own: http, the same host, the same port. */
+function isOwnOrigin(origin: string, host: string, port: number): boolean {
+  try {
+    const o = new URL(origin);
+    const oPort = o.port === "" ? 80 : Number(o.port);
+    return o.protocol === "http:" && o.hostname.toLowerCase() === host && oPort === port;
+  } catch {
+    return false; // "null" and other opaque origins
+  }
 }

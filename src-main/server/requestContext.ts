@@ -19,6 +19,7 @@ export function requestContext(req: Request, res: Response, shutdown: AbortSigna
     // Set by requireAuth, which guards every route that builds a context.
     principal: res.locals.principal as CallerPrincipal,
     signal: abort.signal,
+    onClose: (fn) => res.once("close", fn),
     receivedAtMs: (req as Request & { receivedAtMs?: number }).receivedAtMs ?? Date.now(),
   };
 }

@@ -74,10 +74,10 @@ export class KeysRepo {
     this.revokeStmt = db.prepare<[number, string]>(
       "UPDATE api_keys SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL",
     );
-    this.liveCount = db.prepare<[number, string], { n: number }>(
+    this.liveCount = db.prepare<[number], { n: number }>(
       `SELECT count(*) AS n FROM api_keys k JOIN members m ON m.id = k.member_id
-       WHERE m.status = 'active' AND k.revoked_ms IS NULL
-         AND (k.expires_ms IS NULL OR k.expires_ms > ?) AND k.id != ?`,
+       WHERE m.status = 'active' AND m.role != 'owner' AND k.revoked_ms IS NULL
+         AND (k.expires_ms IS NULL OR k.expires_ms > ?)`,
     );
     this.touchStmt = db.prepare<[number, string]>(
       "UPDATE api_keys SET last_used_ms = ? WHERE id = ?",
@@ -118,9 +118,9 @@ export class KeysRepo {
     return this.revokeStmt.run(this.now(), id).changes === 1;
   }
 
-  /** Keys that would authenticate now, other than `exceptKeyId` (the owner token). */
-  countLive(exceptKeyId: string): number {
-    return this.liveCount.get(this.now(), exceptKeyId)!.n;
+  /** Keys of members other than the owner that would authenticate now. */
+  countLiveMemberKeys(): number {
+    return this.liveCount.get(this.now())!.n;
   }
 
   touch(id: string): void {

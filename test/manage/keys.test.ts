@@ -118,13 +118,13 @@ describe("API keys", () => {
 
   it("expiry: refused in the past, enforced once reached", async () => {
     const m = t.addMember();
-    const past = await owner.post(`/members/${m.id}/keys`, { name: "old", expires_at_ms: 1000 });
+    const past = await owner.post(`/members/${m.id}/keys`, { name: "old", expires_ms: 1000 });
     expect(past.status).toBe(400);
-    expect(past.body.error.param).toBe("expires_at_ms");
+    expect(past.body.error.param).toBe("expires_ms");
     const soon = Date.now() + 1500;
     const created = await owner.post(`/members/${m.id}/keys`, {
       name: "short",
-      expires_at_ms: soon,
+      expires_ms: soon,
     });
     expect(created.body).toMatchObject({ expires_ms: soon, status: "active" });
     expect((await v1Models(created.body.key)).status).toBe(200);

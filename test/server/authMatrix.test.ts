@@ -185,6 +185,8 @@ describe("authentication on every route", () => {
       expect((await send("GET", "/v1/models")).status).toBe(200);
       expect((await send("POST", "/v1/completions", {}, ROUTES[3]!.body)).status).toBe(200);
       expect((await send("GET", "/manage/v1/me")).status).toBe(401);
+      // A key in the URL is still refused, never silently ignored.
+      expect((await send("GET", "/v1/models?key=btk_x")).status).toBe(401);
     } finally {
       t.core.store.settings.set(ANONYMOUS_LOOPBACK_SETTING, false);
     }
@@ -265,7 +267,7 @@ describe("configured CORS origins", () => {
 describe("sharing on the LAN", () => {
   it("refuses to start while no member has a key", async () => {
     await expect(startTestServer({ server: { host: "0.0.0.0" } })).rejects.toThrow(
-      /Refusing to share on the LAN \(0\.0\.0\.0\): no member has an API key yet/,
+      /Refusing to share on the LAN \(0\.0\.0\.0\): no member other than the owner has a live API key/,
     );
   });
 });

@@ -22,10 +22,10 @@ export type ApiKeyDto = z.infer<typeof ApiKeyDto>;
 export const ApiKeyListDto = ListOf(ApiKeyDto);
 export type ApiKeyListDto = z.infer<typeof ApiKeyListDto>;
 
-/** `POST /manage/v1/members/{id}/keys`. No expiry unless `expires_at_ms` is given. */
+/** `POST /manage/v1/members/{id}/keys`. No expiry unless `expires_ms` is given. */
 export const CreateKeyBody = z.strictObject({
   name: z.string().trim().min(1).max(100),
-  expires_at_ms: TimeMs.optional(),
+  expires_ms: TimeMs.optional(),
 });
 export type CreateKeyBody = z.infer<typeof CreateKeyBody>;
 

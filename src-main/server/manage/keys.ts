@@ -33,9 +33,9 @@ export const keyRoutes: ManageRoute[] = [
     status: 201,
     handle: (c) => {
       const member = changeableMember(c, c.params.id!);
-      const expiresMs = c.body.expires_at_ms ?? null;
+      const expiresMs = c.body.expires_ms ?? null;
       if (expiresMs !== null && expiresMs <= c.now)
-        throw invalidRequest("'expires_at_ms' must be in the future.", "expires_at_ms");
+        throw invalidRequest("'expires_ms' must be in the future.", "expires_ms");
       const key = generateApiKey();
       return mutate(
         c,
