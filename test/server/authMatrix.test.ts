@@ -2,6 +2,7 @@ import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ANONYMOUS_LOOPBACK_SETTING } from "../../src-main/app/createCore.js";
 import { generateApiKey } from "../../src-main/policy/apiKeys.js";
+import { manageRoutes } from "../../src-main/server/manage/index.js";
 import { startTestServer, type TestServer } from "../helpers/testServer.js";
 
 /** Every authenticated route, with a body that succeeds when the key is good. */
@@ -23,6 +24,9 @@ beforeAll(async () => {
   t = await startTestServer();
 });
 afterAll(() => t?.close());
+
+/** A JSON body for methods that carry one. */
+const bodyFor = (method: string) => (["post", "put", "patch"].includes(method) ? {} : undefined);
 
 interface Reply {
   status: number;
@@ -166,6 +170,51 @@ describe("authentication on every route", () => {
       .prepare(`SELECT count(*) AS n FROM usage WHERE member_id IN (?, ?)`)
       .get(...refusedMembers) as { n: number };
     expect(rows.n).toBe(0);
+  });
+
+  it("every management route refuses every invalid credential before doing anything", async () => {
+    const m = t.addMember();
+    t.core.store.keys.revoke(m.keyId);
+    const auditRows = () =>
+      (t.core.db.prepare("SELECT count(*) AS n FROM audit_log").get() as { n: number }).n;
+    const before = auditRows();
+    const invalid: Record<string, string>[] = [
+      {},
+      { authorization: "Bearer sk-nope" },
+      { authorization: `Bearer ${generateApiKey().plain}` },
+      { "x-api-key": m.key },
+    ];
+    expect(manageRoutes.length).toBeGreaterThan(25);
+    for (const r of manageRoutes) {
+      const path = `/manage/v1${r.path.replace(/:[a-z_]+|\*[a-z_]+/g, "x")}`;
+      for (const headers of invalid) {
+        const res = await send(r.method.toUpperCase(), path, headers, bodyFor(r.method));
+        expect({ route: `${r.method} ${path}`, status: res.status }).toEqual({
+          route: `${r.method} ${path}`,
+          status: 401,
+        });
+        expect(res.text).not.toContain(m.key);
+      }
+      const inQuery = await send(
+        r.method.toUpperCase(),
+        `${path}?key=${m.key}`,
+        t.auth,
+        bodyFor(r.method),
+      );
+      expect(inQuery.status).toBe(401);
+    }
+    expect(auditRows()).toBe(before);
+  });
+
+  it("never writes a key into a log line", () => {
+    const text = JSON.stringify(t.logs);
+    const keys = t.core.db.prepare("SELECT prefix, last4 FROM api_keys").all() as {
+      prefix: string;
+      last4: string;
+    }[];
+    expect(keys.length).toBeGreaterThan(5);
+    expect(text).not.toContain(t.core.ownerToken);
+    expect(text).not.toMatch(/btk_[0-9A-Za-z]{38}/);
   });
 
   it("revoking a key takes effect on the very next request", async () => {
