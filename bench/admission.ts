@@ -73,6 +73,7 @@ class PassThroughLedger extends Ledger {
     const admission = {
       usageId: req.requestId,
       requestId: req.requestId,
+      attempt: 1,
       memberId: req.memberId,
       model: req.model,
       price: this.price(req.model),

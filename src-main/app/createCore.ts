@@ -6,12 +6,16 @@ import { ModelRegistry } from "../engine/ModelRegistry.js";
 import { nodeEngineSpawner } from "../engine/nodeEngineSpawner.js";
 import { Gateway } from "../gateway/Gateway.js";
 import { Ledger } from "../policy/ledger.js";
-import type { Platform } from "../platform/types.js";
+import type { Platform, SecretCipher } from "../platform/types.js";
+import { keyFileCipher } from "../platform/keyFileCipher.js";
 import { localProvider } from "../providers/local/localProvider.js";
+import { poolProvider } from "../providers/pool/poolProvider.js";
 import { createServer, type BenchtopServer } from "../server/createServer.js";
 import { createManageRouter } from "../server/manage/index.js";
 import { openApiDocument } from "../server/openapi.js";
 import { AlertsRepo } from "../store/alertsRepo.js";
+import { ConnectionsRepo } from "../store/connectionsRepo.js";
+import { PoolsRepo } from "../store/poolsRepo.js";
 import { AuditRepo } from "../store/auditRepo.js";
 import { CreditsRepo } from "../store/creditsRepo.js";
 import { closeDb, openDb, type Db } from "../store/db.js";
@@ -59,6 +63,8 @@ export interface Store {
   alerts: AlertsRepo;
   settings: SettingsRepo;
   models: ModelsRepo;
+  connections: ConnectionsRepo;
+  pools: PoolsRepo;
 }
 
 /** Settings key: the owner allowed unauthenticated use from this machine (default off). */
@@ -71,6 +77,10 @@ export interface Core {
   readonly db: Db;
   readonly store: Store;
   readonly ledger: Ledger;
+  /** Encrypts provider keys at rest. */
+  readonly cipher: SecretCipher;
+  /** Remote pools: health of every target. */
+  readonly pools: ReturnType<typeof poolProvider>;
   readonly events: EventBus;
   /** The owner's member id. */
   readonly ownerId: string;
@@ -102,7 +112,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     alerts: new AlertsRepo(db),
     settings: new SettingsRepo(db),
     models: modelsRepo,
+    connections: new ConnectionsRepo(db),
+    pools: new PoolsRepo(db),
   };
+  const cipher = opts.platform?.secretCipher ?? keyFileCipher(paths.secretKey);
   const owner = store.members.ensureOwner();
   const ownerToken = ensureOwnerToken(paths.ownerToken, owner, store.keys);
   const events = new EventBus();
@@ -149,8 +162,17 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     idleTtlS: config.engine.idleTtlS,
     maxLoadedModels: config.engine.maxLoadedModels,
   });
+  const pools = poolProvider({
+    pools: store.pools,
+    connections: store.connections,
+    cipher,
+    log: log.child({ mod: "pools" }),
+    onKeyProblem: (e) => events.emit({ type: "provider_key", memberId: null, data: e }),
+    now: opts.now,
+  });
   const gateway = new Gateway({
-    providers: [localProvider(engine)],
+    // Local models first: a pool cannot shadow a model file of the same name.
+    providers: [localProvider(engine), pools],
     ledger,
     log: log.child({ mod: "gateway" }),
   });
@@ -243,6 +265,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     db,
     store,
     ledger,
+    cipher,
+    pools,
     events,
     ownerId: owner.id,
     ownerToken: ownerToken.token,

@@ -10,6 +10,8 @@ export interface DataPaths {
   logsDir: string;
   /** The owner token (mode 0600): how the desktop UI and local scripts authenticate as the owner. */
   ownerToken: string;
+  /** Headless SecretCipher key (mode 0600) encrypting provider keys in the database. */
+  secretKey: string;
 }
 
 export function resolvePaths(dataDir: string, modelsDir: string): DataPaths {
@@ -19,6 +21,7 @@ export function resolvePaths(dataDir: string, modelsDir: string): DataPaths {
     db: path.join(dataDir, "benchtop.db"),
     logsDir: path.join(dataDir, "logs"),
     ownerToken: path.join(dataDir, "owner.token"),
+    secretKey: path.join(dataDir, "secret.key"),
   };
 }
 

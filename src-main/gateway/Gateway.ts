@@ -51,14 +51,14 @@ export class Gateway {
   }
 
   chat(req: ChatRequest, ctx: RequestContext): Promise<StartedGeneration> {
-    return this.startGeneration("chat.completions", req, chatPromptBound(req), ctx, (p, s) =>
-      p.chat({ ...req, sampling: s }, ctx),
+    return this.startGeneration("chat.completions", req, chatPromptBound(req), ctx, (p, s, c) =>
+      p.chat({ ...req, sampling: s }, c),
     );
   }
 
   complete(req: TextCompletionRequest, ctx: RequestContext): Promise<StartedGeneration> {
-    return this.startGeneration("completions", req, textPromptBound(req), ctx, (p, s) =>
-      p.complete({ ...req, sampling: s }, ctx),
+    return this.startGeneration("completions", req, textPromptBound(req), ctx, (p, s, c) =>
+      p.complete({ ...req, sampling: s }, c),
     );
   }
 
@@ -121,11 +121,11 @@ export class Gateway {
     req: ChatRequest | TextCompletionRequest,
     promptBound: number,
     ctx: RequestContext,
-    run: (p: Provider, sampling: Sampling) => AsyncIterable<GenerationEvent>,
+    run: (p: Provider, sampling: Sampling, ctx: RequestContext) => AsyncIterable<GenerationEvent>,
   ): Promise<StartedGeneration> {
     const { model } = req;
     const provider = await this.route(model);
-    const admission = this.admit(provider, endpoint, model, req.stream ?? false, ctx, {
+    let admission = this.admit(provider, endpoint, model, req.stream ?? false, ctx, {
       promptTokens: promptBound,
       ...(req.sampling.maxTokens !== undefined ? { maxTokens: req.sampling.maxTokens } : {}),
       completion: true,
@@ -138,7 +138,14 @@ export class Gateway {
     let iterator: AsyncIterator<GenerationEvent>;
     let first: IteratorResult<GenerationEvent>;
     try {
-      iterator = run(provider, sampling)[Symbol.asyncIterator]();
+      // A pool that fails over moves the request to its next attempt's usage row.
+      const attemptCtx: RequestContext = {
+        ...ctx,
+        nextAttempt: (f) => {
+          admission = ledger.reattempt(admission, f);
+        },
+      };
+      iterator = run(provider, sampling, attemptCtx)[Symbol.asyncIterator]();
       first = await iterator.next();
       if (first.done || first.value.type !== "started")
         throw new Error("generation ended before it started");
@@ -185,13 +192,17 @@ export class Gateway {
               deltas++;
               ttftMs ??= Date.now() - ctx.receivedAtMs;
             } else if (event.type === "done") {
+              const source = event.source ?? "engine";
               ledger.settle(admission, {
                 ...base,
+                ...(event.servedBy
+                  ? { provider: event.servedBy.provider, servedModel: event.servedBy.model }
+                  : {}),
                 promptTokens: event.usage.promptTokens,
                 completionTokens: event.usage.completionTokens,
                 cachedTokens: event.usage.cachedTokens,
-                source: "engine",
-                estimated: false,
+                source,
+                estimated: source === "estimate",
                 outcome: event.finishReason === "abort" ? "aborted" : "ok",
                 ttftMs,
               });

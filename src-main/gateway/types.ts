@@ -22,6 +22,13 @@ export interface ChatRequest {
   stream?: boolean;
   messages: { role: "system" | "user" | "assistant"; content: string }[];
   sampling: Sampling;
+  /**
+   * The client's OpenAI-shaped body (validated), forwarded to OpenAI-compatible upstreams with
+   * the model replaced: tools, images and parameters Benchtop does not interpret pass through.
+   */
+  body?: Record<string, unknown>;
+  /** Why a local model cannot serve this request (tools, images…); remote pools may. */
+  unsupportedLocally?: { message: string; param: string; code: string };
 }
 
 export interface TextCompletionRequest {
@@ -41,7 +48,19 @@ export interface EmbeddingRequest {
 export type GenerationEvent =
   | { type: "started"; promptTokens: number; cachedTokens: number }
   | { type: "delta"; text: string }
-  | { type: "done"; text: string; finishReason: FinishReason; usage: GenerationUsage };
+  | {
+      type: "done";
+      text: string;
+      finishReason: FinishReason;
+      usage: GenerationUsage;
+      /**
+       * Where `usage` came from: the local engine's own count (default), the upstream's
+       * report, or an estimate when the upstream reported none.
+       */
+      source?: "engine" | "provider" | "estimate";
+      /** The upstream that answered (pools), recorded as the provider of record. */
+      servedBy?: { provider: string; model: string };
+    };
 
 /** Who is calling: the member, their role, and the key used (null: anonymous local use). */
 export interface CallerPrincipal {
@@ -50,12 +69,25 @@ export interface CallerPrincipal {
   keyId: string | null;
 }
 
+/** A failed attempt, as recorded on its usage row. */
+export interface AttemptFailure {
+  provider: string;
+  servedModel: string;
+  errorCode: string;
+  httpStatus: number | null;
+}
+
 /** Per-request facts every pipeline step can see. */
 export interface RequestContext {
   requestId: string;
   principal: CallerPrincipal;
   /** Aborted when the client disconnects or the server shuts down. */
   signal: AbortSignal;
+  /**
+   * Set by the gateway for providers that fail over (pools): records that the current attempt
+   * failed before producing anything and starts the usage row of the next one.
+   */
+  nextAttempt?: (failure: AttemptFailure) => void;
   /** Runs `fn` once the response is over, however it ended (finished, failed, cut). */
   onClose?: (fn: () => void) => void;
   receivedAtMs: number;

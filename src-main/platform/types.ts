@@ -19,7 +19,26 @@ export interface EngineSpawner {
   spawn(config: HostConfig): EngineProcess;
 }
 
+/**
+ * Encrypts secrets at rest (provider API keys). Headless Benchtop uses an AES-256-GCM key file
+ * in the data dir (`keyFileCipher`); the desktop app uses Electron's safeStorage (the OS
+ * keychain). Plain keys exist only in memory, never in the database.
+ */
+export interface SecretCipher {
+  /** What protects the secrets, e.g. `aes-256-gcm key file` or `safeStorage (gnome_libsecret)`. */
+  readonly backend: string;
+  /**
+   * True when the backend does not really protect secrets (safeStorage's `basic_text` on Linux
+   * without a keyring): the admin is warned before provider keys are stored.
+   */
+  readonly insecure: boolean;
+  encrypt(plain: string): Buffer;
+  /** Throws if the blob was not produced by this cipher's key (tampered, or another machine). */
+  decrypt(blob: Buffer): string;
+}
+
 /** What the shell (Electron) or the headless CLI provides to the core. */
 export interface Platform {
   engineSpawner: EngineSpawner;
+  secretCipher: SecretCipher;
 }

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { AttemptFailure } from "../gateway/types.js";
 import {
   FREE_PRICE,
   NO_LIMITS,
@@ -209,6 +210,7 @@ export class Ledger {
     const admission: Admission = {
       usageId,
       requestId: req.requestId,
+      attempt,
       memberId: req.memberId,
       model: req.model,
       price,
@@ -317,6 +319,32 @@ export class Ledger {
         cost,
       ),
     };
+  }
+
+  /**
+   * A pool's attempt failed before producing anything: its row is released (the caller is not
+   * billed for it) and the next attempt's row takes over the reservation, in one transaction.
+   * Rate windows and spend sums do not move: it is still the same request. Returns the
+   * admission of the next attempt; `a` is done.
+   */
+  reattempt(a: Admission, f: AttemptFailure): Admission {
+    if (a.done) throw new Error(`admission ${a.usageId} is already settled`);
+    const now = this.now();
+    const attempt = a.attempt + 1;
+    const usageId = `${a.requestId}:${attempt}`;
+    this.relaxed(() =>
+      this.deps.db
+        .transaction(() =>
+          this.deps.usage.nextAttempt(
+            a.usageId,
+            { newId: usageId, attempt },
+            { ...f, latencyMs: now - a.createdMs, settledMs: now },
+          ),
+        )
+        .immediate(),
+    );
+    a.done = true;
+    return { ...a, usageId, attempt, done: false };
   }
 
   /** Frees a reservation whose request never reached a model (nothing was generated). */

@@ -51,6 +51,8 @@ export type Rejection =
 export interface Admission {
   readonly usageId: string;
   readonly requestId: string;
+  /** 1, then 2, 3… as a pool fails over (each attempt has its own usage row). */
+  readonly attempt: number;
   readonly memberId: string;
   readonly model: string;
   readonly price: PriceDto;

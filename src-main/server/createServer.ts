@@ -145,7 +145,9 @@ export function createServer(opts: ServerOptions): BenchtopServer {
       return new Promise((resolve, reject) => {
         if (server.listening) throw new Error("already listening");
         server.once("error", reject);
-        server.listen(port, host, () => {
+        // A burst of clients (a lab's scripts starting together) must not overflow the accept
+        // queue: Node's default backlog is 511. Defaults to 2048 (the kernel may cap it lower).
+        server.listen({ port, host, backlog: 2048 }, () => {
           server.off("error", reject);
           const addr = server.address() as AddressInfo;
           const shownHost = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;

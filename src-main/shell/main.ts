@@ -9,6 +9,7 @@ import { createCore, type Core } from "../app/createCore.js";
 import type { Logger } from "../app/logger.js";
 import type { BenchtopConnection } from "../contract/bridge.js";
 import { registerIpc, rendererBaseUrl } from "./ipc.js";
+import { safeStorageCipher } from "./safeStorageCipher.js";
 import { utilityEngineSpawner } from "./utilityEngineSpawner.js";
 import { createMainWindow } from "./window.js";
 
@@ -94,7 +95,10 @@ function startCore(onEngineStderr: (line: string) => void): Promise<Core> {
     const config = loadConfig();
     return createCore({
       config,
-      platform: { engineSpawner: utilityEngineSpawner(onEngineStderr) },
+      platform: {
+        engineSpawner: utilityEngineSpawner(onEngineStderr),
+        secretCipher: safeStorageCipher(),
+      },
     });
   })();
 }

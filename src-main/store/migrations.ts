@@ -170,4 +170,54 @@ export const migrations: readonly string[] = [
   CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
   `,
+  // 4: remote provider connections (keys encrypted by the SecretCipher) and the pools that
+  // expose them as model ids.
+  `
+  CREATE TABLE connections (
+    id            TEXT PRIMARY KEY,            -- con_<hex>
+    name          TEXT NOT NULL,
+    kind          TEXT NOT NULL
+                  CHECK (kind IN ('openai', 'anthropic', 'groq', 'openrouter', 'openai_compatible')),
+    base_url      TEXT NOT NULL,               -- e.g. https://api.openai.com/v1
+    headers_json  TEXT NOT NULL DEFAULT '{}',  -- extra request headers (not secrets)
+    region        TEXT,                        -- declared by the admin, shown to members
+    retention     TEXT,                        -- declared data-retention note
+    created_ms    INTEGER NOT NULL,
+    updated_ms    INTEGER NOT NULL,
+    deleted_ms    INTEGER                      -- soft delete: usage rows keep pointing here
+  ) STRICT;
+
+  CREATE TABLE connection_keys (
+    id            TEXT PRIMARY KEY,            -- ck_<hex>
+    connection_id TEXT NOT NULL REFERENCES connections (id),
+    label         TEXT NOT NULL,
+    secret        BLOB NOT NULL,               -- SecretCipher output; never the plain key
+    last4         TEXT NOT NULL,
+    status        TEXT NOT NULL DEFAULT 'active'
+                  CHECK (status IN ('active', 'disabled', 'exhausted', 'deleted')),
+    status_reason TEXT,
+    created_ms    INTEGER NOT NULL,
+    updated_ms    INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX connection_keys_connection ON connection_keys (connection_id);
+
+  CREATE TABLE pools (
+    id            TEXT PRIMARY KEY,            -- the model id clients call, e.g. 'gpt-4o'
+    strategy      TEXT NOT NULL CHECK (strategy IN
+                  ('priority', 'round_robin', 'weighted', 'least_in_flight', 'lowest_latency')),
+    max_attempts  INTEGER NOT NULL DEFAULT 3 CHECK (max_attempts BETWEEN 1 AND 10),
+    created_ms    INTEGER NOT NULL,
+    updated_ms    INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE pool_targets (
+    id             TEXT PRIMARY KEY,           -- pt_<hex>
+    pool_id        TEXT NOT NULL REFERENCES pools (id) ON DELETE CASCADE,
+    connection_id  TEXT NOT NULL REFERENCES connections (id),
+    upstream_model TEXT NOT NULL,              -- the model id the upstream knows
+    priority       INTEGER NOT NULL DEFAULT 0, -- lower is tried first (priority strategy)
+    weight         INTEGER NOT NULL DEFAULT 1 CHECK (weight > 0),
+    UNIQUE (pool_id, connection_id, upstream_model)
+  ) STRICT;
+  `,
 ];

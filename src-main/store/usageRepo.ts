@@ -74,6 +74,8 @@ export class UsageRepo {
   private readonly insert;
   private readonly settleStmt;
   private readonly releaseStmt;
+  private readonly failAttemptStmt;
+  private readonly nextAttemptStmt;
   private readonly memberDay;
   private readonly memberMonth;
   private readonly orgDay;
@@ -101,6 +103,20 @@ export class UsageRepo {
       `UPDATE usage SET state = 'released', cost_micros = 0, outcome = 'error', error_code = @errorCode,
          http_status = @httpStatus, latency_ms = @latencyMs, settled_ms = @settledMs
        WHERE id = @id AND state = 'reserved'`,
+    );
+    this.failAttemptStmt = db.prepare(
+      `UPDATE usage SET state = 'released', cost_micros = 0, outcome = 'error',
+         provider = @provider, served_model = @servedModel, error_code = @errorCode,
+         http_status = @httpStatus, latency_ms = @latencyMs, settled_ms = @settledMs
+       WHERE id = @id AND state = 'reserved'`,
+    );
+    // The next attempt inherits the request's admission time and reservation.
+    this.nextAttemptStmt = db.prepare(
+      `INSERT INTO usage (id, request_id, attempt, member_id, key_id, endpoint, requested_model,
+         billing_mode, stream, state, created_ms, day, month, reserved_tokens, reserved_micros)
+       SELECT @newId, request_id, @attempt, member_id, key_id, endpoint, requested_model,
+         billing_mode, stream, 'reserved', created_ms, day, month, reserved_tokens, reserved_micros
+       FROM usage WHERE id = @id`,
     );
     this.memberDay = db.prepare<[string, string], WindowSpend>(
       `${SPEND} WHERE member_id = ? AND day = ?`,
@@ -149,6 +165,27 @@ export class UsageRepo {
     r: { errorCode: string; httpStatus: number; latencyMs: number; settledMs: number },
   ): boolean {
     return this.releaseStmt.run({ ...r, id }).changes === 1;
+  }
+
+  /**
+   * A failover: the attempt `id` failed before producing anything (released at no cost, with
+   * the upstream and error recorded) and attempt `attempt` takes over its reservation.
+   */
+  nextAttempt(
+    id: string,
+    next: { newId: string; attempt: number },
+    f: {
+      provider: string;
+      servedModel: string;
+      errorCode: string;
+      httpStatus: number | null;
+      latencyMs: number;
+      settledMs: number;
+    },
+  ): void {
+    if (this.failAttemptStmt.run({ ...f, id }).changes !== 1)
+      throw new Error(`usage row ${id} was not reserved`);
+    this.nextAttemptStmt.run({ id, ...next });
   }
 
   /** Spend of a member (or, with `null`, the whole org) in one day or month. */

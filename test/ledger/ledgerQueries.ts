@@ -4,6 +4,7 @@ import type { Core } from "../../src-main/app/createCore.js";
 export interface UsageRow {
   id: string;
   request_id: string;
+  attempt: number;
   member_id: string;
   key_id: string | null;
   endpoint: string;

@@ -1,4 +1,5 @@
 import type { LocalEngine } from "../../engine/LocalEngine.js";
+import { ApiError } from "../../gateway/errors.js";
 import type { Sampling } from "../../gateway/types.js";
 import type { Provider } from "../types.js";
 
@@ -29,6 +30,15 @@ export function localProvider(engine: LocalEngine): Provider {
       return (await engine.registry.find(model)) !== undefined;
     },
     chat(req, ctx) {
+      const unsupported = req.unsupportedLocally;
+      if (unsupported)
+        throw new ApiError(
+          400,
+          "invalid_request_error",
+          unsupported.message,
+          unsupported.code,
+          unsupported.param,
+        );
       return engine.generate(
         req.model,
         { kind: "chat", messages: req.messages },

@@ -1,6 +1,5 @@
 import type { Request, RequestHandler, Response } from "express";
 import type { Gateway, StartedGeneration } from "../../gateway/Gateway.js";
-import { invalidRequest } from "../../gateway/errors.js";
 import type { ChatRequest, RequestContext, Sampling } from "../../gateway/types.js";
 import { fromZodError } from "../errors.js";
 import {
@@ -26,13 +25,6 @@ export function chatCompletions(deps: RouteDeps): RequestHandler {
     const parsed = ChatCompletionBody.safeParse(req.body);
     if (!parsed.success) throw fromZodError(parsed.error, req.body);
     const body = parsed.data;
-    if (body.tools && body.tools.length > 0) {
-      throw invalidRequest(
-        "Tool calling is not supported by local models yet.",
-        "tools",
-        "unsupported_parameter",
-      );
-    }
     const sampling: Sampling = {
       ...toSampling(body, body.max_completion_tokens ?? body.max_tokens ?? undefined),
       grammar: toGrammar(body.response_format),
@@ -40,8 +32,9 @@ export function chatCompletions(deps: RouteDeps): RequestHandler {
     const chatReq: ChatRequest = {
       model: body.model,
       stream: body.stream === true,
-      messages: toMessages(body.messages),
+      ...toMessages(body.messages, (body.tools?.length ?? 0) > 0),
       sampling,
+      body: body as Record<string, unknown>,
     };
     const ctx = deps.context(req, res);
     const gen = await deps.gateway.chat(chatReq, ctx);
@@ -90,29 +83,46 @@ const CHAT_CHUNKS: ChunkFormat = {
   finish: (reason) => choice({}, reason),
 };
 
-/** OpenAI messages → plain-text messages; parts joined, `developer` is a system message. */
-function toMessages(messages: ChatMessage[]): ChatRequest["messages"] {
-  return messages.map((m, i) => {
+/**
+ * OpenAI messages → plain-text messages for local models; parts are joined and `developer` is a
+ * system message. What a local model cannot take (tools, tool messages, images) is noted, not
+ * refused here: a remote pool may serve the same request from `body`.
+ */
+function toMessages(
+  messages: ChatMessage[],
+  hasTools: boolean,
+): Pick<ChatRequest, "messages" | "unsupportedLocally"> {
+  let unsupported: ChatRequest["unsupportedLocally"] = hasTools
+    ? {
+        message: "Tool calling is not supported by local models yet.",
+        param: "tools",
+        code: "unsupported_parameter",
+      }
+    : undefined;
+  const out: ChatRequest["messages"] = [];
+  messages.forEach((m, i) => {
     if (m.role === "tool") {
-      throw invalidRequest(
-        "Tool messages are not supported by local models yet.",
-        `messages[${i}].role`,
-      );
+      unsupported ??= {
+        message: "Tool messages are not supported by local models yet.",
+        param: `messages[${i}].role`,
+        code: "invalid_value",
+      };
+      return;
     }
     const content = m.content ?? "";
     let text: string;
     if (typeof content === "string") text = content;
     else {
       const image = content.findIndex((p) => p.type === "image_url");
-      if (image >= 0) {
-        throw invalidRequest(
-          "Image inputs are not supported by this model.",
-          `messages[${i}].content[${image}]`,
-          "unsupported_content",
-        );
-      }
+      if (image >= 0)
+        unsupported ??= {
+          message: "Image inputs are not supported by this model.",
+          param: `messages[${i}].content[${image}]`,
+          code: "unsupported_content",
+        };
       text = content.map((p) => (p.type === "text" ? p.text : "")).join("");
     }
-    return { role: m.role === "developer" ? "system" : m.role, content: text };
+    out.push({ role: m.role === "developer" ? "system" : m.role, content: text });
   });
+  return { messages: out, ...(unsupported ? { unsupportedLocally: unsupported } : {}) };
 }
