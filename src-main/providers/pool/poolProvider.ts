@@ -13,6 +13,7 @@ import {
   UpstreamError,
   type UpstreamCall,
 } from "../openaiCompatible/adapter.js";
+import { AnthropicAdapter } from "../anthropic/adapter.js";
 import type { Provider } from "../types.js";
 
 export interface PoolProviderDeps {
@@ -59,7 +60,10 @@ export function poolProvider(deps: PoolProviderDeps): Provider & {
 } {
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
-  const adapter = new OpenAiCompatibleAdapter();
+  const openai = new OpenAiCompatibleAdapter();
+  const anthropic = new AnthropicAdapter();
+  // One adapter per protocol family; every other kind speaks OpenAI's protocol.
+  const adapterFor = (kind: string) => (kind === "anthropic" ? anthropic : openai);
   const health = new Map<string, TargetHealth>();
   const cursors = new Map<string, { cursor: number }>();
   const healthOf = (id: string) => {
@@ -154,7 +158,7 @@ export function poolProvider(deps: PoolProviderDeps): Provider & {
       let firstByte = false;
       try {
         const { secret, ...call } = target.call;
-        const events = adapter.chat(
+        const events = adapterFor(call.connection.kind).chat(
           { ...call, apiKey: deps.cipher.decrypt(secret) },
           req,
           ctx.signal,
