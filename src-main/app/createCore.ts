@@ -32,6 +32,7 @@ import { EventBus } from "./eventBus.js";
 import { allowedHostNames, isLoopbackHost } from "./hostNames.js";
 import { createLogger, type Logger } from "./logger.js";
 import { ensureOwnerToken } from "./ownerToken.js";
+import { loadPriceCatalog, poolDefaultPrice } from "./priceCatalog.js";
 import { ensurePaths, resolvePaths, type DataPaths } from "./paths.js";
 import { physicalCores } from "./threads.js";
 import { VERSION } from "./version.js";
@@ -119,8 +120,19 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const owner = store.members.ensureOwner();
   const ownerToken = ensureOwnerToken(paths.ownerToken, owner, store.keys);
   const events = new EventBus();
+  const catalog = loadPriceCatalog();
   const ledger = new Ledger({
     now: opts.now,
+    defaultPrice: (model) => {
+      const pool = store.pools.get(model);
+      return pool
+        ? poolDefaultPrice(
+            model,
+            pool.targets.map((t) => t.upstreamModel),
+            catalog,
+          )
+        : undefined;
+    },
     db,
     usage: store.usage,
     credits: store.credits,
@@ -167,7 +179,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     connections: store.connections,
     cipher,
     log: log.child({ mod: "pools" }),
-    onKeyProblem: (e) => events.emit({ type: "provider_key", memberId: null, data: e }),
+    onKeyProblem: (e) => events.emit({ type: "connection_key.problem", memberId: null, data: e }),
     now: opts.now,
   });
   const gateway = new Gateway({
@@ -215,6 +227,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       ledger,
       events,
       anonymousLoopbackSetting: ANONYMOUS_LOOPBACK_SETTING,
+      cipher,
+      poolHealth: () => pools.health(),
+      localModelExists: async (id) => (await engine.registry.find(id)) !== undefined,
       now: opts.now,
     }),
     documents: { "/openapi.json": openApiDocument },

@@ -52,6 +52,8 @@ export interface LedgerDeps {
    * survives power loss). `OFF` exists for benchmarks that separate the fsync's share.
    */
   synchronous?: "FULL" | "OFF";
+  /** Price of a model the lab has not priced (e.g. a pool of well-known upstream models). */
+  defaultPrice?: (model: string) => PriceDto | undefined;
 }
 
 const ORG = "org";
@@ -122,8 +124,9 @@ export class Ledger {
     return { ...NO_LIMITS, ...this.deps.limits.limits(ORG) } as EffectiveLimits;
   }
 
+  /** The model's price: set by the lab, else a default (a pool's catalog price), else free. */
   price(model: string): PriceDto {
-    return this.deps.limits.price(model) ?? FREE_PRICE(model);
+    return this.deps.limits.price(model) ?? this.deps.defaultPrice?.(model) ?? FREE_PRICE(model);
   }
 
   // ── admission ────────────────────────────────────────────────────────────────────────

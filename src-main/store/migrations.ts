@@ -200,6 +200,8 @@ export const migrations: readonly string[] = [
     updated_ms    INTEGER NOT NULL
   ) STRICT;
   CREATE INDEX connection_keys_connection ON connection_keys (connection_id);
+  -- Per-connection usage (the provider of record is a connection id for pooled requests).
+  CREATE INDEX usage_provider ON usage (provider, created_ms);
 
   CREATE TABLE pools (
     id            TEXT PRIMARY KEY,            -- the model id clients call, e.g. 'gpt-4o'

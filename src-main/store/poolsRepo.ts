@@ -45,9 +45,10 @@ export class PoolsRepo {
       remove: db.prepare<[string]>("DELETE FROM pools WHERE id = ?"),
       get: db.prepare<[string], Record<string, unknown>>("SELECT * FROM pools WHERE id = ?"),
       list: db.prepare<[], Record<string, unknown>>("SELECT * FROM pools ORDER BY id"),
+      // Within a priority, the order the admin listed them (ids are random): stable across reads.
       targets: db.prepare<[string], Record<string, unknown>>(
         `SELECT id, connection_id AS connectionId, upstream_model AS upstreamModel, priority, weight
-         FROM pool_targets WHERE pool_id = ? ORDER BY priority, id`,
+         FROM pool_targets WHERE pool_id = ? ORDER BY priority, rowid`,
       ),
     };
   }

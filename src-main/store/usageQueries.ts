@@ -156,6 +156,42 @@ export class UsageQueries {
     return { rows, hasMore: raw.length > q.limit };
   }
 
+  /**
+   * What one provider of record (a remote connection's id) answered, per served model: settled
+   * rows summed, plus the attempts that failed on it before answering (released at no cost when
+   * a pool moved on). Optionally only rows admitted in [startMs, endMs).
+   */
+  byProvider(
+    provider: string,
+    range: { startMs?: number; endMs?: number } = {},
+  ): (UsageSums & { upstream_model: string; failed_attempts: number })[] {
+    const params: Record<string, unknown> = { provider };
+    let when = "";
+    if (range.startMs !== undefined) {
+      when += " AND created_ms >= @startMs";
+      params.startMs = range.startMs;
+    }
+    if (range.endMs !== undefined) {
+      when += " AND created_ms < @endMs";
+      params.endMs = range.endMs;
+    }
+    const settled = "FILTER (WHERE state = 'settled')";
+    const sql = `SELECT ifnull(served_model, '') AS upstream_model,
+        count(*) ${settled} AS requests,
+        ifnull(sum(prompt_tokens) ${settled}, 0) AS prompt_tokens,
+        ifnull(sum(completion_tokens) ${settled}, 0) AS completion_tokens,
+        ifnull(sum(cached_tokens) ${settled}, 0) AS cached_tokens,
+        ifnull(sum(cost_micros) ${settled}, 0) AS cost_micros,
+        ifnull(sum(estimated) ${settled}, 0) AS estimated_requests,
+        count(*) FILTER (WHERE state = 'released' AND outcome = 'error') AS failed_attempts
+      FROM usage WHERE provider = @provider AND state IN ('settled', 'released')${when}
+      GROUP BY upstream_model ORDER BY upstream_model`;
+    return this.db.prepare(sql).all(params) as (UsageSums & {
+      upstream_model: string;
+      failed_attempts: number;
+    })[];
+  }
+
   private where(range: UsageRange, filter: UsageFilter) {
     const conds: string[] = [];
     const params: Record<string, unknown> = {};

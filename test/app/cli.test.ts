@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { waitForListening } from "../helpers/childServer.js";
 import { generatedModel, modelsDir } from "../helpers/models.js";
 
 const MAIN = path.resolve("src-main/app/main.ts");
@@ -17,24 +18,6 @@ afterEach(() => {
   if (child && child.exitCode === null) child.kill("SIGKILL");
   child = undefined;
 });
-
-/** Resolves with the URL once the server prints its listening line (bounded: 60 s). */
-function waitForListening(proc: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let err = "";
-    const timer = setTimeout(() => reject(new Error(`no listening line; stderr: ${err}`)), 60_000);
-    proc.stderr!.setEncoding("utf8");
-    proc.stderr!.on("data", (chunk: string) => {
-      err += chunk;
-      const m = /listening on (http:\/\/[^\s/]+)\/v1/.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    proc.once("exit", (code) => reject(new Error(`exited ${code}: ${err}`)));
-  });
-}
 
 describe("benchtop CLI", () => {
   it("prints help and version, and refuses unknown commands", () => {

@@ -4,7 +4,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import OpenAI from "openai";
 import { ConfigSchema, type ConfigInput } from "../../src-main/app/config.js";
-import { createCore, type Core } from "../../src-main/app/createCore.js";
+import { createCore, type Core, type CoreOptions } from "../../src-main/app/createCore.js";
 import type { LimitsDto } from "../../src-main/contract/limits.js";
 import { generateApiKey } from "../../src-main/policy/apiKeys.js";
 import type { Role } from "../../src-main/store/membersRepo.js";
@@ -47,6 +47,8 @@ export interface TestServerOptions {
   rendererDir?: string;
   /** The core's clock (admission, settlement, key expiry); defaults to `Date.now`. */
   now?: () => number;
+  /** OS services passed to the core (e.g. a test SecretCipher); defaults to the headless ones. */
+  platform?: CoreOptions["platform"];
 }
 
 /** Starts a real core (real SQLite file, real engine host) on 127.0.0.1 with an ephemeral port. */
@@ -73,6 +75,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     logDestination: destination,
     rendererDir: opts.rendererDir ?? path.join(dataDir, "no-renderer"),
     now: opts.now,
+    platform: opts.platform,
   });
   const url = core.url!;
   const client = (apiKey: string) =>

@@ -14,6 +14,8 @@ let a: TestMember;
 let viewer: TestMember;
 /** Member B: the victim, with canary strings that must never reach A. */
 const b = { id: "", keyId: "", key: "", name: "", email: "" };
+/** Org-wide objects the connection and pool routes are aimed at. */
+const org = { connectionId: "", connectionKeyId: "", poolId: "lab/bola-pool" };
 let canaries: string[];
 
 beforeAll(async () => {
@@ -35,6 +37,24 @@ beforeAll(async () => {
     note: `bravo-note-${tag}`,
   });
   canaries = [b.name, b.email, b.key.slice(0, 8), b.key.slice(-4), tag, "4242424"];
+  // Org objects (connections, their keys, pools): staff read them, members never reach them.
+  org.connectionId = (
+    await owner.post("/connections", {
+      name: "bola upstream",
+      kind: "openai_compatible",
+      base_url: "http://127.0.0.1:9/v1",
+    })
+  ).body.id;
+  org.connectionKeyId = (
+    await owner.post(`/connections/${org.connectionId}/keys`, {
+      label: "main",
+      key: "sk-bola-0000000000000000",
+    })
+  ).body.id;
+  await owner.put(`/pools/${org.poolId}`, {
+    strategy: "priority",
+    targets: [{ connection_id: org.connectionId, upstream_model: "m" }],
+  });
 });
 afterAll(async () => {
   await t?.close();
@@ -55,6 +75,14 @@ const BODIES: Record<string, unknown> = {
   },
   "post /members/:id/credits": { kind: "grant", amount_micros: 1_000_000_000 },
   "patch /settings": { time_zone: "UTC" },
+  "post /connections": { name: "Intruder", kind: "openai" },
+  "patch /connections/:id": { name: "Hijacked" },
+  "post /connections/:id/keys": { label: "stolen", key: "sk-intruder-000000000000" },
+  "patch /connection-keys/:id": { status: "disabled" },
+  "put /pools/*id": {
+    strategy: "priority",
+    targets: [{ connection_id: "con_0123456789abcdef", upstream_model: "m" }],
+  },
 };
 /** Member-scoped routes that take no id: they can only ever answer about the caller. */
 const SELF_ONLY = ["get /me", "get /events"];
@@ -65,6 +93,9 @@ const isMemberScoped = (r: ManageRoute) =>
 
 /** The URL of `r` aimed at member B's objects (ids in the path, or `member_id` in the query). */
 function urlFor(r: ManageRoute, memberId: string, keyId: string): string {
+  if (r.path.startsWith("/connections/")) return r.path.replace(":id", org.connectionId);
+  if (r.path.startsWith("/connection-keys/")) return r.path.replace(":id", org.connectionKeyId);
+  if (r.path.startsWith("/pools/")) return r.path.replace("*id", org.poolId);
   let url = r.path
     .replace("/keys/:id", `/keys/${keyId}`)
     .replace(":id", memberId)

@@ -163,6 +163,9 @@ describe("GET /events", () => {
         ledger: t.core.ledger,
         events: t.core.events,
         anonymousLoopbackSetting: ANONYMOUS_LOOPBACK_SETTING,
+        cipher: t.core.cipher,
+        poolHealth: () => t.core.pools.health(),
+        localModelExists: () => Promise.resolve(false),
         eventsHeartbeatMs: 50,
       }),
     );

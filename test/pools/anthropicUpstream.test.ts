@@ -82,10 +82,13 @@ describe("Anthropic upstreams", () => {
       stream: true,
     });
     const [row] = usageRows(t.core, "request_id = ?", response.headers.get("x-request-id"));
+    // The pool has no price of its own: the catalog's claude-sonnet-4* list price applies
+    // ($3 / $15 per million tokens).
     expect(row).toMatchObject({
       usage_source: "provider",
       prompt_tokens: 11,
       completion_tokens: 7,
+      cost_micros: Math.ceil((11 * 3_000_000 + 7 * 15_000_000) / 1_000_000),
     });
   });
 

@@ -237,6 +237,25 @@ describe("remote pools", () => {
     expect(row!.cost_micros).toBeGreaterThan(0);
   });
 
+  it("follows a connection edited while running (new URL and headers, no restart)", async () => {
+    const con = t.core.store.connections.get(conA)!;
+    const other = await startFakeUpstream({ protocol: "openai" });
+    try {
+      await new Promise((r) => setTimeout(r, 2)); // a later updated_ms than the last use
+      t.core.store.connections.update({
+        ...con,
+        baseUrl: `${other.url}/v1`,
+        headers: { "x-lab": "v2" },
+      });
+      await ask();
+      expect(a.requests).toHaveLength(0);
+      expect(other.requests[0]!.headers["x-lab"]).toBe("v2");
+    } finally {
+      t.core.store.connections.update(con);
+      await other.close();
+    }
+  });
+
   it("no provider key bytes in any response, log line, or the database file", async () => {
     await ask();
     const logs = JSON.stringify(t.logs);

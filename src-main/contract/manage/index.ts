@@ -6,3 +6,4 @@ export * from "./credits.js";
 export * from "./usage.js";
 export * from "./audit.js";
 export * from "./settings.js";
+export * from "./connections.js";

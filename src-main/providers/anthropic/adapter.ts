@@ -1,6 +1,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import type { ChatRequest, GenerationEvent } from "../../gateway/types.js";
 import { parseRetryAfter } from "../../pools/errorClass.js";
+import { ClientCache } from "../clientCache.js";
 import { UpstreamError, type UpstreamCall } from "../openaiCompatible/adapter.js";
 
 /** Upstream request timeout. Defaults to 600 s: long generations are normal. */
@@ -18,27 +19,21 @@ const DEFAULT_MAX_TOKENS = 4096;
  * Text content for now: tools and images are refused before the call.
  */
 export class AnthropicAdapter {
-  private readonly clients = new Map<string, Anthropic>();
-
-  private client(call: UpstreamCall): Anthropic {
-    const id = `${call.connection.id}/${call.keyId}`;
-    let c = this.clients.get(id);
-    if (!c) {
-      c = new Anthropic({
+  private readonly clients = new ClientCache(
+    (call) =>
+      new Anthropic({
         apiKey: call.apiKey,
         baseURL: call.connection.baseUrl,
         maxRetries: 0,
         timeout: TIMEOUT_MS,
-        defaultHeaders: call.connection.headers,
-      });
-      this.clients.set(id, c);
-    }
-    return c;
-  }
+        // Anthropic authenticates API keys with x-api-key (the SDK may send a Bearer header).
+        defaultHeaders: { ...call.connection.headers, "x-api-key": call.apiKey },
+      }),
+  );
 
+  /** Forgets cached clients of a connection (its URL, headers or keys changed). */
   forget(connectionId: string): void {
-    for (const id of this.clients.keys())
-      if (id.startsWith(`${connectionId}/`)) this.clients.delete(id);
+    this.clients.forget(connectionId);
   }
 
   async *chat(
@@ -78,7 +73,7 @@ export class AnthropicAdapter {
     let output: number | undefined;
     let stop: string | null = null;
     try {
-      const stream = await this.client(call).messages.create(params, { signal });
+      const stream = await this.clients.get(call).messages.create(params, { signal });
       for await (const event of stream) {
         if (event.type === "message_start") {
           input = event.message.usage.input_tokens;

@@ -2,6 +2,7 @@ import OpenAI from "openai";
 import type { ChatRequest, GenerationEvent } from "../../gateway/types.js";
 import { parseRetryAfter, type UpstreamFailure } from "../../pools/errorClass.js";
 import type { Connection } from "../../store/connectionsRepo.js";
+import { ClientCache } from "../clientCache.js";
 
 /** A call to one upstream: which connection, which of its keys (decrypted), which model. */
 export interface UpstreamCall {
@@ -37,28 +38,23 @@ const TIMEOUT_MS = 600_000;
  * real whether or not the caller streams.
  */
 export class OpenAiCompatibleAdapter {
-  private readonly clients = new Map<string, OpenAI>();
-
-  private client(call: UpstreamCall): OpenAI {
-    const id = `${call.connection.id}/${call.keyId}`;
-    let c = this.clients.get(id);
-    if (!c) {
-      c = new OpenAI({
+  private readonly clients = new ClientCache(
+    (call) =>
+      new OpenAI({
         apiKey: call.apiKey,
+        // Never the server's OPENAI_ORG_ID / OPENAI_PROJECT_ID: they would reach every upstream.
+        organization: null,
+        project: null,
         baseURL: call.connection.baseUrl,
         maxRetries: 0,
         timeout: TIMEOUT_MS,
         defaultHeaders: call.connection.headers,
-      });
-      this.clients.set(id, c);
-    }
-    return c;
-  }
+      }),
+  );
 
   /** Forgets cached clients of a connection (its URL, headers or keys changed). */
   forget(connectionId: string): void {
-    for (const id of this.clients.keys())
-      if (id.startsWith(`${connectionId}/`)) this.clients.delete(id);
+    this.clients.forget(connectionId);
   }
 
   async *chat(
@@ -86,10 +82,11 @@ export class OpenAiCompatibleAdapter {
     let usage: OpenAI.CompletionUsage | undefined;
     let chunks = 0;
     try {
-      const stream = await this.client(call).chat.completions.create(
-        body as unknown as OpenAI.ChatCompletionCreateParamsStreaming,
-        { signal },
-      );
+      const stream = await this.clients
+        .get(call)
+        .chat.completions.create(body as unknown as OpenAI.ChatCompletionCreateParamsStreaming, {
+          signal,
+        });
       for await (const chunk of stream) {
         chunks++;
         if (!started) {

@@ -4,11 +4,13 @@ import type { CallerPrincipal } from "../../gateway/types.js";
 import { invalidRequest } from "../../gateway/errors.js";
 import { fromZodError } from "../errors.js";
 import { auditRoutes } from "./audit.js";
+import { connectionRoutes } from "./connections.js";
 import { creditRoutes } from "./credits.js";
 import { eventRoutes } from "./events.js";
 import { keyRoutes } from "./keys.js";
 import { limitRoutes } from "./limits.js";
 import { memberRoutes } from "./members.js";
+import { poolRoutes } from "./pools.js";
 import { priceRoutes } from "./prices.js";
 import { ACCESS, forbidden, type ManageDeps, type ManageRoute } from "./routeTable.js";
 import { settingsRoutes } from "./settings.js";
@@ -26,6 +28,8 @@ export const manageRoutes: readonly ManageRoute[] = [
   ...usageRoutes,
   ...auditRoutes,
   ...settingsRoutes,
+  ...connectionRoutes,
+  ...poolRoutes,
   ...eventRoutes,
 ];
 
@@ -33,7 +37,16 @@ export const manageRoutes: readonly ManageRoute[] = [
 function badInput(error: z.ZodError, input: unknown) {
   const issue = error.issues[0];
   if (issue?.code === "unrecognized_keys") {
-    const path = [...issue.path, issue.keys[0]].join(".");
+    // Named as the other 400s name a field: `targets[0].api_key`.
+    const path = [...issue.path, issue.keys[0]!].reduce<string>(
+      (out, part) =>
+        typeof part === "number"
+          ? `${out}[${part}]`
+          : out
+            ? `${out}.${String(part)}`
+            : String(part),
+      "",
+    );
     return invalidRequest(
       `Unrecognized request argument supplied: ${issue.keys.join(", ")}`,
       path,
@@ -67,13 +80,15 @@ export function createManageRouter(deps: ManageDeps): express.Router {
         );
       next();
     };
-    const handler: express.RequestHandler = (req, res) => {
+    // Async handlers (upstream calls) are awaited; express 5 sends their rejections to the error
+    // handler like synchronous throws.
+    const handler: express.RequestHandler = async (req, res) => {
       if (r.body && req.body === undefined)
         throw invalidRequest("A JSON request body is required.", null, "missing_body");
       const params: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.params as Record<string, string | string[]>))
         params[k] = Array.isArray(v) ? v.join("/") : v;
-      const result = r.handle({
+      const result: unknown = await r.handle({
         deps,
         principal: res.locals.principal as CallerPrincipal,
         params,

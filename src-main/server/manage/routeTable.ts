@@ -4,14 +4,18 @@ import type { EventBus } from "../../app/eventBus.js";
 import { ApiError } from "../../gateway/errors.js";
 import type { CallerPrincipal } from "../../gateway/types.js";
 import type { Ledger } from "../../policy/ledger.js";
+import type { SecretCipher } from "../../platform/types.js";
+import type { HealthSnapshot } from "../../pools/health.js";
 import type { AlertsRepo } from "../../store/alertsRepo.js";
 import type { AuditRepo } from "../../store/auditRepo.js";
+import type { ConnectionsRepo } from "../../store/connectionsRepo.js";
 import type { CreditsRepo } from "../../store/creditsRepo.js";
 import type { Db } from "../../store/db.js";
 import type { KeysRepo } from "../../store/keysRepo.js";
 import type { LimitsRepo } from "../../store/limitsRepo.js";
 import type { MemberEditsRepo } from "../../store/memberEditsRepo.js";
 import type { MembersRepo, Role } from "../../store/membersRepo.js";
+import type { PoolsRepo } from "../../store/poolsRepo.js";
 import type { SettingsRepo } from "../../store/settingsRepo.js";
 import type { UsageQueries } from "../../store/usageQueries.js";
 
@@ -25,7 +29,15 @@ export interface ManageDeps {
     credits: CreditsRepo;
     alerts: AlertsRepo;
     settings: SettingsRepo;
+    connections: ConnectionsRepo;
+    pools: PoolsRepo;
   };
+  /** Encrypts provider keys before they are stored. */
+  cipher: SecretCipher;
+  /** Live health of every pool target, keyed `<connection id>/<key id>/<upstream model>`. */
+  poolHealth: () => Record<string, HealthSnapshot>;
+  /** Whether a local model has this id: the local provider wins routing, so no pool may take it. */
+  localModelExists: (id: string) => Promise<boolean>;
   memberEdits: MemberEditsRepo;
   audit: AuditRepo;
   usage: UsageQueries;
@@ -85,7 +97,7 @@ export interface ManageRoute {
   response: z.ZodType | "event-stream";
   /** Success status. Defaults to 200. */
   status?: number;
-  /** Returns the response body; `undefined` when it answered itself (SSE). */
+  /** Returns the response body (or a promise of it); `undefined` when it answered itself (SSE). */
   handle(call: Call): unknown;
 }
 
