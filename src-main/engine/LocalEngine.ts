@@ -16,7 +16,14 @@ import { SlotQueue } from "./SlotQueue.js";
 export type GenerateEvent =
   | { type: "started"; promptTokens: number; cachedTokens: number }
   | { type: "delta"; text: string }
-  | { type: "done"; text: string; finishReason: FinishReason; usage: GenerationUsage };
+  | {
+      type: "done";
+      text: string;
+      finishReason: FinishReason;
+      usage: GenerationUsage;
+      /** The stop sequence that ended the generation, if one did. */
+      stopSequence?: string;
+    };
 
 export interface LocalEngineOptions {
   registry: ModelRegistry;
@@ -146,7 +153,13 @@ export class LocalEngine {
         else if (m.type === "delta") yield { type: "delta", text: m.text };
         else if (m.type === "done") {
           finished = true;
-          yield { type: "done", text: m.text, finishReason: m.finishReason, usage: m.usage };
+          yield {
+            type: "done",
+            text: m.text,
+            finishReason: m.finishReason,
+            usage: m.usage,
+            ...(m.stopSequence !== undefined ? { stopSequence: m.stopSequence } : {}),
+          };
         }
       }
       finished = true;
@@ -184,6 +197,32 @@ export class LocalEngine {
       });
     } finally {
       this.finish(r, release);
+    }
+  }
+
+  /**
+   * Prompt tokens of `input` under the model's own chat template, counted by the engine host
+   * without generating. Loads the model if needed; takes no sequence (nothing is evaluated).
+   */
+  async countTokens(modelId: string, input: GenerateInput): Promise<number> {
+    const r = this.resident(await this.requireModel(modelId));
+    // In flight while counting: neither the idle timer nor an eviction unloads it meanwhile.
+    r.inFlight++;
+    clearTimeout(r.idleTimer);
+    try {
+      await r.ready;
+      return await new Promise<number>((resolve, reject) => {
+        const req = this.opts.supervisor.request({ type: "tokenize", modelId, input }, (m) => {
+          req.release();
+          if (m.type === "tokenized") resolve(m.promptTokens);
+          else if (m.type === "error") reject(EngineError.fromPayload(m.error));
+          else reject(new EngineError("internal", `unexpected ${m.type} reply to tokenize`));
+        });
+      });
+    } finally {
+      r.inFlight--;
+      r.lastUsedMs = Date.now();
+      this.scheduleIdle(r);
     }
   }
 

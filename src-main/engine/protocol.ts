@@ -50,6 +50,8 @@ export type HostRequest =
       sampling: Omit<SamplingOptions, "maxTokens"> & { maxTokens?: number };
     }
   | { type: "embed"; id: number; modelId: string; inputs: (string | number[])[] }
+  /** Counts the prompt tokens of `input` exactly as `generate` would evaluate them; no sampling. */
+  | { type: "tokenize"; id: number; modelId: string; input: GenerateInput }
   | { type: "abort"; id: number }
   | { type: "shutdown" };
 
@@ -115,7 +117,16 @@ export type HostMessage =
   /** Generation was admitted: prompt tokenised and checked against the context. */
   | { type: "started"; id: number; promptTokens: number; cachedTokens: number }
   | { type: "delta"; id: number; text: string }
-  | { type: "done"; id: number; text: string; finishReason: FinishReason; usage: GenerationUsage }
+  | {
+      type: "done";
+      id: number;
+      text: string;
+      finishReason: FinishReason;
+      usage: GenerationUsage;
+      /** With `finishReason: "stop"`: the stop sequence that ended the generation, if one did. */
+      stopSequence?: string;
+    }
   | { type: "embedded"; id: number; vectors: number[][]; promptTokens: number }
+  | { type: "tokenized"; id: number; promptTokens: number }
   | { type: "error"; id: number; error: EngineErrorPayload }
   | { type: "fatal"; message: string };

@@ -1,8 +1,9 @@
 import type { Logger } from "pino";
+import { modelRejection } from "../policy/admissionChecks.js";
 import type { Admission, Endpoint, Ledger } from "../policy/ledger.js";
 import type { Provider, ProviderModel } from "../providers/types.js";
 import { rejectionError } from "./admissionErrors.js";
-import { modelNotFound, toApiError, type ApiError } from "./errors.js";
+import { invalidRequest, modelNotFound, toApiError, type ApiError } from "./errors.js";
 import { chatPromptBound, embeddingBound, textPromptBound } from "./promptBound.js";
 import type {
   ChatRequest,
@@ -50,10 +51,41 @@ export class Gateway {
     return model;
   }
 
-  chat(req: ChatRequest, ctx: RequestContext): Promise<StartedGeneration> {
-    return this.startGeneration("chat.completions", req, chatPromptBound(req), ctx, (p, s, c) =>
+  /** `endpoint` is what the usage row records: `messages` for the Anthropic-compatible API. */
+  chat(
+    req: ChatRequest,
+    ctx: RequestContext,
+    endpoint: "chat.completions" | "messages" = "chat.completions",
+  ): Promise<StartedGeneration> {
+    return this.startGeneration(endpoint, req, chatPromptBound(req), ctx, (p, s, c) =>
       p.chat({ ...req, sampling: s }, c),
     );
+  }
+
+  /**
+   * The prompt tokens of `req` exactly as its model counts them, without generating: routed and
+   * authorized (allowed models) like a generation, but nothing is admitted, reserved or recorded.
+   */
+  async countTokens(req: ChatRequest, ctx: RequestContext): Promise<number> {
+    const provider = await this.route(req.model);
+    const { ledger } = this.opts;
+    const denied = modelRejection(
+      req.model,
+      ledger.memberLimits(ctx.principal.memberId),
+      ledger.orgLimits(),
+    );
+    if (denied) throw rejectionError(denied, req.model, {});
+    if (!provider.countTokens)
+      throw invalidRequest(
+        `Counting tokens is not supported for the model '${req.model}'.`,
+        "model",
+        "unsupported_endpoint",
+      );
+    try {
+      return await provider.countTokens(req, ctx);
+    } catch (err) {
+      throw toApiError(err, req.model);
+    }
   }
 
   complete(req: TextCompletionRequest, ctx: RequestContext): Promise<StartedGeneration> {

@@ -60,6 +60,8 @@ export type GenerationEvent =
       source?: "engine" | "provider" | "estimate";
       /** The upstream that answered (pools), recorded as the provider of record. */
       servedBy?: { provider: string; model: string };
+      /** With `finishReason: "stop"`: the stop sequence that ended it, when the provider knows. */
+      stopSequence?: string;
     };
 
 /** Who is calling: the member, their role, and the key used (null: anonymous local use). */

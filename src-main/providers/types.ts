@@ -31,4 +31,9 @@ export interface Provider {
     req: EmbeddingRequest,
     ctx: RequestContext,
   ): Promise<{ vectors: number[][]; promptTokens: number }>;
+  /**
+   * Prompt tokens `req` would take, exactly as a generation counts them, without generating
+   * (`/v1/messages/count_tokens`). Absent: the provider cannot count, and the call is refused.
+   */
+  countTokens?(req: ChatRequest, ctx: RequestContext): Promise<number>;
 }

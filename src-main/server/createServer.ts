@@ -15,6 +15,7 @@ import { requestContext } from "./requestContext.js";
 import { chatCompletions, type RouteDeps } from "./routes/chatCompletions.js";
 import { completions } from "./routes/completions.js";
 import { embeddings } from "./routes/embeddings.js";
+import { countTokens, messages } from "./routes/messages.js";
 import { getModel, listModels } from "./routes/models.js";
 
 export interface ServerOptions {
@@ -112,6 +113,9 @@ export function createServer(opts: ServerOptions): BenchtopServer {
   app.post("/v1/chat/completions", chatCompletions(deps));
   app.post("/v1/completions", completions(deps));
   app.post("/v1/embeddings", embeddings(deps));
+  // Anthropic-compatible; errors under /v1/messages take Anthropic's shape (see sendError).
+  app.post("/v1/messages", messages(deps));
+  app.post("/v1/messages/count_tokens", countTokens(deps));
 
   if (opts.rendererDir && fs.existsSync(path.join(opts.rendererDir, "index.html"))) {
     const index = path.join(opts.rendererDir, "index.html");

@@ -8,9 +8,53 @@ export function openAiErrorBody(err: ApiError) {
   return { error: { message: err.message, type: err.type, param: err.param, code: err.code } };
 }
 
+/** Anthropic's error `type` for an HTTP status (their documented status → type table). */
+export function anthropicErrorType(status: number): string {
+  switch (status) {
+    case 400:
+      return "invalid_request_error";
+    case 401:
+      return "authentication_error";
+    case 403:
+      return "permission_error";
+    case 404:
+      return "not_found_error";
+    case 413:
+      return "request_too_large";
+    case 429:
+      return "rate_limit_error";
+    case 503:
+    case 529:
+      return "overloaded_error";
+    default:
+      return status >= 500 ? "api_error" : "invalid_request_error";
+  }
+}
+
+/** The Anthropic error body: `{type:"error", error:{type, message}, request_id}`. */
+export function anthropicErrorBody(err: ApiError, requestId?: string) {
+  return {
+    type: "error" as const,
+    error: { type: anthropicErrorType(err.status), message: err.message },
+    ...(requestId ? { request_id: requestId } : {}),
+  };
+}
+
+/** `/v1/messages` and below: the Anthropic-compatible API, which answers errors in its shape. */
+const ANTHROPIC_PATH = /^\/v1\/messages(?:\/|\?|$)/i;
+
+/** Whether `res` answers a request of the Anthropic-compatible API (by its original URL). */
+export function isAnthropicRequest(res: Response): boolean {
+  return ANTHROPIC_PATH.test(res.req?.originalUrl ?? "");
+}
+
+/** Renders `err` in the OpenAI shape, or Anthropic's on the Anthropic-compatible routes. */
 export function sendError(res: Response, err: ApiError): void {
   if (res.headersSent) return;
-  res.status(err.status).set(err.headers).json(openAiErrorBody(err));
+  const body = isAnthropicRequest(res)
+    ? anthropicErrorBody(err, String(res.getHeader("x-request-id") ?? "") || undefined)
+    : openAiErrorBody(err);
+  res.status(err.status).set(err.headers).json(body);
 }
 
 /** A zod failure as a 400 naming the first offending field as OpenAI does (`messages[0].role`). */

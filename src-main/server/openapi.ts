@@ -3,7 +3,7 @@ import { VERSION } from "../app/version.js";
 import { ErrorDto } from "../contract/index.js";
 import { manageRoutes } from "./manage/index.js";
 import { ACCESS, type ManageRoute } from "./manage/routeTable.js";
-import { v1Routes, type DocumentedRoute } from "./openapiV1.js";
+import { AnthropicErrorBody, v1Routes, type DocumentedRoute } from "./openapiV1.js";
 
 /** Where createServer mounts the management router. */
 export const MANAGE_PREFIX = "/manage/v1";
@@ -50,6 +50,10 @@ const errorResponse = {
   description: "Error (OpenAI shape)",
   content: json(schemaOf(ErrorDto, "output")),
 };
+const anthropicErrorResponse = {
+  description: "Error (Anthropic shape)",
+  content: json(schemaOf(AnthropicErrorBody, "output")),
+};
 
 function manageOperation(r: ManageRoute) {
   const ok =
@@ -83,7 +87,10 @@ function v1Operation(r: DocumentedRoute) {
     ...(r.body
       ? { requestBody: { required: true, content: json(schemaOf(r.body, "input")) } }
       : {}),
-    responses: { "200": { description: "Success", content }, default: errorResponse },
+    responses: {
+      "200": { description: "Success", content },
+      default: r.anthropicErrors ? anthropicErrorResponse : errorResponse,
+    },
   };
 }
 
@@ -100,7 +107,8 @@ function buildDocument() {
       title: "Benchtop",
       version: VERSION,
       description:
-        "OpenAI-compatible inference (/v1) and the management API (/manage/v1). Money is in " +
+        "OpenAI-compatible inference (/v1), Anthropic-compatible messages (/v1/messages) and " +
+        "the management API (/manage/v1). Money is in " +
         "integer micro-dollars (*_micros), instants in Unix milliseconds (*_ms).",
     },
     security: [{ bearer: [] }, { apiKey: [] }],

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { HealthDto, ModelDto, ModelListDto } from "../contract/index.js";
+import { CountTokensBody, MessagesBody } from "./schemas/anthropic.js";
 import { ChatCompletionBody, CompletionBody, EmbeddingsBody } from "./schemas/openai.js";
 
 /** The /v1 surface (and the unauthenticated documents) for the OpenAPI document. */
@@ -15,6 +16,8 @@ export interface DocumentedRoute {
   response: z.ZodType;
   /** Also answers `text/event-stream` when the body asks for `stream: true`. */
   streams?: boolean;
+  /** Errors in Anthropic's shape (`/v1/messages`) instead of OpenAI's. */
+  anthropicErrors?: boolean;
 }
 
 const Usage = z.object({
@@ -78,6 +81,31 @@ const EmbeddingList = z.object({
   usage: z.object({ prompt_tokens: z.number().int(), total_tokens: z.number().int() }),
 });
 
+const AnthropicUsage = z.object({
+  input_tokens: z.number().int(),
+  cache_creation_input_tokens: z.number().int(),
+  cache_read_input_tokens: z.number().int(),
+  output_tokens: z.number().int(),
+});
+
+const AnthropicMessage = z.object({
+  id: z.string(),
+  type: z.literal("message"),
+  role: z.literal("assistant"),
+  model: z.string(),
+  content: z.array(z.object({ type: z.literal("text"), text: z.string() })),
+  stop_reason: z.enum(["end_turn", "max_tokens", "stop_sequence"]),
+  stop_sequence: z.string().nullable(),
+  usage: AnthropicUsage,
+});
+
+/** Anthropic's error body, on `/v1/messages` routes. */
+export const AnthropicErrorBody = z.object({
+  type: z.literal("error"),
+  error: z.object({ type: z.string(), message: z.string() }),
+  request_id: z.string().optional(),
+});
+
 export const v1Routes: readonly DocumentedRoute[] = [
   {
     method: "get",
@@ -139,5 +167,26 @@ export const v1Routes: readonly DocumentedRoute[] = [
     authenticated: true,
     body: EmbeddingsBody,
     response: EmbeddingList,
+  },
+  {
+    method: "post",
+    path: "/v1/messages",
+    summary: "Message (Anthropic-compatible)",
+    tag: "anthropic",
+    authenticated: true,
+    body: MessagesBody,
+    response: AnthropicMessage,
+    streams: true,
+    anthropicErrors: true,
+  },
+  {
+    method: "post",
+    path: "/v1/messages/count_tokens",
+    summary: "Input tokens of a message request (Anthropic-compatible; not metered)",
+    tag: "anthropic",
+    authenticated: true,
+    body: CountTokensBody,
+    response: z.object({ input_tokens: z.number().int() }),
+    anthropicErrors: true,
   },
 ];

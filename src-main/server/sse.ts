@@ -1,6 +1,6 @@
 import type { Response } from "express";
 import type { ApiError } from "../gateway/errors.js";
-import { openAiErrorBody } from "./errors.js";
+import { anthropicErrorBody, openAiErrorBody } from "./errors.js";
 
 export interface SseStream {
   send(data: unknown): void;
@@ -11,11 +11,23 @@ export interface SseStream {
   readonly closed: boolean;
 }
 
+/** Anthropic's SSE: named events (`event: message_start` …), no `[DONE]`. */
+export interface AnthropicSseStream {
+  event(name: string, data: unknown): void;
+  /** Anthropic's keep-alive event, `event: ping` with `{"type":"ping"}`. */
+  ping(): void;
+  /** An error after the stream started: `event: error` (the Anthropic SDKs throw on it), then end. */
+  fail(err: ApiError, requestId?: string): void;
+  end(): void;
+  readonly closed: boolean;
+}
+
 /**
- * Starts an SSE response: headers flushed at once, a `: ping` comment every `heartbeatS`
- * (SDK parsers skip comments; proxies keep the connection), no buffering by proxies.
+ * Starts an SSE response: headers flushed at once, `heartbeat` written every `heartbeatS`
+ * (proxies keep the connection), no buffering by proxies. `finish` writes a last frame (or none)
+ * and ends the response, once.
  */
-export function openSse(res: Response, heartbeatS: number): SseStream {
+function startSse(res: Response, heartbeatS: number, heartbeat: string) {
   res.status(200).set({
     "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-cache",
@@ -23,28 +35,65 @@ export function openSse(res: Response, heartbeatS: number): SseStream {
     "x-accel-buffering": "no",
   });
   res.flushHeaders();
-  const beat = setInterval(() => res.write(": ping\n\n"), heartbeatS * 1000);
+  const beat = setInterval(() => res.write(heartbeat), heartbeatS * 1000);
   beat.unref();
   res.on("close", () => clearInterval(beat));
   const ended = () => res.writableEnded || res.destroyed;
   return {
+    ended,
+    write(frame: string) {
+      if (!ended()) res.write(frame);
+    },
+    finish(frame?: string) {
+      if (ended()) return;
+      clearInterval(beat);
+      if (frame) res.write(frame);
+      res.end();
+    },
+  };
+}
+
+/** OpenAI's SSE: `data:` frames, a `: ping` comment as heartbeat (SDK parsers skip comments). */
+export function openSse(res: Response, heartbeatS: number): SseStream {
+  const sse = startSse(res, heartbeatS, ": ping\n\n");
+  return {
     send(data) {
-      if (!ended()) res.write(`data: ${JSON.stringify(data)}\n\n`);
+      sse.write(`data: ${JSON.stringify(data)}\n\n`);
     },
     fail(err) {
-      if (ended()) return;
-      clearInterval(beat);
-      res.write(`data: ${JSON.stringify(openAiErrorBody(err))}\n\n`);
-      res.end();
+      sse.finish(`data: ${JSON.stringify(openAiErrorBody(err))}\n\n`);
     },
     done() {
-      if (ended()) return;
-      clearInterval(beat);
-      res.write("data: [DONE]\n\n");
-      res.end();
+      sse.finish("data: [DONE]\n\n");
     },
     get closed() {
-      return ended();
+      return sse.ended();
+    },
+  };
+}
+
+const PING = `event: ping\ndata: ${JSON.stringify({ type: "ping" })}\n\n`;
+
+/** Anthropic's SSE, with a `ping` event as heartbeat (the Anthropic SDKs skip it). */
+export function openAnthropicSse(res: Response, heartbeatS: number): AnthropicSseStream {
+  const sse = startSse(res, heartbeatS, PING);
+  const frame = (name: string, data: unknown) =>
+    `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+  return {
+    event(name, data) {
+      sse.write(frame(name, data));
+    },
+    ping() {
+      sse.write(PING);
+    },
+    fail(err, requestId) {
+      sse.finish(frame("error", anthropicErrorBody(err, requestId)));
+    },
+    end() {
+      sse.finish();
+    },
+    get closed() {
+      return sse.ended();
     },
   };
 }

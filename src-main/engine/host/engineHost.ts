@@ -10,7 +10,7 @@
 import { getLlama, LlamaLogLevel, type Llama } from "node-llama-cpp";
 import type { HostConfig, HostMessage, HostRequest } from "../protocol.js";
 import { EngineError } from "../EngineError.js";
-import { generate } from "./generate.js";
+import { countPromptTokens, generate } from "./generate.js";
 import { ResidentModel } from "./ResidentModel.js";
 
 interface ParentPort {
@@ -122,6 +122,16 @@ async function handle(llama: Llama, req: HostRequest): Promise<void> {
           vectors.push([...embedding.vector]);
         }
         send({ type: "embedded", id: req.id, vectors, promptTokens });
+      } catch (err) {
+        send({ type: "error", id: req.id, error: EngineError.toPayload(err) });
+      }
+      return;
+    }
+    case "tokenize": {
+      try {
+        const resident = await requireResident(req.modelId);
+        const promptTokens = countPromptTokens(resident, req.input);
+        send({ type: "tokenized", id: req.id, promptTokens });
       } catch (err) {
         send({ type: "error", id: req.id, error: EngineError.toPayload(err) });
       }

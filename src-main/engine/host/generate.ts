@@ -21,6 +21,8 @@ export interface GenerateResult {
   text: string;
   finishReason: FinishReason;
   usage: GenerationUsage;
+  /** The stop sequence (one of `sampling.stop`) that ended the generation, if one did. */
+  stopSequence?: string;
 }
 
 /**
@@ -75,6 +77,7 @@ export async function generate(
 
   let text = "";
   let stopReason: string;
+  let stopTrigger: readonly (string | Token)[] | undefined;
   try {
     if (chat) {
       const llamaChat = new LlamaChat({
@@ -86,6 +89,8 @@ export async function generate(
         const res = await llamaChat.generateResponse(chat.history, { ...sampling, grammar });
         text = res.response;
         stopReason = res.metadata.stopReason;
+        if (res.metadata.stopReason === "customStopTrigger")
+          stopTrigger = res.metadata.customStopTrigger;
       } finally {
         llamaChat.dispose({ disposeSequence: false });
       }
@@ -101,6 +106,8 @@ export async function generate(
         });
         text = res.response;
         stopReason = res.metadata.stopReason;
+        if (res.metadata.stopReason === "customStopTrigger")
+          stopTrigger = res.metadata.customStopTrigger;
       } finally {
         completion.dispose({ disposeSequence: false });
       }
@@ -115,15 +122,42 @@ export async function generate(
   }
   const used = TokenMeter.diff(sequence.tokenMeter.getState(), meterBefore);
   resident.releaseSequence(sequence);
+  const finishReason = toFinishReason(stopReason, signal);
+  const stopSequence =
+    finishReason === "stop" ? matchedStop(stopTrigger, req.sampling.stop) : undefined;
   return {
     text,
-    finishReason: toFinishReason(stopReason, signal),
+    finishReason,
     usage: {
       promptTokens: promptTokens.length,
       cachedTokens,
       completionTokens: used.usedOutputTokens,
     },
+    ...(stopSequence !== undefined ? { stopSequence } : {}),
   };
+}
+
+/**
+ * Prompt tokens of `input` exactly as `generate` evaluates them (chats rendered with the model's
+ * own template), without sampling: what `/v1/messages/count_tokens` answers.
+ */
+export function countPromptTokens(resident: ResidentModel, input: GenerateInput): number {
+  return input.kind === "chat"
+    ? renderChat(resident, input.messages).tokens.length
+    : resident.toTokens(input.prompt).length;
+}
+
+/**
+ * Which of the request's stop sequences a `customStopTrigger` stop was: node-llama-cpp reports
+ * the trigger as given (a string trigger comes back as its text).
+ */
+function matchedStop(
+  trigger: readonly (string | Token)[] | undefined,
+  stops: readonly string[],
+): string | undefined {
+  if (!trigger) return undefined;
+  const text = trigger.filter((t): t is string => typeof t === "string").join("");
+  return stops.find((s) => s === text) ?? (text.length > 0 ? text : undefined);
 }
 
 function toFinishReason(stopReason: string, signal: AbortSignal): FinishReason {

@@ -57,5 +57,17 @@ export function localProvider(engine: LocalEngine): Provider {
     embed(req, ctx) {
       return engine.embed(req.model, req.inputs, ctx.signal);
     },
+    async countTokens(req) {
+      const unsupported = req.unsupportedLocally;
+      if (unsupported)
+        throw new ApiError(
+          400,
+          "invalid_request_error",
+          unsupported.message,
+          unsupported.code,
+          unsupported.param,
+        );
+      return engine.countTokens(req.model, { kind: "chat", messages: req.messages });
+    },
   };
 }
