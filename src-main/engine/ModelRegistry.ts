@@ -32,6 +32,8 @@ export interface ModelRegistryOptions {
 }
 
 const SPLIT_PART = /-(\d{5})-of-(\d{5})$/;
+/** How often a lookup of the same unknown id may rescan the folder. Defaults to 2 s. */
+const MISS_RESCAN_MS = 2_000;
 
 /**
  * The local models: every `.gguf` under the models dir. Scans are cheap (readdir + stat) and
@@ -41,6 +43,8 @@ const SPLIT_PART = /-(\d{5})-of-(\d{5})$/;
 export class ModelRegistry {
   private models = new Map<string, LocalModel>();
   private scanning?: Promise<LocalModel[]>;
+  /** Unknown ids and when a lookup last rescanned for them. */
+  private readonly misses = new Map<string, number>();
 
   constructor(private readonly opts: ModelRegistryOptions) {}
 
@@ -55,9 +59,24 @@ export class ModelRegistry {
     return this.models.get(id);
   }
 
-  /** Finds a model, rescanning once if the id is not known yet. */
+  /**
+   * Finds a model, rescanning if the id is not known yet — at most once per 2 s for the same
+   * unknown id: every request for a remote pool asks here first, and a folder scan per request
+   * would cost more than the request.
+   */
   async find(id: string): Promise<LocalModel | undefined> {
-    return this.models.get(id) ?? (await this.scan()).find((m) => m.id === id);
+    const known = this.models.get(id);
+    if (known) return known;
+    const now = Date.now();
+    const lastMiss = this.misses.get(id);
+    if (lastMiss !== undefined && now - lastMiss < MISS_RESCAN_MS) return undefined;
+    const found = (await this.scan()).find((m) => m.id === id);
+    if (found) this.misses.delete(id);
+    else {
+      if (this.misses.size > 10_000) this.misses.clear();
+      this.misses.set(id, now);
+    }
+    return found;
   }
 
   private async doScan(): Promise<LocalModel[]> {

@@ -76,8 +76,11 @@ export class AnthropicAdapter {
       const stream = await this.clients.get(call).messages.create(params, { signal });
       for await (const event of stream) {
         if (event.type === "message_start") {
-          input = event.message.usage.input_tokens;
-          cached = event.message.usage.cache_read_input_tokens ?? 0;
+          // Anthropic's input_tokens excludes cache reads and writes; Benchtop's prompt count
+          // (like OpenAI's) includes them, with the cache reads as `cached`.
+          const u = event.message.usage;
+          cached = u.cache_read_input_tokens ?? 0;
+          input = u.input_tokens + cached + (u.cache_creation_input_tokens ?? 0);
           started = true;
           yield { type: "started", promptTokens: input, cachedTokens: cached };
         } else if (event.type === "content_block_delta" && event.delta.type === "text_delta") {
