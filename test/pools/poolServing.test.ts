@@ -160,6 +160,19 @@ describe("remote pools", () => {
     expect(b.requests[0]!.body).toMatchObject({ model: "gpt-4o-mini-2024" });
   });
 
+  it("refuses tools (tool calls are not relayed yet) instead of dropping them", async () => {
+    const err = await member.openai.chat.completions
+      .create({
+        model: "gpt-4o-mini",
+        messages: [{ role: "user", content: "hi" }],
+        tools: [{ type: "function", function: { name: "f", parameters: { type: "object" } } }],
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
+    expect([a.requests.length, b.requests.length]).toEqual([0, 0]);
+  });
+
   it("returns a 400 from the upstream to the caller, never retried", async () => {
     a.script({ kind: "error", status: 400, message: "bad things in the request" });
     const err = await ask().catch((e: unknown) => e);

@@ -62,6 +62,12 @@ export class OpenAiCompatibleAdapter {
     req: ChatRequest,
     signal: AbortSignal,
   ): AsyncGenerator<GenerationEvent> {
+    // Tool calls in answers are not streamed back through Benchtop yet: refuse, never drop them.
+    if (Array.isArray(req.body?.tools) && req.body.tools.length > 0)
+      throw new UpstreamError(
+        { status: 400, type: "invalid_request_error", kind: "http", afterFirstByte: false },
+        "Tool calling through Benchtop pools is not supported yet.",
+      );
     const body: Record<string, unknown> = {
       ...(req.body ?? { messages: req.messages }),
       model: call.upstreamModel,
