@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
+import type { Strategy } from "../pools/strategies.js";
 import type { Db } from "./db.js";
 
-export type PoolStrategy =
-  "priority" | "round_robin" | "weighted" | "least_in_flight" | "lowest_latency";
+/** The pool strategies (pools/strategies.ts implements them). */
+export type PoolStrategy = Strategy;
 
 export interface PoolTarget {
   id: string;

@@ -8,6 +8,7 @@ import {
   periodKeys,
   systemTimeZone,
 } from "../../src-main/policy/periods.js";
+import { seededRandom } from "../helpers/random.js";
 
 const H = 3_600_000;
 const at = (iso: string): number => {
@@ -280,17 +281,7 @@ describe("invariants over seeded random instants", () => {
   const TO = at("2040-01-01T00:00:00Z");
   const PER_ZONE = 300;
 
-  // mulberry32: small deterministic PRNG, so a failure reproduces.
-  function rng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
+  const rng = seededRandom;
 
   it.each(ZONES)("%s", (tz) => {
     const random = rng([...tz].reduce((h, c) => Math.imul(h, 31) + c.charCodeAt(0), 0x5eed));

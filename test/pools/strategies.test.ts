@@ -1,17 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { order, type Candidate } from "../../src-main/pools/strategies.js";
-
-/** mulberry32: a small seeded PRNG, so every run draws the same numbers. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as seeded } from "../helpers/random.js";
 
 function cand(id: string, over: Partial<Candidate> = {}): Candidate {
   return { id, priority: 0, weight: 1, inFlight: 0, latencyMs: null, ...over };

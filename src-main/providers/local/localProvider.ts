@@ -1,6 +1,6 @@
 import type { LocalEngine } from "../../engine/LocalEngine.js";
 import { ApiError } from "../../gateway/errors.js";
-import type { Sampling } from "../../gateway/types.js";
+import type { ChatRequest, Sampling } from "../../gateway/types.js";
 import type { Provider } from "../types.js";
 
 /** The local GPU (or CPU) as a provider: every `.gguf` in the models dir is a model. */
@@ -30,15 +30,7 @@ export function localProvider(engine: LocalEngine): Provider {
       return (await engine.registry.find(model)) !== undefined;
     },
     chat(req, ctx) {
-      const unsupported = req.unsupportedLocally;
-      if (unsupported)
-        throw new ApiError(
-          400,
-          "invalid_request_error",
-          unsupported.message,
-          unsupported.code,
-          unsupported.param,
-        );
+      refuseUnsupported(req);
       return engine.generate(
         req.model,
         { kind: "chat", messages: req.messages },
@@ -58,16 +50,14 @@ export function localProvider(engine: LocalEngine): Provider {
       return engine.embed(req.model, req.inputs, ctx.signal);
     },
     async countTokens(req) {
-      const unsupported = req.unsupportedLocally;
-      if (unsupported)
-        throw new ApiError(
-          400,
-          "invalid_request_error",
-          unsupported.message,
-          unsupported.code,
-          unsupported.param,
-        );
+      refuseUnsupported(req);
       return engine.countTokens(req.model, { kind: "chat", messages: req.messages });
     },
   };
+}
+
+/** Tools, tool messages and images reach local models only as a clear 400, never dropped. */
+function refuseUnsupported(req: ChatRequest): void {
+  const u = req.unsupportedLocally;
+  if (u) throw new ApiError(400, "invalid_request_error", u.message, u.code, u.param);
 }
