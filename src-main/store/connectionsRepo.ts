@@ -58,6 +58,15 @@ const newId = (prefix: string) => `${prefix}_${randomBytes(8).toString("hex")}`;
 /** Connections to remote providers and their (encrypted) keys. Deletes are soft. */
 export class ConnectionsRepo {
   private readonly s;
+  private writes = 0;
+
+  /**
+   * Moves on every write through this repository (the only writer), so readers may cache what
+   * they derive from connections and keys until it changes.
+   */
+  get version(): number {
+    return this.writes;
+  }
 
   constructor(
     db: Db,
@@ -103,11 +112,13 @@ export class ConnectionsRepo {
 
   create(c: Omit<Connection, "id" | "createdMs" | "updatedMs">): Connection {
     const id = newId("con");
+    this.writes++;
     this.s.insert.run({ ...c, id, headersJson: JSON.stringify(c.headers), now: this.now() });
     return this.get(id)!;
   }
 
   update(c: Omit<Connection, "kind" | "createdMs" | "updatedMs">): boolean {
+    this.writes++;
     return (
       this.s.update.run({ ...c, headersJson: JSON.stringify(c.headers), now: this.now() })
         .changes === 1
@@ -116,6 +127,7 @@ export class ConnectionsRepo {
 
   /** Soft delete; its keys are deleted too. */
   remove(id: string): boolean {
+    this.writes++;
     for (const k of this.keys(id)) this.setKeyStatus(k.id, "deleted", "connection deleted");
     return this.s.remove.run(this.now(), id).changes === 1;
   }
@@ -136,6 +148,7 @@ export class ConnectionsRepo {
     last4: string;
   }): ProviderKeyRow {
     const id = newId("ck");
+    this.writes++;
     this.s.insertKey.run({ ...k, id, now: this.now() });
     return this.key(id)!;
   }
@@ -150,6 +163,7 @@ export class ConnectionsRepo {
   }
 
   setKeyStatus(id: string, status: ProviderKeyStatus, reason: string | null): boolean {
+    this.writes++;
     return this.s.setKeyStatus.run({ id, status, reason, now: this.now() }).changes === 1;
   }
 }

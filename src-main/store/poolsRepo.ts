@@ -26,6 +26,12 @@ export interface Pool {
 /** Pools: one exposed model id served by several connections (and upstream model ids). */
 export class PoolsRepo {
   private readonly s;
+  private writes = 0;
+
+  /** Moves on every write through this repository, so readers may cache pools until it does. */
+  get version(): number {
+    return this.writes;
+  }
 
   constructor(
     private readonly db: Db,
@@ -61,6 +67,7 @@ export class PoolsRepo {
     maxAttempts: number;
     targets: Omit<PoolTarget, "id">[];
   }): Pool {
+    this.writes++;
     this.db.transaction(() => {
       this.s.upsert.run({
         id: p.id,
@@ -76,6 +83,7 @@ export class PoolsRepo {
   }
 
   remove(id: string): boolean {
+    this.writes++;
     return this.s.remove.run(id).changes === 1;
   }
 

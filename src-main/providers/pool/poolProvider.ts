@@ -72,7 +72,32 @@ export function poolProvider(deps: PoolProviderDeps): Provider & {
     return h;
   };
 
+  // Pools and their targets are read from the database once per change, not per request: the
+  // repositories' versions move on every write (they are the only writers), which drops these.
+  let cachedAt = "";
+  const poolCache = new Map<string, Pool | null>();
+  const targetCache = new Map<string, Target[]>();
+  const fresh = () => {
+    const version = `${deps.pools.version}/${deps.connections.version}`;
+    if (version === cachedAt) return;
+    cachedAt = version;
+    poolCache.clear();
+    targetCache.clear();
+  };
+  function poolOf(id: string): Pool | undefined {
+    fresh();
+    let p = poolCache.get(id);
+    if (p === undefined) poolCache.set(id, (p = deps.pools.get(id) ?? null));
+    return p ?? undefined;
+  }
   function targets(pool: Pool): Target[] {
+    fresh();
+    let t = targetCache.get(pool.id);
+    if (!t) targetCache.set(pool.id, (t = readTargets(pool)));
+    return t;
+  }
+
+  function readTargets(pool: Pool): Target[] {
     const out: Target[] = [];
     for (const t of pool.targets) {
       const connection = deps.connections.get(t.connectionId);
@@ -132,7 +157,7 @@ export function poolProvider(deps: PoolProviderDeps): Provider & {
   }
 
   async function* chat(req: ChatRequest, ctx: RequestContext): AsyncGenerator<GenerationEvent> {
-    const pool = deps.pools.get(req.model);
+    const pool = poolOf(req.model);
     if (!pool) throw invalidRequest(`Unknown pool '${req.model}'.`, "model", "model_not_found");
     const all = targets(pool);
     const tried = new Set<string>();
@@ -221,7 +246,7 @@ export function poolProvider(deps: PoolProviderDeps): Provider & {
         };
       });
     },
-    hasModel: (model) => Promise.resolve(deps.pools.get(model) !== undefined),
+    hasModel: (model) => Promise.resolve(poolOf(model) !== undefined),
     contextTokens: () => POOL_CONTEXT_TOKENS,
     chat,
     complete() {
