@@ -121,10 +121,14 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const ownerToken = ensureOwnerToken(paths.ownerToken, owner, store.keys);
   const events = new EventBus();
   const catalog = loadPriceCatalog();
+  // Built below (it needs the log and the cipher); the ledger reads it only once requests flow.
+  // eslint-disable-next-line prefer-const -- assigned after the ledger that closes over it
+  let pools: ReturnType<typeof poolProvider>;
   const ledger = new Ledger({
     now: opts.now,
+    // Read per admission of every unpriced model (local ones too): the pools' cache, not SQL.
     defaultPrice: (model) => {
-      const pool = store.pools.get(model);
+      const pool = pools.pool(model);
       return pool
         ? poolDefaultPrice(
             model,
@@ -174,7 +178,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     idleTtlS: config.engine.idleTtlS,
     maxLoadedModels: config.engine.maxLoadedModels,
   });
-  const pools = poolProvider({
+  pools = poolProvider({
     pools: store.pools,
     connections: store.connections,
     cipher,

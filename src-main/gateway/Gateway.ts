@@ -193,18 +193,29 @@ export class Gateway {
     // and streaming) must still settle and free the engine's sequence. Once the events are
     // being read, they settle (with the engine's own count, also after an abort).
     let consuming = false;
-    ctx.onClose?.(() => {
-      if (admission.done || consuming) return;
+    let deltas = 0;
+    let ttftMs: number | null = null;
+    /**
+     * Usage unknown (the engine died mid-stream, or the response broke): the prompt is known
+     * exactly, the completion is estimated from the deltas streamed (one token each, plus the
+     * one in progress) — flagged `estimated`, never $0.
+     */
+    const settleByEstimate = (err: ApiError | null, code = "client_disconnected") =>
       ledger.settle(admission, {
         ...base,
         promptTokens: started.promptTokens,
-        completionTokens: 1,
+        completionTokens: Math.min(deltas + 1, admission.maxCompletionTokens),
         cachedTokens: started.cachedTokens,
         source: "estimate",
         estimated: true,
-        outcome: "aborted",
-        errorCode: "response_closed",
+        outcome: err ? "error" : "aborted",
+        errorCode: err ? (err.code ?? err.type) : code,
+        httpStatus: err?.status ?? null,
+        ttftMs,
       });
+    ctx.onClose?.(() => {
+      if (admission.done || consuming) return;
+      settleByEstimate(null, "response_closed");
       void iterator.return?.();
     });
     return {
@@ -213,8 +224,6 @@ export class Gateway {
       headers: admission.headers,
       events: (async function* () {
         consuming = true;
-        let deltas = 0;
-        let ttftMs: number | null = null;
         try {
           for (;;) {
             const next = await iterator.next();
@@ -251,26 +260,6 @@ export class Gateway {
           // The consumer stopped early (the response broke): charge what was streamed.
           if (!admission.done) settleByEstimate(null);
           await iterator.return?.();
-        }
-
-        /**
-         * Usage unknown (the engine died mid-stream, or the response broke): the prompt is
-         * known exactly, the completion is estimated from the deltas streamed (one token each,
-         * plus the one in progress) — flagged `estimated`, never $0.
-         */
-        function settleByEstimate(err: ApiError | null) {
-          ledger.settle(admission, {
-            ...base,
-            promptTokens: started.promptTokens,
-            completionTokens: Math.min(deltas + 1, admission.maxCompletionTokens),
-            cachedTokens: started.cachedTokens,
-            source: "estimate",
-            estimated: true,
-            outcome: err ? "error" : "aborted",
-            errorCode: err ? (err.code ?? err.type) : "client_disconnected",
-            httpStatus: err?.status ?? null,
-            ttftMs,
-          });
         }
       })(),
     };

@@ -57,6 +57,8 @@ interface Target {
  */
 export function poolProvider(deps: PoolProviderDeps): Provider & {
   health(): Record<string, ReturnType<TargetHealth["snapshot"]>>;
+  /** A pool by model id, from the same cache routing uses (no query per request). */
+  pool(id: string): Pool | undefined;
 } {
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
@@ -265,6 +267,7 @@ export function poolProvider(deps: PoolProviderDeps): Provider & {
         ),
       );
     },
+    pool: poolOf,
     health() {
       const t = now();
       return Object.fromEntries([...health].map(([id, h]) => [id, h.snapshot(t)]));
