@@ -92,7 +92,12 @@ export default tseslint.config(
   },
   // Tests, benchmarks and scripts may print and may use any dependency (they drive the real parts).
   {
-    files: ["test/**/*.ts", "bench/**/*.ts", "scripts/**/*.ts", "bin/**/*.js"],
+    files: ["test/**/*.{ts,tsx}", "bench/**/*.ts", "scripts/**/*.ts", "bin/**/*.js"],
     rules: { "no-console": "off" },
+  },
+  // Renderer tests run the renderer's code in a DOM (happy-dom) next to a real server.
+  {
+    files: ["test/renderer/**/*.{ts,tsx}"],
+    languageOptions: { globals: { ...globals.browser, ...globals.node } },
   },
 );

@@ -2,8 +2,17 @@ import { ErrorDto, HealthDto, MeDto, ModelListDto } from "@contract";
 import type { ZodType } from "zod";
 import { redactKey } from "../lib/maskKey";
 import { ApiRequestError } from "./ApiRequestError";
+import {
+  manageEndpoints,
+  manageUrl,
+  type ManageArgs,
+  type ManageCallArgs,
+  type ManageKey,
+  type ManageResult,
+} from "./manageClient";
+import { readServerEvents, type ServerEvent } from "./serverEvents";
 
-/** The calls the renderer makes today; one method per route, each parsed with the contract. */
+/** The renderer's one way to the API: every call is parsed with the contract. */
 export interface ApiClient {
   /** Origin of the API, e.g. `http://127.0.0.1:4747`. */
   readonly baseUrl: string;
@@ -13,6 +22,18 @@ export interface ApiClient {
   listModels(signal?: AbortSignal): Promise<ModelListDto>;
   /** `GET /manage/v1/me`: the member the key belongs to. */
   getMe(signal?: AbortSignal): Promise<MeDto>;
+  /**
+   * Any management route by its key, e.g. `manage("PUT /members/:id/limits", { params: { id },
+   * body })`, typed from manageEndpoints.gen.ts.
+   */
+  manage<K extends ManageKey>(key: K, ...args: ManageCallArgs<K>): Promise<ManageResult<K>>;
+  /**
+   * Follows `GET /manage/v1/events` until `signal` aborts or the server ends the stream, calling
+   * `onEvent` for each event. Resolves when the stream ends; rejects like any call when it fails.
+   */
+  followEvents(onEvent: (e: ServerEvent) => void, signal: AbortSignal): Promise<void>;
+  /** A raw authenticated `fetch` for streams the contract does not parse (chat completions). */
+  fetchRaw(path: string, init: RequestInit): Promise<Response>;
 }
 
 export interface ApiClientOptions {
@@ -32,52 +53,75 @@ export interface ApiClientOptions {
 /** Paths that need a key; `/health` is public. */
 const AUTHENTICATED_PATH = /^\/(v1|manage)\//;
 
+interface SendOptions {
+  method?: string;
+  body?: unknown;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  accept?: string;
+}
+
 export function createApiClient(baseUrl: string, opts: ApiClientOptions = {}): ApiClient {
   const origin = baseUrl.replace(/\/+$/, "");
   // Bound: `fetch` called as a method of another object throws "Illegal invocation".
   const doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
-  const timeoutMs = opts.timeoutMs ?? 4000;
+  const defaultTimeout = opts.timeoutMs ?? 4000;
 
-  async function getJson<T>(path: string, schema: ZodType<T>, signal?: AbortSignal): Promise<T> {
-    const headers: Record<string, string> = { accept: "application/json" };
+  /** Sends one request; a failure to get any answer becomes `unreachable` or `timeout`. */
+  async function send(path: string, o: SendOptions): Promise<{ res: Response; key?: string }> {
+    const headers: Record<string, string> = { accept: o.accept ?? "application/json" };
     const key = AUTHENTICATED_PATH.test(path) ? opts.apiKey?.() : undefined;
     if (key) headers.authorization = `Bearer ${key}`;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    let res: Response;
+    if (o.body !== undefined) headers["content-type"] = "application/json";
+    const timeoutMs = o.timeoutMs ?? defaultTimeout;
+    // 0 = no timeout (streams that stay open, bounded by `signal` instead).
+    const timeout = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
+    const signals = [o.signal, timeout].filter((s): s is AbortSignal => s !== undefined);
     try {
-      res = await doFetch(`${origin}${path}`, {
+      const res = await doFetch(`${origin}${path}`, {
+        method: o.method ?? "GET",
         headers,
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        body: o.body === undefined ? undefined : JSON.stringify(o.body),
+        signal: signals.length ? AbortSignal.any(signals) : undefined,
       });
+      return { res, key };
     } catch (err) {
-      if (timeout.aborted) {
+      if (timeout?.aborted) {
         throw new ApiRequestError("timeout", `${origin} did not answer within ${timeoutMs} ms.`);
       }
-      if (signal?.aborted) throw err;
+      if (o.signal?.aborted) throw err;
       // fetch gives no detail on purpose (it could leak cross-origin information).
       throw new ApiRequestError("unreachable", `Cannot reach ${origin}.`);
     }
+  }
+
+  /** Turns an error answer into an ApiRequestError (and reports a rejected key). */
+  async function failure(path: string, res: Response, key?: string): Promise<ApiRequestError> {
     const body: unknown = await res.json().catch(() => undefined);
-    if (!res.ok) {
-      const parsed = ErrorDto.safeParse(body);
-      // The server never echoes keys, but what reaches the screen must not depend on that.
-      const serverError = parsed.success
-        ? { ...parsed.data.error, message: redactKey(parsed.data.error.message, key) }
-        : undefined;
-      const detail = serverError?.message ?? res.statusText;
-      if (res.status === 401 && key) opts.onKeyRejected?.(key, detail);
-      throw new ApiRequestError(
-        "http",
-        `${path}: ${res.status} ${detail}`.trim(),
-        res.status,
-        serverError,
-      );
-    }
+    const parsed = ErrorDto.safeParse(body);
+    // The server never echoes keys, but what reaches the screen must not depend on that.
+    const serverError = parsed.success
+      ? { ...parsed.data.error, message: redactKey(parsed.data.error.message, key) }
+      : undefined;
+    const detail = serverError?.message ?? res.statusText;
+    if (res.status === 401 && key) opts.onKeyRejected?.(key, detail);
+    return new ApiRequestError(
+      "http",
+      `${path.split("?")[0]}: ${res.status} ${detail}`.trim(),
+      res.status,
+      serverError,
+    );
+  }
+
+  async function json<T>(path: string, schema: ZodType<T>, o: SendOptions = {}): Promise<T> {
+    const { res, key } = await send(path, o);
+    if (!res.ok) throw await failure(path, res, key);
+    const body: unknown = await res.json().catch(() => undefined);
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
       throw new ApiRequestError(
         "invalid_response",
-        `${origin}${path} did not answer like a Benchtop server.`,
+        `${origin}${path.split("?")[0]} did not answer like a Benchtop server.`,
       );
     }
     return parsed.data;
@@ -85,8 +129,49 @@ export function createApiClient(baseUrl: string, opts: ApiClientOptions = {}): A
 
   return {
     baseUrl: origin,
-    getHealth: (signal) => getJson("/health", HealthDto, signal),
-    listModels: (signal) => getJson("/v1/models", ModelListDto, signal),
-    getMe: (signal) => getJson("/manage/v1/me", MeDto, signal),
+    getHealth: (signal) => json("/health", HealthDto, { signal }),
+    listModels: (signal) => json("/v1/models", ModelListDto, { signal }),
+    getMe: (signal) => json("/manage/v1/me", MeDto, { signal }),
+
+    manage(key, ...[args]) {
+      const e = manageEndpoints[key];
+      const a = (args ?? {}) as ManageArgs<typeof key> & {
+        params?: Record<string, string>;
+        query?: Record<string, unknown>;
+        body?: unknown;
+      };
+      if (e.response === "event-stream") throw new Error(`${key} is a stream: use followEvents`);
+      const path = manageUrl(e.path, a.params, a.query);
+      // Writes may take a while (a connection test waits for the upstream): 15 s by default.
+      const timeoutMs = a.timeoutMs ?? (e.method === "GET" ? defaultTimeout : 15_000);
+      return json(path, e.response as ZodType, {
+        method: e.method,
+        body: a.body,
+        signal: a.signal,
+        timeoutMs,
+      }) as Promise<ManageResult<typeof key>>;
+    },
+
+    async followEvents(onEvent, signal) {
+      const path = "/manage/v1/events";
+      const { res, key } = await send(path, { signal, timeoutMs: 0, accept: "text/event-stream" });
+      if (!res.ok || !res.body) throw await failure(path, res, key);
+      await readServerEvents(res.body, onEvent, signal);
+    },
+
+    async fetchRaw(path, init) {
+      const key = AUTHENTICATED_PATH.test(path) ? opts.apiKey?.() : undefined;
+      const headers = new Headers(init.headers);
+      if (key) headers.set("authorization", `Bearer ${key}`);
+      try {
+        const res = await doFetch(`${origin}${path}`, { ...init, headers });
+        // A rejected key signs out here as it does for every other call.
+        if (res.status === 401 && key) await failure(path, res.clone(), key);
+        return res;
+      } catch (err) {
+        if (init.signal?.aborted) throw err;
+        throw new ApiRequestError("unreachable", `Cannot reach ${origin}.`);
+      }
+    },
   };
 }
