@@ -1,9 +1,12 @@
+import { Center, Loader, MantineProvider } from "@mantine/core";
+import { Notifications } from "@mantine/notifications";
 import { useEffect } from "react";
-import { SignedInMember } from "./features/auth/SignedInMember";
+import { appApi } from "./api/appApi";
 import { SignInPage } from "./features/auth/SignInPage";
-import { ConnectionBadge } from "./features/server/ConnectionBadge";
-import { ServerStatusPage } from "./features/server/ServerStatusPage";
+import { AppLayout } from "./layout/AppLayout";
+import { theme } from "./layout/theme";
 import { useAuthStore } from "./stores/useAuthStore";
+import { useEventsStore } from "./stores/useEventsStore";
 import { useServerStore } from "./stores/useServerStore";
 
 export function App() {
@@ -11,36 +14,36 @@ export function App() {
   const signedIn = status === "signedIn";
 
   useEffect(() => void useAuthStore.getState().restore(), []);
-  // Poll the API while signed in (every 5 s by default); forget what was seen on sign-out.
+  // While signed in: poll health (every 5 s by default) and follow the live event stream;
+  // forget what was seen on sign-out.
   useEffect(() => {
     if (!signedIn) return;
     const stopPolling = useServerStore.getState().startPolling();
+    const stopEvents = useEventsStore.getState().follow(appApi);
     return () => {
       stopPolling();
+      stopEvents();
       useServerStore.getState().reset();
     };
   }, [signedIn]);
 
   return (
-    <div className="app">
-      <header className="app-header">
-        <h1 className="wordmark">Benchtop</h1>
-        {signedIn && (
-          <div className="header-end">
-            <ConnectionBadge />
-            <SignedInMember />
-          </div>
-        )}
-      </header>
-      <main className="app-main">
-        {signedIn ? (
-          <ServerStatusPage />
-        ) : status === "restoring" ? (
-          <p className="muted">Signing in…</p>
-        ) : (
-          <SignInPage />
-        )}
-      </main>
-    </div>
+    <MantineProvider theme={theme} defaultColorScheme="auto">
+      <Notifications position="top-right" />
+      {signedIn ? (
+        <AppLayout />
+      ) : status === "restoring" ? (
+        <Center h="100vh">
+          <Loader aria-label="Signing in…" />
+        </Center>
+      ) : (
+        <div className="app">
+          <main className="app-main">
+            <h1 className="wordmark">Benchtop</h1>
+            <SignInPage />
+          </main>
+        </div>
+      )}
+    </MantineProvider>
   );
 }

@@ -3,6 +3,10 @@ import "./lib/configureZod";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App";
+// Mantine's styles first, so the app's own CSS can refine them.
+import "@mantine/core/styles.css";
+import "@mantine/notifications/styles.css";
+import "@mantine/charts/styles.css";
 import "./styles/index.css";
 
 const root = document.getElementById("root");

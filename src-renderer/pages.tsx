@@ -1,0 +1,37 @@
+import type { Role } from "@contract";
+import { IconServer } from "@tabler/icons-react";
+import type { ComponentType } from "react";
+import { ServerStatusPage } from "./features/server/ServerStatusPage";
+
+/**
+ * The app's pages, in navigation order. Each page registers itself here with the roles that
+ * see it (the server enforces access on every call; hiding a page only keeps the UI honest).
+ * The first page a role may see is its home.
+ */
+export interface PageDef {
+  /** The URL hash segment: `#/<id>`. */
+  id: string;
+  label: string;
+  icon: ComponentType<{ size?: number; stroke?: number }>;
+  roles: readonly Role[];
+  component: ComponentType;
+}
+
+export const ALL_ROLES: readonly Role[] = ["owner", "admin", "member", "viewer"];
+export const STAFF: readonly Role[] = ["owner", "admin", "viewer"];
+
+export const pages: PageDef[] = [
+  // ── pages register below this line (one entry each) ──
+  {
+    id: "server",
+    label: "Server",
+    icon: IconServer,
+    roles: ALL_ROLES,
+    component: ServerStatusPage,
+  },
+];
+
+/** The pages `role` may see (all of them while the role is not known yet). */
+export function visiblePages(role: Role | undefined): PageDef[] {
+  return role ? pages.filter((p) => p.roles.includes(role)) : pages;
+}
