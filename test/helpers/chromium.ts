@@ -20,9 +20,11 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: ARGS });
 }
 
-/** dist/renderer, built once if this checkout has not been built yet (`npm test` before `npm run build`). */
+/** dist/renderer (or $RENDERER_DIR), built once if this checkout has not been built yet (`npm test` before `npm run build`). */
 export function builtRenderer(): string {
-  const dir = path.resolve("dist/renderer");
+  // RENDERER_DIR: a build of one's own (`npx vite build --outDir /tmp/x`), so parallel work on the
+  // renderer does not swap dist/renderer under a running browser test.
+  const dir = path.resolve(process.env.RENDERER_DIR ?? "dist/renderer");
   if (!fs.existsSync(path.join(dir, "index.html"))) {
     execFileSync(
       process.execPath,
