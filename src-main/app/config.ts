@@ -74,6 +74,17 @@ export const ConfigSchema = z.object({
       restartDelayS: z.number().min(0).default(0.2),
     })
     .prefault({}),
+  pools: z
+    .object({
+      /**
+       * Seconds between active probes of remote targets whose circuit breaker has cooled down: each
+       * such key is checked with a model listing before member traffic is sent to it again. Only
+       * broken targets are probed, never healthy or idle ones. `0` turns probing off (the first
+       * real request is then the half-open probe). Defaults to `10`.
+       */
+      probeIntervalS: z.number().min(0).default(10),
+    })
+    .prefault({}),
   log: z
     .object({
       /** pino level. Defaults to `info`. */

@@ -186,6 +186,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     onKeyProblem: (e) => events.emit({ type: "connection_key.problem", memberId: null, data: e }),
     now: opts.now,
   });
+  const probeTimer =
+    config.pools.probeIntervalS > 0
+      ? setInterval(() => void pools.probeDue(), config.pools.probeIntervalS * 1000)
+      : undefined;
+  probeTimer?.unref();
   const gateway = new Gateway({
     // Local models first: a pool cannot shadow a model file of the same name.
     providers: [localProvider(engine), pools],
@@ -194,6 +199,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   });
   const lan = !isLoopbackHost(config.server.host);
   if (lan && opts.listen !== false && store.keys.countLiveMemberKeys() === 0) {
+    clearInterval(probeTimer);
     await engine.close();
     closeDb(db);
     throw new Error(
@@ -261,6 +267,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
             : bound.url;
       if (lan) log.warn({ url }, "sharing on the LAN over plain HTTP: keys travel unencrypted");
     } catch (err) {
+      clearInterval(probeTimer);
       await engine.close();
       closeDb(db);
       throw err;
@@ -271,6 +278,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const close = () =>
     (closing ??= (async () => {
       events.emit({ type: "server.closing", memberId: null, data: null });
+      clearInterval(probeTimer);
       await server.close();
       await engine.close();
       closeDb(db);

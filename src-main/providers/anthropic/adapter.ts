@@ -111,7 +111,7 @@ export class AnthropicAdapter {
 }
 
 /** The SDK's errors as failover facts; Anthropic's spend cap is told apart by its error_code. */
-function toUpstreamError(err: unknown, afterFirstByte: boolean, signal: AbortSignal): Error {
+export function toUpstreamError(err: unknown, afterFirstByte: boolean, signal: AbortSignal): Error {
   if (signal.aborted) return err instanceof Error ? err : new Error(String(err));
   if (err instanceof Anthropic.APIConnectionTimeoutError)
     return new UpstreamError({ kind: "timeout", afterFirstByte }, "The upstream timed out.");

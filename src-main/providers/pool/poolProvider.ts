@@ -2,7 +2,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import { ApiError, invalidRequest } from "../../gateway/errors.js";
 import type { ChatRequest, GenerationEvent, RequestContext } from "../../gateway/types.js";
-import { backoffMs, classifyFailure, type FailureAction } from "../../pools/errorClass.js";
+import {
+  backoffMs,
+  classifyFailure,
+  type FailureAction,
+  type UpstreamFailure,
+} from "../../pools/errorClass.js";
 import { TargetHealth } from "../../pools/health.js";
 import { order, type Candidate } from "../../pools/strategies.js";
 import type { SecretCipher } from "../../platform/types.js";
@@ -14,6 +19,7 @@ import {
   type UpstreamCall,
 } from "../openaiCompatible/adapter.js";
 import { AnthropicAdapter } from "../anthropic/adapter.js";
+import { testConnection } from "../connectionTest.js";
 import type { Provider } from "../types.js";
 
 export interface PoolProviderDeps {
@@ -30,6 +36,11 @@ export interface PoolProviderDeps {
   }) => void;
   now?: () => number;
   random?: () => number;
+  /** The active probe's check of one key: lists the upstream's models (testConnection). */
+  probe?: (
+    connection: UpstreamCall["connection"],
+    apiKey: string,
+  ) => Promise<{ ok: boolean; latencyMs: number; failure?: UpstreamFailure }>;
 }
 
 /**
@@ -59,6 +70,12 @@ export function poolProvider(deps: PoolProviderDeps): Provider & {
   health(): Record<string, ReturnType<TargetHealth["snapshot"]>>;
   /** A pool by model id, from the same cache routing uses (no query per request). */
   pool(id: string): Pool | undefined;
+  /**
+   * The active probe: every target whose circuit has turned half-open is checked once with a
+   * model listing (free on every provider) instead of risking a member's request on it. Returns
+   * how many targets were probed. Idle targets and healthy ones are never called.
+   */
+  probeDue(): Promise<number>;
 } {
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
@@ -156,6 +173,38 @@ export function poolProvider(deps: PoolProviderDeps): Provider & {
       case "return_to_caller":
         h.end(t);
     }
+  }
+
+  const probe = deps.probe ?? testConnection;
+  async function probeDue(): Promise<number> {
+    const due = new Map<string, Target>();
+    for (const pool of deps.pools.list())
+      for (const target of targets(pool)) {
+        const h = healthOf(target.id);
+        if (h.state(now()) === "half_open" && h.available(now())) due.set(target.id, target);
+      }
+    await Promise.all(
+      [...due.values()].map(async (target) => {
+        const h = healthOf(target.id);
+        h.begin(now());
+        const { connection, secret } = target.call;
+        try {
+          const r = await probe(connection, deps.cipher.decrypt(secret));
+          if (r.ok) h.succeed(now(), r.latencyMs);
+          else
+            apply(
+              target,
+              classifyFailure(r.failure ?? { kind: "malformed", afterFirstByte: false }),
+              now(),
+            );
+          deps.log.info({ target: target.id, ok: r.ok }, "active probe of a cooled-down target");
+        } catch (err) {
+          h.fail(now());
+          deps.log.warn({ target: target.id, err }, "active probe failed to run");
+        }
+      }),
+    );
+    return due.size;
   }
 
   async function* chat(req: ChatRequest, ctx: RequestContext): AsyncGenerator<GenerationEvent> {
@@ -268,6 +317,7 @@ export function poolProvider(deps: PoolProviderDeps): Provider & {
       );
     },
     pool: poolOf,
+    probeDue,
     health() {
       const t = now();
       return Object.fromEntries([...health].map(([id, h]) => [id, h.snapshot(t)]));

@@ -16,7 +16,7 @@ import {
 } from "../../contract/index.js";
 import { invalidRequest } from "../../gateway/errors.js";
 import type { Connection, ProviderKeyRow } from "../../store/connectionsRepo.js";
-import { testConnection } from "./connectionTest.js";
+import { testConnection } from "../../providers/connectionTest.js";
 import { connectionDto, connectionHealth, providerKeyDto } from "./poolViews.js";
 import {
   conflict,

@@ -1,6 +1,9 @@
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import type { Connection } from "../../store/connectionsRepo.js";
+import type { UpstreamFailure } from "../pools/errorClass.js";
+import type { Connection } from "../store/connectionsRepo.js";
+import { toUpstreamError as anthropicFailure } from "./anthropic/adapter.js";
+import { toUpstreamError as openAiFailure, UpstreamError } from "./openaiCompatible/adapter.js";
 
 /** The test gives up after this long: an admin is waiting on a button. */
 const TIMEOUT_MS = 10_000;
@@ -14,6 +17,9 @@ export interface ConnectionTestResult {
   latencyMs: number;
   models: string[];
   error?: { status: number | null; message: string };
+  /** With `ok: false`: the failure as failover facts (status, code, type, retry-after), which
+   * the pools' active probe classifies exactly as it classifies real traffic. */
+  failure?: UpstreamFailure;
 }
 
 /**
@@ -36,7 +42,15 @@ export async function testConnection(
         : await openAiModels(connection, apiKey);
     return { ok: true, latencyMs: latency(), models: models.slice(0, MAX_MODELS) };
   } catch (err) {
-    return { ok: false, latencyMs: latency(), models: [], error: describe(err, apiKey) };
+    const toFailure = connection.kind === "anthropic" ? anthropicFailure : openAiFailure;
+    const classified = toFailure(err, false, new AbortController().signal);
+    return {
+      ok: false,
+      latencyMs: latency(),
+      models: [],
+      error: describe(err, apiKey),
+      ...(classified instanceof UpstreamError ? { failure: classified.failure } : {}),
+    };
   }
 }
 
