@@ -15,6 +15,7 @@ import { createManageRouter } from "../server/manage/index.js";
 import { openApiDocument } from "../server/openapi.js";
 import { AlertsRepo } from "../store/alertsRepo.js";
 import { ConnectionsRepo } from "../store/connectionsRepo.js";
+import { ConversationsRepo } from "../store/conversationsRepo.js";
 import { PoolsRepo } from "../store/poolsRepo.js";
 import { AuditRepo } from "../store/auditRepo.js";
 import { CreditsRepo } from "../store/creditsRepo.js";
@@ -66,6 +67,7 @@ export interface Store {
   models: ModelsRepo;
   connections: ConnectionsRepo;
   pools: PoolsRepo;
+  conversations: ConversationsRepo;
 }
 
 /** Settings key: the owner allowed unauthenticated use from this machine (default off). */
@@ -115,6 +117,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     models: modelsRepo,
     connections: new ConnectionsRepo(db),
     pools: new PoolsRepo(db),
+    conversations: new ConversationsRepo(db),
   };
   const cipher = opts.platform?.secretCipher ?? keyFileCipher(paths.secretKey);
   const owner = store.members.ensureOwner();

@@ -222,4 +222,70 @@ export const migrations: readonly string[] = [
     UNIQUE (pool_id, connection_id, upstream_model)
   ) STRICT;
   `,
+  // 5: desktop chat. Conversations are private to their author (no route shows them to anyone
+  // else); full-text search over titles and message text through two FTS5 indexes kept in sync
+  // by triggers. `seq` is each table's stable rowid, the key the FTS indexes point at.
+  `
+  CREATE TABLE conversations (
+    seq            INTEGER PRIMARY KEY,
+    id             TEXT NOT NULL UNIQUE,       -- conv_<hex>
+    member_id      TEXT NOT NULL REFERENCES members (id),
+    title          TEXT NOT NULL,
+    system_prompt  TEXT NOT NULL DEFAULT '',
+    model          TEXT,                       -- the model picked for the next message
+    activity       INTEGER NOT NULL,           -- per-member counter bumped on every change: list order
+    created_ms     INTEGER NOT NULL,
+    updated_ms     INTEGER NOT NULL
+  ) STRICT;
+  CREATE UNIQUE INDEX conversations_member_activity ON conversations (member_id, activity);
+
+  CREATE TABLE messages (
+    seq               INTEGER PRIMARY KEY,
+    id                TEXT NOT NULL UNIQUE,    -- msg_<hex>
+    conversation_id   TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+    position          INTEGER NOT NULL,        -- 0-based, contiguous within the conversation
+    role              TEXT NOT NULL CHECK (role IN ('user', 'assistant', 'system')),
+    content           TEXT NOT NULL,
+    model             TEXT,                    -- the model that answered (assistant messages)
+    request_id        TEXT,                    -- x-request-id of the completion: its usage rows
+    prompt_tokens     INTEGER,
+    completion_tokens INTEGER,
+    cost_micros       INTEGER,                 -- from the ledger, once the usage rows settled
+    ttft_ms           INTEGER,                 -- measured by the client
+    duration_ms       INTEGER,
+    tokens_per_s      REAL,
+    finish_reason     TEXT,                    -- stop | length | aborted | error …
+    error_code        TEXT,
+    error_message     TEXT,
+    created_ms        INTEGER NOT NULL,
+    UNIQUE (conversation_id, position)
+  ) STRICT;
+
+  CREATE VIRTUAL TABLE conversations_fts USING fts5(
+    title, content = 'conversations', content_rowid = 'seq', tokenize = 'unicode61 remove_diacritics 2'
+  );
+  CREATE VIRTUAL TABLE messages_fts USING fts5(
+    content, content = 'messages', content_rowid = 'seq', tokenize = 'unicode61 remove_diacritics 2'
+  );
+  CREATE TRIGGER conversations_fts_insert AFTER INSERT ON conversations BEGIN
+    INSERT INTO conversations_fts (rowid, title) VALUES (new.seq, new.title);
+  END;
+  CREATE TRIGGER conversations_fts_delete AFTER DELETE ON conversations BEGIN
+    INSERT INTO conversations_fts (conversations_fts, rowid, title) VALUES ('delete', old.seq, old.title);
+  END;
+  CREATE TRIGGER conversations_fts_update AFTER UPDATE OF title ON conversations BEGIN
+    INSERT INTO conversations_fts (conversations_fts, rowid, title) VALUES ('delete', old.seq, old.title);
+    INSERT INTO conversations_fts (rowid, title) VALUES (new.seq, new.title);
+  END;
+  CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts (rowid, content) VALUES (new.seq, new.content);
+  END;
+  CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.seq, old.content);
+  END;
+  CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.seq, old.content);
+    INSERT INTO messages_fts (rowid, content) VALUES (new.seq, new.content);
+  END;
+  `,
 ];

@@ -13,7 +13,9 @@ let t: TestServer;
 let a: TestMember;
 let viewer: TestMember;
 /** Member B: the victim, with canary strings that must never reach A. */
-const b = { id: "", keyId: "", key: "", name: "", email: "" };
+const b = { id: "", keyId: "", key: "", name: "", email: "", conversationId: "" };
+/** Conversations are private to their author: no role reads another member's. */
+const MISSING_CONVERSATION = "conv_0123456789abcdef";
 /** Org-wide objects the connection and pool routes are aimed at. */
 const org = { connectionId: "", connectionKeyId: "", poolId: "lab/bola-pool" };
 let canaries: string[];
@@ -36,6 +38,14 @@ beforeAll(async () => {
     amount_micros: 4_242_424,
     note: `bravo-note-${tag}`,
   });
+  const conversation = await client(t, bearer(b.key)).post("/conversations", {
+    title: `bravo-chat-${tag}`,
+    messages: [{ role: "user", content: `bravo-message-${tag}` }],
+  });
+  b.conversationId = conversation.body.id;
+  BODIES["post /conversations/:id/truncate"] = {
+    from_message_id: conversation.body.messages[0].id,
+  };
   canaries = [b.name, b.email, b.key.slice(0, 8), b.key.slice(-4), tag, "4242424"];
   // Org objects (connections, their keys, pools): staff read them, members never reach them.
   org.connectionId = (
@@ -79,13 +89,17 @@ const BODIES: Record<string, unknown> = {
   "patch /connections/:id": { name: "Hijacked" },
   "post /connections/:id/keys": { label: "stolen", key: "sk-intruder-000000000000" },
   "patch /connection-keys/:id": { status: "disabled" },
+  "post /conversations": { title: "Intruder" },
+  "patch /conversations/:id": { title: "Hijacked" },
+  "post /conversations/:id/messages": { messages: [{ role: "user", content: "injected" }] },
+  "post /conversations/:id/truncate": { from_message_id: "set in beforeAll" },
   "put /pools/*id": {
     strategy: "priority",
     targets: [{ connection_id: "con_0123456789abcdef", upstream_model: "m" }],
   },
 };
 /** Member-scoped routes that take no id: they can only ever answer about the caller. */
-const SELF_ONLY = ["get /me", "get /events"];
+const SELF_ONLY = ["get /me", "get /events", "get /conversations", "post /conversations"];
 
 const routeKey = (r: ManageRoute) => `${r.method} ${r.path}`;
 const isMemberScoped = (r: ManageRoute) =>
@@ -96,6 +110,8 @@ function urlFor(r: ManageRoute, memberId: string, keyId: string): string {
   if (r.path.startsWith("/connections/")) return r.path.replace(":id", org.connectionId);
   if (r.path.startsWith("/connection-keys/")) return r.path.replace(":id", org.connectionKeyId);
   if (r.path.startsWith("/pools/")) return r.path.replace("*id", org.poolId);
+  if (r.path.startsWith("/conversations/"))
+    return r.path.replace(":id", memberId === b.id ? b.conversationId : MISSING_CONVERSATION);
   let url = r.path
     .replace("/keys/:id", `/keys/${keyId}`)
     .replace(":id", memberId)
@@ -103,7 +119,8 @@ function urlFor(r: ManageRoute, memberId: string, keyId: string): string {
   const takesMember =
     r.query && "shape" in r.query && "member_id" in (r.query as { shape: object }).shape;
   if (takesMember) url += `?member_id=${memberId}`;
-  if (r.path === "/usage") url += `&start_ms=${Date.now() - 86_400_000}`;
+  if (r.path === "/usage" || r.path === "/usage/latency")
+    url += `&start_ms=${Date.now() - 86_400_000}`;
   return url;
 }
 
@@ -144,14 +161,25 @@ describe("the authorization matrix", () => {
         "get /members/:id/credits",
         "get /usage",
         "get /usage/requests",
+        "get /usage/requests.csv",
+        "get /usage/latency",
         "get /alerts",
+        "get /conversations/:id",
+        "patch /conversations/:id",
+        "delete /conversations/:id",
+        "post /conversations/:id/messages",
+        "post /conversations/:id/truncate",
       ].sort(),
     );
     for (const r of routes) {
       const res = await send(r, bearer(a.key));
       const where = `${routeKey(r)} as A against B`;
       expect(res.status, where).toBe(404);
-      const kind = r.path.startsWith("/keys/") ? "key" : "member";
+      const kind = r.path.startsWith("/keys/")
+        ? "key"
+        : r.path.startsWith("/conversations/")
+          ? "conversation"
+          : "member";
       expect(res.body, where).toEqual(notFoundBody(kind));
       expectNoCanary(res.text, where);
       const missing = await send(r, bearer(a.key), "mem_0123456789abcdef", "key_0123456789abcdef");
@@ -181,7 +209,11 @@ describe("the authorization matrix", () => {
       `/members/${a.id}/credits`,
       `/usage?start_ms=${Date.now() - 86_400_000}&group_by=member_id`,
       "/usage/requests",
+      "/usage/requests.csv",
+      `/usage/latency?start_ms=${Date.now() - 86_400_000}`,
       "/alerts",
+      "/conversations",
+      `/conversations?q=${canaries[4]}`,
     ]) {
       const res = await me.get(path);
       expect(res.status, path).toBe(200);
@@ -210,7 +242,10 @@ describe("the authorization matrix", () => {
     for (const r of manageRoutes) {
       if (r.response === "event-stream") continue; // streams: see settingsAndEvents.test.ts
       const res = await send(r, bearer(viewer.key));
-      if (r.method === "get") expect(res.status, routeKey(r)).toBe(200);
+      // A conversation is private to its author: a viewer gets the 404 of a missing one.
+      if (r.method === "get" && r.path.startsWith("/conversations/"))
+        expect(res.body, routeKey(r)).toEqual(notFoundBody("conversation"));
+      else if (r.method === "get") expect(res.status, routeKey(r)).toBe(200);
       else {
         expect(res.status, routeKey(r)).toBe(403);
         expect(res.body.error.type, routeKey(r)).toBe("permission_error");

@@ -7,3 +7,4 @@ export * from "./usage.js";
 export * from "./audit.js";
 export * from "./settings.js";
 export * from "./connections.js";
+export * from "./conversations.js";

@@ -5,6 +5,7 @@ import { invalidRequest } from "../../gateway/errors.js";
 import { fromZodError } from "../errors.js";
 import { auditRoutes } from "./audit.js";
 import { connectionRoutes } from "./connections.js";
+import { conversationRoutes } from "./conversations.js";
 import { creditRoutes } from "./credits.js";
 import { eventRoutes } from "./events.js";
 import { keyRoutes } from "./keys.js";
@@ -30,6 +31,7 @@ export const manageRoutes: readonly ManageRoute[] = [
   ...settingsRoutes,
   ...connectionRoutes,
   ...poolRoutes,
+  ...conversationRoutes,
   ...eventRoutes,
 ];
 

@@ -9,6 +9,7 @@ import type { HealthSnapshot } from "../../pools/health.js";
 import type { AlertsRepo } from "../../store/alertsRepo.js";
 import type { AuditRepo } from "../../store/auditRepo.js";
 import type { ConnectionsRepo } from "../../store/connectionsRepo.js";
+import type { ConversationsRepo } from "../../store/conversationsRepo.js";
 import type { CreditsRepo } from "../../store/creditsRepo.js";
 import type { Db } from "../../store/db.js";
 import type { KeysRepo } from "../../store/keysRepo.js";
@@ -31,6 +32,7 @@ export interface ManageDeps {
     settings: SettingsRepo;
     connections: ConnectionsRepo;
     pools: PoolsRepo;
+    conversations: ConversationsRepo;
   };
   /** Encrypts provider keys before they are stored. */
   cipher: SecretCipher;
