@@ -27,8 +27,8 @@ export async function renderManageEndpoints(): Promise<string> {
     if (r.query) fields.push(`query: ${ref(key, r.query)}`);
     if (r.body) fields.push(`body: ${ref(key, r.body)}`);
     fields.push(
-      r.response === "event-stream"
-        ? `response: "event-stream"`
+      typeof r.response === "string"
+        ? `response: "${r.response}"`
         : `response: ${ref(key, r.response)}`,
     );
     fields.push(`status: ${r.status ?? 200}`);

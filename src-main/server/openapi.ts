@@ -62,7 +62,12 @@ function manageOperation(r: ManageRoute) {
           description: "Server-sent events",
           content: { "text/event-stream": { schema: { type: "string" } } },
         }
-      : { description: "Success", content: json(schemaOf(r.response, "output")) };
+      : r.response === "csv"
+        ? {
+            description: "CSV (RFC 4180)",
+            content: { "text/csv": { schema: { type: "string" } } },
+          }
+        : { description: "Success", content: json(schemaOf(r.response, "output")) };
   return {
     operationId: `${r.method}${openApiPath(r.path).replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? "").toUpperCase())}`,
     summary: r.summary,

@@ -1,7 +1,12 @@
 import type { Db } from "./db.js";
+import { latencyByModel, type ModelLatency } from "./usageLatency.js";
+import { providerCondition, type ProviderFilter } from "./usageProviderFilter.js";
+
+export type { ModelLatency, LatencyStats } from "./usageLatency.js";
+export type { ProviderFilter } from "./usageProviderFilter.js";
 
 /** Columns usage can be grouped by (an allow-list: they are spliced into SQL). */
-export type UsageGroupBy = "member_id" | "model";
+export type UsageGroupBy = "member_id" | "model" | "provider";
 
 /** Usage rows to aggregate: a range of org-time-zone days, or of admission instants. */
 export type UsageRange =
@@ -11,6 +16,8 @@ export type UsageRange =
 export interface UsageFilter {
   memberId?: string;
   model?: string;
+  /** The provider of record: `local`, `remote` (any connection) or one connection's id. */
+  provider?: ProviderFilter;
 }
 
 /** One aggregate: settled rows only (released rows never reached a model and cost nothing). */
@@ -29,6 +36,8 @@ export interface UsageGroup extends UsageSums {
   bucket: string | number;
   member_id?: string;
   model?: string;
+  /** `local`, a connection id, or null (never answered: crash-swept rows). */
+  provider?: string | null;
 }
 
 /** One row of the request log, as the management API shows it. */
@@ -62,6 +71,12 @@ export interface RequestLogRow {
 
 export interface RequestLogQuery extends UsageFilter {
   outcome?: string;
+  state?: string;
+  /** true: only attempts of requests that failed over (attempt > 1 exists); false: the others. */
+  fallback?: boolean;
+  /** Admission instants in [startMs, endMs). */
+  startMs?: number;
+  endMs?: number;
   limit: number;
   /** Cursor: rows strictly older than (before_ms, before_id) in (created_ms, id) order. */
   beforeMs?: number;
@@ -73,6 +88,7 @@ const GROUP_COLUMNS: Record<UsageGroupBy, string> = {
   member_id: "member_id",
   // Prices and limits key on the model the client asked for, so usage is reported by it too.
   model: "requested_model",
+  provider: "provider",
 };
 
 const SUMS = `count(*) AS requests,
@@ -118,26 +134,30 @@ export class UsageQueries {
 
   /** The request log, newest first; `limit + 1` rows are read to tell whether more exist. */
   requests(q: RequestLogQuery): { rows: RequestLogRow[]; hasMore: boolean } {
-    const conds: string[] = [];
-    const params: Record<string, unknown> = { limit: q.limit + 1 };
-    if (q.memberId !== undefined) conds.push("member_id = @memberId");
-    if (q.model !== undefined) conds.push("requested_model = @model");
-    if (q.outcome !== undefined) conds.push("outcome = @outcome");
+    const { conds, params } = this.filterConditions(q);
+    params.limit = q.limit + 1;
+    const add = (cond: string, values: Record<string, unknown>) => {
+      conds.push(cond);
+      Object.assign(params, values);
+    };
+    if (q.outcome !== undefined) add("outcome = @outcome", { outcome: q.outcome });
+    if (q.state !== undefined) add("state = @state", { state: q.state });
+    if (q.fallback !== undefined) {
+      // The (request_id, attempt) unique index answers this per row.
+      const failedOver = `EXISTS (SELECT 1 FROM usage AS f
+        WHERE f.request_id = usage.request_id AND f.attempt > 1)`;
+      add(q.fallback ? failedOver : `NOT ${failedOver}`, {});
+    }
+    if (q.startMs !== undefined) add("created_ms >= @startMs", { startMs: q.startMs });
+    if (q.endMs !== undefined) add("created_ms < @endMs", { endMs: q.endMs });
     if (q.beforeMs !== undefined) {
-      conds.push(
+      add(
         q.beforeId === undefined
           ? "created_ms < @beforeMs"
           : "(created_ms < @beforeMs OR (created_ms = @beforeMs AND id < @beforeId))",
+        { beforeMs: q.beforeMs, ...(q.beforeId === undefined ? {} : { beforeId: q.beforeId }) },
       );
     }
-    Object.assign(params, {
-      memberId: q.memberId,
-      model: q.model,
-      outcome: q.outcome,
-      beforeMs: q.beforeMs,
-      beforeId: q.beforeId,
-    });
-    for (const k of Object.keys(params)) if (params[k] === undefined) delete params[k];
     const sql = `SELECT id, request_id, attempt, member_id, key_id, endpoint,
         requested_model AS model, served_model, provider, billing_mode, stream, state, created_ms,
         prompt_tokens, completion_tokens, cached_tokens, cost_micros, reserved_micros,
@@ -154,6 +174,14 @@ export class UsageQueries {
       estimated: r.estimated === 1,
     }));
     return { rows, hasMore: raw.length > q.limit };
+  }
+
+  /** Latency percentiles per model over successful settled requests admitted in [startMs, endMs). */
+  latency(range: { startMs: number; endMs: number }, filter: UsageFilter): ModelLatency[] {
+    const { conds, params } = this.filterConditions(filter);
+    conds.push("created_ms >= @startMs AND created_ms < @endMs");
+    Object.assign(params, { startMs: range.startMs, endMs: range.endMs });
+    return latencyByModel(this.db, conds.join(" AND "), params);
   }
 
   /**
@@ -193,8 +221,7 @@ export class UsageQueries {
   }
 
   private where(range: UsageRange, filter: UsageFilter) {
-    const conds: string[] = [];
-    const params: Record<string, unknown> = {};
+    const { conds, params } = this.filterConditions(filter);
     if (range.bucket === "day") {
       conds.push("day >= @fromDay AND day <= @toDay");
       Object.assign(params, { fromDay: range.fromDay, toDay: range.toDay });
@@ -202,6 +229,13 @@ export class UsageQueries {
       conds.push("created_ms >= @startMs AND created_ms < @endMs");
       Object.assign(params, { startMs: range.startMs, endMs: range.endMs });
     }
+    return { where: conds.join(" AND "), params };
+  }
+
+  /** Conditions (and their bound values) for member, model and provider of record. */
+  private filterConditions(filter: UsageFilter) {
+    const conds: string[] = [];
+    const params: Record<string, unknown> = {};
     if (filter.memberId !== undefined) {
       conds.push("member_id = @memberId");
       params.memberId = filter.memberId;
@@ -210,6 +244,11 @@ export class UsageQueries {
       conds.push("requested_model = @model");
       params.model = filter.model;
     }
-    return { where: conds.join(" AND "), params };
+    if (filter.provider !== undefined) {
+      const p = providerCondition(filter.provider);
+      conds.push(p.cond);
+      Object.assign(params, p.params);
+    }
+    return { conds, params };
   }
 }

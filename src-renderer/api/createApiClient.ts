@@ -140,7 +140,8 @@ export function createApiClient(baseUrl: string, opts: ApiClientOptions = {}): A
         query?: Record<string, unknown>;
         body?: unknown;
       };
-      if (e.response === "event-stream") throw new Error(`${key} is a stream: use followEvents`);
+      if (typeof e.response === "string")
+        throw new Error(`${key} is not JSON (${e.response}): use followEvents or fetchRaw`);
       const path = manageUrl(e.path, a.params, a.query);
       // Writes may take a while (a connection test waits for the upstream): 15 s by default.
       const timeoutMs = a.timeoutMs ?? (e.method === "GET" ? defaultTimeout : 15_000);

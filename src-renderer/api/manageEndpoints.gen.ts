@@ -128,6 +128,20 @@ export const manageEndpoints = {
     response: C.RequestLogPageDto,
     status: 200,
   },
+  "GET /usage/requests.csv": {
+    method: "GET",
+    path: "/usage/requests.csv",
+    query: C.RequestLogCsvQuery,
+    response: "csv",
+    status: 200,
+  },
+  "GET /usage/latency": {
+    method: "GET",
+    path: "/usage/latency",
+    query: C.LatencyQuery,
+    response: C.LatencyListDto,
+    status: 200,
+  },
   "GET /alerts": {
     method: "GET",
     path: "/alerts",

@@ -84,6 +84,7 @@ describe("GET /openapi.json", () => {
       "group_by",
       "member_id",
       "model",
+      "provider",
     ]);
     const chat = doc.paths["/v1/chat/completions"]!.post as {
       requestBody: object;

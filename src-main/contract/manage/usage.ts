@@ -4,6 +4,14 @@ import { QueryInt, SignedMicros, TimeMs } from "./common.js";
 const Count = z.number().int().nonnegative();
 
 /**
+ * The provider of record to narrow to: `local` (this machine's engine), `remote` (any
+ * connection a pool attempt went to) or one connection's id (`con_…`).
+ */
+const ProviderFilter = z
+  .string()
+  .regex(/^(local|remote|con_[A-Za-z0-9]+)$/, "local, remote or a connection id (con_…)");
+
+/**
  * `GET /manage/v1/usage` query, in the spirit of OpenAI's organization usage API. Day buckets
  * are the org time zone's calendar days (the day each request was admitted in); hour buckets
  * are UTC-aligned hours of the admission instant. `end_ms` defaults to now.
@@ -13,13 +21,17 @@ export const UsageQuery = z.strictObject({
   end_ms: QueryInt(0, Number.MAX_SAFE_INTEGER).optional(),
   /** Defaults to `day`. */
   bucket: z.enum(["day", "hour"]).default("day"),
-  /** Comma-separated: `member_id`, `model` or both. */
+  /** Comma-separated: any of `member_id`, `model` and `provider` (the provider of record). */
   group_by: z
     .string()
-    .regex(/^(member_id|model)(,(member_id|model))?$/, "a comma list of member_id and model")
+    .regex(
+      /^(member_id|model|provider)(,(member_id|model|provider)){0,2}$/,
+      "a comma list of member_id, model and provider",
+    )
     .optional(),
   member_id: z.string().min(1).optional(),
   model: z.string().min(1).optional(),
+  provider: ProviderFilter.optional(),
 });
 export type UsageQuery = z.infer<typeof UsageQuery>;
 
@@ -27,6 +39,8 @@ export type UsageQuery = z.infer<typeof UsageQuery>;
 export const UsageResultDto = z.object({
   member_id: z.string().optional(),
   model: z.string().optional(),
+  /** `local`, a connection id, or null for rows never answered (settled after a crash). */
+  provider: z.string().nullable().optional(),
   requests: Count,
   prompt_tokens: Count,
   completion_tokens: Count,
@@ -44,7 +58,11 @@ export const UsageBucketDto = z.object({
 });
 export type UsageBucketDto = z.infer<typeof UsageBucketDto>;
 
-export const UsageTotalsDto = UsageResultDto.omit({ member_id: true, model: true }).extend({
+export const UsageTotalsDto = UsageResultDto.omit({
+  member_id: true,
+  model: true,
+  provider: true,
+}).extend({
   /** Requests admitted in the range and still running. */
   in_flight_requests: Count,
   /** Worst-case cost those requests hold against budgets; not part of `cost_micros`. */
@@ -55,22 +73,39 @@ export type UsageTotalsDto = z.infer<typeof UsageTotalsDto>;
 /** Every bucket of the range, empty ones included, oldest first. */
 export const UsagePageDto = z.object({
   object: z.literal("page"),
+  /** The org time zone day buckets follow (IANA), for labelling them. */
+  time_zone: z.string(),
   data: z.array(UsageBucketDto),
   totals: UsageTotalsDto,
 });
 export type UsagePageDto = z.infer<typeof UsagePageDto>;
 
 /** `GET /manage/v1/usage/requests` query. Page with `before_ms` + `before_id` of the last row. */
-export const RequestLogQuery = z.strictObject({
+const RequestLogFilters = {
   member_id: z.string().min(1).optional(),
   model: z.string().min(1).optional(),
   outcome: z.enum(["ok", "aborted", "error"]).optional(),
+  state: z.enum(["reserved", "settled", "released"]).optional(),
+  provider: ProviderFilter.optional(),
+  /** `true`: only attempts of requests that failed over to another target; `false`: the rest. */
+  fallback: z.enum(["true", "false"]).optional(),
+  /** Admission instants in [start_ms, end_ms). */
+  start_ms: QueryInt(0, Number.MAX_SAFE_INTEGER).optional(),
+  end_ms: QueryInt(0, Number.MAX_SAFE_INTEGER).optional(),
+};
+
+export const RequestLogQuery = z.strictObject({
+  ...RequestLogFilters,
   /** Defaults to 50. */
   limit: QueryInt(1, 500).default(50),
   before_ms: QueryInt(0, Number.MAX_SAFE_INTEGER).optional(),
   before_id: z.string().min(1).optional(),
 });
 export type RequestLogQuery = z.infer<typeof RequestLogQuery>;
+
+/** `GET /manage/v1/usage/requests.csv` query: the request log's filters, every matching row. */
+export const RequestLogCsvQuery = z.strictObject(RequestLogFilters);
+export type RequestLogCsvQuery = z.infer<typeof RequestLogCsvQuery>;
 
 /** One request attempt from the usage ledger (metadata only: prompts are never stored). */
 export const RequestLogEntryDto = z.object({
@@ -108,3 +143,38 @@ export const RequestLogPageDto = z.object({
   has_more: z.boolean(),
 });
 export type RequestLogPageDto = z.infer<typeof RequestLogPageDto>;
+
+/** `GET /manage/v1/usage/latency` query. `end_ms` defaults to now. */
+export const LatencyQuery = z.strictObject({
+  start_ms: QueryInt(0, Number.MAX_SAFE_INTEGER),
+  end_ms: QueryInt(0, Number.MAX_SAFE_INTEGER).optional(),
+  member_id: z.string().min(1).optional(),
+  model: z.string().min(1).optional(),
+  provider: ProviderFilter.optional(),
+});
+export type LatencyQuery = z.infer<typeof LatencyQuery>;
+
+const Ms = z.number().int().nonnegative().nullable();
+
+/** Nearest-rank percentiles in milliseconds (null without samples). */
+export const LatencyStatsDto = z.object({
+  samples: Count,
+  p50_ms: Ms,
+  p95_ms: Ms,
+  p99_ms: Ms,
+});
+export type LatencyStatsDto = z.infer<typeof LatencyStatsDto>;
+
+/** Time to first token and total latency of one model's successful requests. */
+export const ModelLatencyDto = z.object({
+  model: z.string(),
+  ttft: LatencyStatsDto,
+  total: LatencyStatsDto,
+});
+export type ModelLatencyDto = z.infer<typeof ModelLatencyDto>;
+
+export const LatencyListDto = z.object({
+  object: z.literal("list"),
+  data: z.array(ModelLatencyDto),
+});
+export type LatencyListDto = z.infer<typeof LatencyListDto>;

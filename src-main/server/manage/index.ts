@@ -100,7 +100,7 @@ export function createManageRouter(deps: ManageDeps): express.Router {
         res,
         now: now(),
       });
-      if (r.response === "event-stream") return;
+      if (r.response === "event-stream" || r.response === "csv") return; // answered itself
       // Parsed on the way out too: a field the contract does not list never leaves.
       res.status(r.status ?? 200).json(r.response.parse(result));
     };

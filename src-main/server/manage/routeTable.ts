@@ -95,8 +95,11 @@ export interface ManageRoute {
   summary: string;
   query?: z.ZodType;
   body?: z.ZodType;
-  /** The JSON body schema (responses are parsed with it: unknown fields never leave), or SSE. */
-  response: z.ZodType | "event-stream";
+  /**
+   * The JSON body schema (responses are parsed with it: unknown fields never leave), or SSE or
+   * CSV, which the handler writes itself.
+   */
+  response: z.ZodType | "event-stream" | "csv";
   /** Success status. Defaults to 200. */
   status?: number;
   /** Returns the response body (or a promise of it); `undefined` when it answered itself (SSE). */

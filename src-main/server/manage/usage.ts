@@ -1,4 +1,7 @@
 import {
+  LatencyListDto,
+  LatencyQuery,
+  RequestLogCsvQuery,
   RequestLogPageDto,
   RequestLogQuery,
   UsagePageDto,
@@ -10,6 +13,7 @@ import { dayEndMs, dayStartMs, periodKeys } from "../../policy/periods.js";
 import type { UsageGroupBy, UsageRange } from "../../store/usageQueries.js";
 import { memberFilter } from "./access.js";
 import { route, type Call, type ManageRoute } from "./routeTable.js";
+import { streamRequestLogCsv } from "./usageCsv.js";
 
 const HOUR_MS = 3_600_000;
 /** Most buckets one query may span: a leap year of days, or 31 days of hours. */
@@ -47,9 +51,10 @@ function usagePage(c: Call<UsageQuery>): UsagePageDto {
   const { query: q, deps } = c;
   const end = q.end_ms ?? c.now;
   if (end <= q.start_ms) throw invalidRequest("'end_ms' must be after 'start_ms'.", "end_ms");
-  const filter = { memberId: memberFilter(c, q.member_id), model: q.model };
+  const filter = { memberId: memberFilter(c, q.member_id), model: q.model, provider: q.provider };
   const groupBy = (q.group_by?.split(",") ?? []) as UsageGroupBy[];
-  const buckets = bucketsOf(q.bucket, q.start_ms, end, deps.ledger.timeZone());
+  const timeZone = deps.ledger.timeZone();
+  const buckets = bucketsOf(q.bucket, q.start_ms, end, timeZone);
   const first = buckets[0]!;
   const last = buckets[buckets.length - 1]!;
   // Day buckets select by each row's `day` (the day it was admitted in, whatever the zone is
@@ -72,6 +77,7 @@ function usagePage(c: Call<UsageQuery>): UsagePageDto {
   const inFlight = deps.usage.inFlight(range, filter);
   return {
     object: "page",
+    time_zone: timeZone,
     data,
     totals: {
       ...deps.usage.totals(range, filter),
@@ -81,7 +87,28 @@ function usagePage(c: Call<UsageQuery>): UsagePageDto {
   };
 }
 
-/** Usage charts and the request log (members: their own only). */
+/** The request log's filters as the usage queries take them (members: always their own). */
+function logFilters(c: Call<RequestLogCsvQuery>) {
+  const q = c.query;
+  if (q.start_ms !== undefined && q.end_ms !== undefined && q.end_ms <= q.start_ms)
+    throw invalidRequest("'end_ms' must be after 'start_ms'.", "end_ms");
+  return {
+    memberId: memberFilter(c, q.member_id),
+    model: q.model,
+    outcome: q.outcome,
+    state: q.state,
+    provider: q.provider,
+    fallback: q.fallback === undefined ? undefined : q.fallback === "true",
+    startMs: q.start_ms,
+    endMs: q.end_ms,
+  };
+}
+
+/** `benchtop-requests-2026-06-01T120000Z.csv`: when the export was taken, in UTC. */
+const csvFilename = (now: number) =>
+  `benchtop-requests-${new Date(now).toISOString().slice(0, 19).replaceAll(":", "")}Z.csv`;
+
+/** Usage charts, latency and the request log (members: their own only). */
 export const usageRoutes: ManageRoute[] = [
   route({
     method: "get",
@@ -102,14 +129,40 @@ export const usageRoutes: ManageRoute[] = [
     handle: (c) => {
       const q = c.query;
       const { rows, hasMore } = c.deps.usage.requests({
-        memberId: memberFilter(c, q.member_id),
-        model: q.model,
-        outcome: q.outcome,
+        ...logFilters(c),
         limit: q.limit,
         beforeMs: q.before_ms,
         beforeId: q.before_id,
       });
       return { object: "list", data: rows, has_more: hasMore };
+    },
+  }),
+  route({
+    method: "get",
+    path: "/usage/requests.csv",
+    access: "any",
+    summary: "Every request log row matching the filters, as CSV (newest first)",
+    query: RequestLogCsvQuery,
+    response: "csv",
+    // Filters are checked (and a member's 404 given) before the first byte is written.
+    handle: (c) => streamRequestLogCsv(c.res, c.deps.usage, logFilters(c), csvFilename(c.now)),
+  }),
+  route({
+    method: "get",
+    path: "/usage/latency",
+    access: "any",
+    summary: "Time to first token and total latency percentiles per model",
+    query: LatencyQuery,
+    response: LatencyListDto,
+    handle: (c) => {
+      const q = c.query;
+      const end = q.end_ms ?? c.now;
+      if (end <= q.start_ms) throw invalidRequest("'end_ms' must be after 'start_ms'.", "end_ms");
+      const data = c.deps.usage.latency(
+        { startMs: q.start_ms, endMs: end },
+        { memberId: memberFilter(c, q.member_id), model: q.model, provider: q.provider },
+      );
+      return { object: "list", data };
     },
   }),
 ];
