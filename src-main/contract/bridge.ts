@@ -21,9 +21,44 @@ export const BenchtopConnection = z.object({
 export type BenchtopConnection = z.infer<typeof BenchtopConnection>;
 
 /**
+ * IPC channels behind `getDesktopSettings()` and `setDesktopSettings()`. Repeated in the preload
+ * like `CONNECTION_CHANNEL`, typed to keep the two in step.
+ */
+export const DESKTOP_SETTINGS_CHANNEL = "benchtop:desktop-settings";
+export type DesktopSettingsChannel = typeof DESKTOP_SETTINGS_CHANNEL;
+export const SET_DESKTOP_SETTINGS_CHANNEL = "benchtop:desktop-settings:set";
+export type SetDesktopSettingsChannel = typeof SET_DESKTOP_SETTINGS_CHANNEL;
+
+/**
+ * Settings of the desktop app itself (not of the server), kept in the core's settings table so
+ * they survive reinstalls with the rest of the data folder.
+ */
+export const DesktopSettings = z.object({
+  /** Start Benchtop when the user logs in to the computer. Defaults to `false`. */
+  openAtLogin: z.boolean(),
+  /**
+   * Whether this build can register itself to start at login: installed builds on macOS,
+   * Windows and Linux; not a development run (`npm start`), where the setting is kept but the
+   * OS is left alone.
+   */
+  openAtLoginSupported: z.boolean(),
+});
+export type DesktopSettings = z.infer<typeof DesktopSettings>;
+
+/** A change to the desktop settings; absent fields stay as they are. */
+export const DesktopSettingsPatch = z.strictObject({
+  openAtLogin: z.boolean().optional(),
+});
+export type DesktopSettingsPatch = z.infer<typeof DesktopSettingsPatch>;
+
+/**
  * What the Electron preload exposes as `window.benchtop`. Kept tiny on purpose: everything else
  * goes through the HTTP API, so the renderer behaves the same in Electron and in a browser.
  */
 export interface BenchtopBridge {
   getConnection(): Promise<BenchtopConnection>;
+  /** The desktop app's own settings (start at login). */
+  getDesktopSettings(): Promise<DesktopSettings>;
+  /** Changes them and applies the change to the OS; resolves with the settings now in force. */
+  setDesktopSettings(patch: DesktopSettingsPatch): Promise<DesktopSettings>;
 }

@@ -37,6 +37,22 @@ export interface SecretCipher {
   decrypt(blob: Buffer): string;
 }
 
+/** A native notification: one short title and one or two sentences of body. */
+export interface NotificationMessage {
+  title: string;
+  body: string;
+}
+
+/**
+ * Shows native OS notifications (spend alerts). The desktop app uses Electron's `Notification`
+ * (src-main/shell); headless Benchtop has none and reports the same events in its log and on the
+ * `/manage/v1/events` stream.
+ */
+export interface Notifier {
+  /** Shows `message`; does nothing where the OS cannot show notifications. Never throws. */
+  notify(message: NotificationMessage): void;
+}
+
 /** What the shell (Electron) or the headless CLI provides to the core. */
 export interface Platform {
   engineSpawner: EngineSpawner;
