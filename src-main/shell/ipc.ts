@@ -1,43 +1,78 @@
 import { ipcMain, type IpcMainInvokeEvent } from "electron";
-import { CONNECTION_CHANNEL, type BenchtopConnection } from "../contract/bridge.js";
+import { z } from "zod";
+import {
+  CONNECTION_CHANNEL,
+  DESKTOP_SETTINGS_CHANNEL,
+  DesktopSettingsPatch,
+  SET_DESKTOP_SETTINGS_CHANNEL,
+  type BenchtopConnection,
+  type DesktopSettings,
+} from "../contract/bridge.js";
+import { checkIpcCall, type SenderFrame } from "./ipcRules.js";
 
 export interface IpcOptions {
   /** The origin allowed to call: the core's own HTTP server, which serves the renderer. */
   appOrigin: string;
   /** Resolves once the core listens; the window may ask before that. */
   connection: () => Promise<BenchtopConnection>;
+  desktopSettings: () => DesktopSettings;
+  /** Stores and applies a change (start at login); returns the settings now in force. */
+  setDesktopSettings: (patch: DesktopSettingsPatch) => DesktopSettings;
 }
 
 /**
- * Answers the preload's one call. IPC hands out only the API's address and the owner token;
- * everything else goes over HTTP (DESIGN.md §1). Returns a function that unregisters.
+ * Answers the preload's calls. IPC hands out only the API's address and the owner token, and
+ * the desktop app's own settings; everything else goes over HTTP (DESIGN.md §1). Every handler
+ * goes through `handleTrusted` (sender and arguments checked), none is registered raw. Returns
+ * a function that unregisters them.
  */
 export function registerIpc(opts: IpcOptions): () => void {
-  ipcMain.handle(CONNECTION_CHANNEL, async (event) => {
-    if (!isTrustedSender(event, opts.appOrigin)) {
-      throw new Error(`${CONNECTION_CHANNEL} refused: not Benchtop's own page`);
-    }
-    return opts.connection();
-  });
-  return () => ipcMain.removeHandler(CONNECTION_CHANNEL);
+  const unregister = [
+    handleTrusted(CONNECTION_CHANNEL, opts.appOrigin, z.tuple([]), () => opts.connection()),
+    handleTrusted(DESKTOP_SETTINGS_CHANNEL, opts.appOrigin, z.tuple([]), () =>
+      opts.desktopSettings(),
+    ),
+    handleTrusted(
+      SET_DESKTOP_SETTINGS_CHANNEL,
+      opts.appOrigin,
+      z.tuple([DesktopSettingsPatch]),
+      ([patch]) => opts.setDesktopSettings(patch),
+    ),
+  ];
+  return () => {
+    for (const off of unregister) off();
+  };
+}
+
+/**
+ * `ipcMain.handle` for `channel`, run only for the top frame of the app's own origin and with
+ * arguments that `argsSchema` (a tuple) accepts; anything else rejects the renderer's `invoke`.
+ */
+function handleTrusted<S extends z.ZodType>(
+  channel: string,
+  appOrigin: string,
+  argsSchema: S,
+  handler: (args: z.infer<S>) => unknown,
+): () => void {
+  ipcMain.handle(channel, (event, ...args: unknown[]) =>
+    handler(checkIpcCall(channel, senderOf(event), appOrigin, argsSchema, args)),
+  );
+  return () => ipcMain.removeHandler(channel);
+}
+
+/** The calling frame as the pure checks see it; `null` once it navigated away or closed. */
+function senderOf(event: IpcMainInvokeEvent): SenderFrame | null {
+  const frame = event.senderFrame;
+  if (!frame || frame.isDestroyed()) return null;
+  return { url: frame.url, isTopFrame: frame.parent === null };
 }
 
 /**
  * The address the renderer should call. A server bound to every interface (`0.0.0.0`, `::`) is
- * reached over loopback, which the renderer's CSP allows (`connect-src http://127.0.0.1:*`).
+ * reached over loopback, which the window's CSP allows (`connect-src` names the API origin).
  */
 export function rendererBaseUrl(coreUrl: string): string {
   const url = new URL(coreUrl);
   if (url.hostname === "0.0.0.0" || url.hostname === "[::]") url.hostname = "127.0.0.1";
   return url.origin;
-}
-
-/**
- * Only the top frame of our own page may ask (the check Electron's security guide asks for):
- * not an iframe, not a page the window was somehow navigated to.
- */
-function isTrustedSender(event: IpcMainInvokeEvent, appOrigin: string): boolean {
-  const frame = event.senderFrame;
-  if (!frame || frame.parent !== null || !URL.canParse(frame.url)) return false;
-  return new URL(frame.url).origin === appOrigin;
 }

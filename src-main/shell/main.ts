@@ -1,20 +1,37 @@
 /**
- * Electron entry point (package.json `main`): one instance, one core, one window. The core is
- * the same `createCore()` the headless CLI uses; the shell adds the window, the engine host as a
- * utility process and the OS data folder (DESIGN.md §1).
+ * Electron entry point (package.json `main`): one instance, one core, one window, one tray. The
+ * core is the same `createCore()` the headless CLI uses; the shell adds the window, the tray,
+ * notifications, start-at-login, the engine host as a utility process and safeStorage
+ * (DESIGN.md §1).
  */
+import os from "node:os";
 import { app, dialog, type BrowserWindow } from "electron";
 import { loadConfig } from "../app/config.js";
 import { createCore, type Core } from "../app/createCore.js";
 import type { Logger } from "../app/logger.js";
-import type { BenchtopConnection } from "../contract/bridge.js";
+import type {
+  BenchtopConnection,
+  DesktopSettings,
+  DesktopSettingsPatch,
+} from "../contract/bridge.js";
+import { notifyOnAlerts } from "./alertNotifications.js";
+import { closeWithin } from "./closeWithin.js";
+import { electronNotifier } from "./electronNotifier.js";
 import { registerIpc, rendererBaseUrl } from "./ipc.js";
+import { electronLoginItemRegistrar } from "./loginItemRegistrar.js";
+import { DesktopSettingsService, startedHidden } from "./openAtLogin.js";
 import { safeStorageCipher } from "./safeStorageCipher.js";
+import { createTray, type BenchtopTray } from "./tray.js";
+import { serverPageUrl, type TrayAction } from "./trayMenuModel.js";
 import { utilityEngineSpawner } from "./utilityEngineSpawner.js";
 import { createMainWindow } from "./window.js";
 
 /** How long quitting waits for `core.close()` before exiting anyway. The server's own grace is 10 s. */
 const QUIT_DEADLINE_MS = 20_000;
+/** How often the tray re-reads the network addresses it shows (a laptop changes networks). */
+const TRAY_REFRESH_MS = 30_000;
+/** Windows shows notifications only for an app with an AppUserModelID: the installer's appId. */
+const APP_USER_MODEL_ID = "dev.benchtop.app";
 
 // A second instance would fight the first for the port and the database: it hands over to the
 // first (which focuses its window, below) and quits.
@@ -24,9 +41,22 @@ if (app.requestSingleInstanceLock()) {
   app.quit();
 }
 
+// Defense in depth for any web contents, before the main window's own rules exist: no new
+// windows, no <webview>.
+app.on("web-contents-created", (_event, contents) => {
+  contents.setWindowOpenHandler(() => ({ action: "deny" }));
+  contents.on("will-attach-webview", (event) => event.preventDefault());
+});
+
 async function runApp(): Promise<void> {
   let log: Logger | undefined;
+  let core: Core | undefined;
   let mainWindow: BrowserWindow | undefined;
+  let tray: BenchtopTray | undefined;
+  let appUrl: string | undefined;
+  let settings: DesktopSettingsService | undefined;
+  // What the tray shows; kept here so the tray never reads the database (closed while quitting).
+  let desktop: DesktopSettings = { openAtLogin: false, openAtLoginSupported: false };
   let quitting = false;
 
   // Problems go to the core's logger once it exists, to stderr before that.
@@ -34,47 +64,127 @@ async function runApp(): Promise<void> {
     if (log) log.warn({ err }, what);
     else process.stderr.write(`benchtop: ${what}: ${String(err)}\n`);
   };
-  let appUrl: string | undefined;
-  const showWindow = () => {
-    if (!appUrl) return; // the window opens once the core listens (see below)
-    if (!mainWindow || mainWindow.isDestroyed()) mainWindow = createMainWindow(appUrl, report);
+  /** Shows (creating if needed) and focuses the window; `page` also navigates it there. */
+  const showWindow = (page?: string) => {
+    if (!appUrl || quitting) return; // the window opens once the core listens (see below)
+    if (!mainWindow || mainWindow.isDestroyed()) {
+      mainWindow = createMainWindow(page ?? appUrl, report);
+    } else if (page) {
+      mainWindow.loadURL(page).catch((err: unknown) => report("could not open a page", err));
+    }
     if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.show();
     mainWindow.focus();
+  };
+  const refreshTray = () => {
+    if (!tray || !core) return;
+    tray.update({
+      url: core.url,
+      bindHost: core.config.server.host,
+      interfaces: os.networkInterfaces(),
+      stopping: quitting,
+      ...desktop,
+    });
+  };
+  const updateDesktopSettings = (patch: DesktopSettingsPatch): DesktopSettings => {
+    if (!settings || quitting) throw new Error("Benchtop is not running");
+    desktop = settings.update(patch);
+    refreshTray();
+    return desktop;
+  };
+  const onTrayAction = (action: TrayAction) => {
+    if (action === "open-window") showWindow();
+    else if (action === "quit") app.quit();
+    else if (action === "open-server-page" && appUrl) showWindow(serverPageUrl(appUrl));
+    else if (action === "toggle-open-at-login") {
+      try {
+        updateDesktopSettings({ openAtLogin: !desktop.openAtLogin });
+      } catch (err) {
+        report("could not change start at login", err);
+      }
+    }
   };
 
   await app.whenReady();
+  if (process.platform === "win32") app.setAppUserModelId(APP_USER_MODEL_ID);
   const corePromise = startCore((line) => report("engine host", line));
   // The owner token lets the person at this desk in without typing a key (DESIGN.md §5).
   const connection = async (): Promise<BenchtopConnection> => {
-    const core = await corePromise;
-    return { baseUrl: rendererBaseUrl(requireUrl(core)), ownerToken: core.ownerToken };
+    const c = await corePromise;
+    if (!c.url) throw new Error("the core is not listening");
+    return { baseUrl: rendererBaseUrl(c.url), ownerToken: c.ownerToken };
   };
 
-  app.on("second-instance", showWindow);
+  app.on("second-instance", () => showWindow());
   // macOS keeps apps running with no window and reopens one from the dock.
-  app.on("activate", showWindow);
+  app.on("activate", () => showWindow());
+  // With a tray the server keeps running (teammates on the LAN may be using it) and the tray
+  // reopens the window; without one, closing the last window quits, except on macOS.
   app.on("window-all-closed", () => {
-    if (process.platform !== "darwin") app.quit();
+    if (!tray && process.platform !== "darwin") app.quit();
   });
   // Quitting waits for the core: in-flight requests finish, then the engine and the store close.
   app.on("before-quit", (event) => {
     event.preventDefault();
     if (quitting) return;
     quitting = true;
-    setTimeout(() => app.exit(1), QUIT_DEADLINE_MS).unref();
-    corePromise
-      .then((core) => core.close())
-      .catch((err: unknown) => report("error while stopping", err))
-      .finally(() => app.exit(0));
+    refreshTray();
+    void closeWithin(async () => (await corePromise).close(), QUIT_DEADLINE_MS).then((end) => {
+      if (end.outcome === "failed") report("error while stopping", end.error);
+      if (end.outcome === "timed-out") report("stopping took too long", QUIT_DEADLINE_MS);
+      tray?.destroy();
+      app.exit(end.outcome === "closed" ? 0 : 1);
+    });
   });
 
   try {
-    const core = await corePromise;
+    core = await corePromise;
     log = core.log.child({ mod: "shell" });
+    if (core.cipher.insecure) {
+      log.warn(
+        { backend: core.cipher.backend },
+        "no OS keychain: provider keys would be stored without real protection; storing one needs an explicit acknowledgement",
+      );
+    }
     appUrl = (await connection()).baseUrl;
-    registerIpc({ appOrigin: new URL(appUrl).origin, connection });
-    showWindow();
-    log.info({ url: core.url, dataDir: core.config.dataDir }, "benchtop desktop ready");
+    settings = new DesktopSettingsService(core.store.settings, electronLoginItemRegistrar());
+    desktop = settings.get();
+    try {
+      settings.applyStored();
+    } catch (err) {
+      report("could not apply start at login", err);
+    }
+    registerIpc({
+      appOrigin: new URL(appUrl).origin,
+      connection,
+      desktopSettings: () => desktop,
+      setDesktopSettings: updateDesktopSettings,
+    });
+    const members = core.store.members;
+    notifyOnAlerts(
+      core.events,
+      electronNotifier(
+        () => showWindow(),
+        (err) => report("notification failed", err),
+      ),
+      (memberId) => members.get(memberId)?.name,
+    );
+    try {
+      tray = createTray(onTrayAction);
+      refreshTray();
+      setInterval(() => {
+        if (!quitting) refreshTray();
+      }, TRAY_REFRESH_MS).unref();
+    } catch (err) {
+      report("no tray icon", err);
+    }
+    const hidden = startedHidden(
+      process.argv,
+      process.platform === "darwin" && app.getLoginItemSettings().wasOpenedAtLogin,
+    );
+    // Started at login: stay in the tray. Without a tray there would be nothing to click.
+    if (!hidden || !tray) showWindow();
+    log.info({ url: core.url, dataDir: core.config.dataDir, hidden }, "benchtop desktop ready");
   } catch (err) {
     dialog.showErrorBox(
       "Benchtop could not start",
@@ -101,9 +211,4 @@ function startCore(onEngineStderr: (line: string) => void): Promise<Core> {
       },
     });
   })();
-}
-
-function requireUrl(core: Core): string {
-  if (!core.url) throw new Error("the core is not listening");
-  return core.url;
 }

@@ -1,5 +1,13 @@
 import { fileURLToPath } from "node:url";
-import { BrowserWindow, shell } from "electron";
+import { BrowserWindow, shell, type Session, type WebContents } from "electron";
+import { contentSecurityPolicy, withContentSecurityPolicy } from "./contentSecurityPolicy.js";
+import {
+  isAppUrl,
+  isPermissionAllowed,
+  navigationVerdict,
+  windowOpenVerdict,
+  type NavigationVerdict,
+} from "./urlRules.js";
 
 /** Compiled from `preload.cts`; CommonJS because sandboxed preloads cannot be ES modules. */
 const preloadPath = fileURLToPath(new URL("./preload.cjs", import.meta.url));
@@ -9,10 +17,10 @@ export type ReportError = (what: string, err: unknown) => void;
 
 /**
  * Creates the main window with Electron's security recommendations applied: an isolated,
- * sandboxed renderer without Node, web security on, no new windows, no navigation away from the
- * app's origin, and no permission prompts. The page is served by the core's own HTTP server
- * (`appUrl`, loopback), so it calls the API same-origin: no CORS, and it is exactly the UI a
- * browser on the LAN gets.
+ * sandboxed renderer without Node, web security on, a strict Content-Security-Policy, no new
+ * windows, no navigation away from the app's origin, and no permissions beyond writing to the
+ * clipboard. The page is served by the core's own HTTP server (`appUrl`, loopback), so it calls
+ * the API same-origin: no CORS, and it is exactly the UI a browser on the LAN gets.
  */
 export function createMainWindow(appUrl: string, report: ReportError): BrowserWindow {
   const window = new BrowserWindow({
@@ -28,29 +36,22 @@ export function createMainWindow(appUrl: string, report: ReportError): BrowserWi
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
-      // `webSecurity` is left at its default (`true`): same-origin policy and CSP stay in force.
+      nodeIntegrationInSubFrames: false,
+      // Electron's defaults, stated so a reader (and a grep) sees them.
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      // Dropping a file on the window must not navigate to it.
+      navigateOnDragDrop: false,
+      // A page that opens alert() in a loop gets a "prevent more dialogs" checkbox.
+      safeDialogs: true,
     },
   });
   window.once("ready-to-show", () => window.show());
 
-  const { webContents } = window;
-  // `target="_blank"` links and `window.open`: never a new Electron window. https links open in
-  // the user's browser; anything else (file:, javascript:, custom schemes) is dropped.
-  webContents.setWindowOpenHandler(({ url }) => {
-    openIfHttps(url, report);
-    return { action: "deny" };
-  });
-  // The window shows only the app's own origin. In-page (hash) navigation does not fire this.
   const origin = new URL(appUrl).origin;
-  webContents.on("will-navigate", (event) => {
-    if (URL.canParse(event.url) && new URL(event.url).origin === origin) return;
-    event.preventDefault();
-    openIfHttps(event.url, report);
-  });
-  // No camera, microphone, notifications, geolocation… until a feature needs one.
-  webContents.session.setPermissionRequestHandler((_contents, _permission, callback) =>
-    callback(false),
-  );
+  hardenSession(window.webContents.session, origin);
+  hardenWebContents(window.webContents, origin, report);
 
   window
     .loadURL(appUrl)
@@ -58,7 +59,57 @@ export function createMainWindow(appUrl: string, report: ReportError): BrowserWi
   return window;
 }
 
-function openIfHttps(url: string, report: ReportError): void {
-  if (!URL.canParse(url) || new URL(url).protocol !== "https:") return;
-  shell.openExternal(url).catch((err: unknown) => report("could not open a link", err));
+/**
+ * Session-wide rules: the CSP header on every response from the app's origin (the API is the
+ * same origin), and permission requests, checks and device access denied except the clipboard
+ * write the UI needs. Calling it again replaces the previous handlers (one per session).
+ */
+export function hardenSession(session: Session, appOrigin: string): void {
+  const csp = contentSecurityPolicy(appOrigin);
+  session.webRequest.onHeadersReceived({ urls: ["<all_urls>"] }, (details, callback) => {
+    if (!isAppUrl(details.url, appOrigin)) return callback({});
+    callback({ responseHeaders: withContentSecurityPolicy(details.responseHeaders, csp) });
+  });
+  session.setPermissionRequestHandler((_contents, permission, callback, details) =>
+    callback(isPermissionAllowed(permission, details.requestingUrl, appOrigin)),
+  );
+  session.setPermissionCheckHandler((_contents, permission, requestingOrigin) =>
+    isPermissionAllowed(permission, requestingOrigin, appOrigin),
+  );
+  session.setDevicePermissionHandler(() => false);
+}
+
+/**
+ * Navigation rules of one web contents: `target="_blank"` and `window.open` never make a new
+ * Electron window, navigation (any frame) stays on the app's origin, redirects may not leave
+ * it, and no `<webview>` can be attached. `https:` links open in the user's browser instead;
+ * other schemes (`http:` elsewhere, `file:`, `javascript:`, custom protocols) are dropped.
+ */
+export function hardenWebContents(
+  contents: WebContents,
+  appOrigin: string,
+  report: ReportError,
+): void {
+  contents.setWindowOpenHandler(({ url }) => {
+    follow(windowOpenVerdict(url), report);
+    return { action: "deny" };
+  });
+  // Every frame's navigation, the top frame's included. In-page (hash) navigation stays.
+  contents.on("will-frame-navigate", (event) => {
+    if (event.isSameDocument) return;
+    const verdict = navigationVerdict(event.url, appOrigin);
+    if (verdict.action === "allow") return;
+    event.preventDefault();
+    // Only the top frame may hand a link to the browser; a frame cannot open tabs by itself.
+    if (event.isMainFrame) follow(verdict, report);
+  });
+  contents.on("will-redirect", (event) => {
+    if (!isAppUrl(event.url, appOrigin)) event.preventDefault();
+  });
+  contents.on("will-attach-webview", (event) => event.preventDefault());
+}
+
+function follow(verdict: NavigationVerdict, report: ReportError): void {
+  if (verdict.action !== "open-external") return;
+  shell.openExternal(verdict.url).catch((err: unknown) => report("could not open a link", err));
 }

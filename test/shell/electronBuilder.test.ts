@@ -8,6 +8,7 @@
  * through electron-builder's own dependency tree; if an electron-builder upgrade moves them,
  * this test fails loudly rather than passing blindly.
  */
+import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -179,6 +180,13 @@ describe("electron-builder.yml", () => {
     expect(config.nsis).toMatchObject({ oneClick: true, perMachine: false });
     expect(config.asar).toBe(true);
     expect(config.publish).toBeNull();
+  });
+
+  it("names the app as the shell does (Windows shows notifications only for this id)", () => {
+    expect(config.appId).toBe("dev.benchtop.app");
+    expect(fs.readFileSync(path.join(projectDir, "src-main/shell/main.ts"), "utf8")).toContain(
+      `const APP_USER_MODEL_ID = "${config.appId as string}";`,
+    );
   });
 
   it("flips the fuses that let outside input run code, keeping runAsNode for node-llama-cpp", () => {
