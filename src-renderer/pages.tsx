@@ -1,7 +1,8 @@
 import type { Role } from "@contract";
-import { IconServer } from "@tabler/icons-react";
+import { IconPlugConnected, IconServer } from "@tabler/icons-react";
 import type { ComponentType } from "react";
 import { ServerStatusPage } from "./features/server/ServerStatusPage";
+import { ConnectionsPage } from "./features/connections/ConnectionsPage";
 
 /**
  * The app's pages, in navigation order. Each page registers itself here with the roles that
@@ -28,6 +29,13 @@ export const pages: PageDef[] = [
     icon: IconServer,
     roles: ALL_ROLES,
     component: ServerStatusPage,
+  },
+  {
+    id: "connections",
+    label: "Connections",
+    icon: IconPlugConnected,
+    roles: STAFF,
+    component: ConnectionsPage,
   },
 ];
 
