@@ -5,6 +5,8 @@ import { LocalEngine } from "../engine/LocalEngine.js";
 import { ModelRegistry } from "../engine/ModelRegistry.js";
 import { nodeEngineSpawner } from "../engine/nodeEngineSpawner.js";
 import { Gateway } from "../gateway/Gateway.js";
+import { loadModelCatalog } from "../models/catalog.js";
+import { LocalModels } from "../models/LocalModels.js";
 import { Ledger } from "../policy/ledger.js";
 import type { Platform, SecretCipher } from "../platform/types.js";
 import { keyFileCipher } from "../platform/keyFileCipher.js";
@@ -90,6 +92,8 @@ export interface Core {
   /** The owner token (also in `<data-dir>/owner.token`): the desktop UI authenticates with it. */
   readonly ownerToken: string;
   readonly engine: LocalEngine;
+  /** Local model management: fit estimates, load/unload, delete, import, downloads. */
+  readonly models: LocalModels;
   readonly gateway: Gateway;
   readonly server: BenchtopServer;
   /** Where the API listens, e.g. `http://127.0.0.1:4747` (set when `listen` is true). */
@@ -181,6 +185,18 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     idleTtlS: config.engine.idleTtlS,
     maxLoadedModels: config.engine.maxLoadedModels,
   });
+  const modelCatalog = loadModelCatalog();
+  if (modelCatalog.error) log.warn({ err: modelCatalog.error }, "model catalog unavailable");
+  const localModels = new LocalModels({
+    engine,
+    modelsDir: paths.modelsDir,
+    gpu: config.engine.gpu,
+    sequences: config.engine.sequences,
+    maxLoadedModels: config.engine.maxLoadedModels,
+    catalog: modelCatalog.entries,
+    events,
+    log: log.child({ mod: "models" }),
+  });
   pools = poolProvider({
     pools: store.pools,
     connections: store.connections,
@@ -243,6 +259,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       cipher,
       poolHealth: () => pools.health(),
       localModelExists: async (id) => (await engine.registry.find(id)) !== undefined,
+      models: localModels,
       now: opts.now,
     }),
     documents: { "/openapi.json": openApiDocument },
@@ -283,6 +300,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       events.emit({ type: "server.closing", memberId: null, data: null });
       clearInterval(probeTimer);
       await server.close();
+      await localModels.close(); // downloads stop; their .part files resume after a restart
       await engine.close();
       closeDb(db);
       log.info("benchtop stopped");
@@ -301,6 +319,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ownerId: owner.id,
     ownerToken: ownerToken.token,
     engine,
+    models: localModels,
     gateway,
     server,
     url,

@@ -52,6 +52,8 @@ export type HostRequest =
   | { type: "embed"; id: number; modelId: string; inputs: (string | number[])[] }
   /** Counts the prompt tokens of `input` exactly as `generate` would evaluate them; no sampling. */
   | { type: "tokenize"; id: number; modelId: string; input: GenerateInput }
+  /** The host's view of the machine's memory and GPU (fit estimates on the Models page). */
+  | { type: "hardware"; id: number }
   | { type: "abort"; id: number }
   | { type: "shutdown" };
 
@@ -110,6 +112,18 @@ export interface HostInfo {
   llamaCppRelease: string;
 }
 
+/** Memory and GPU as node-llama-cpp's `Llama` instance in the host sees them. */
+export interface HostHardware {
+  /** The backend in use (`cuda`, `vulkan`, `metal`) or `false` for CPU only. */
+  gpu: string | false;
+  supportsGpuOffloading: boolean;
+  /** Bytes node-llama-cpp keeps free on the GPU as a safety margin. */
+  vramPaddingSize: number;
+  /** `null` without a GPU. `unifiedSize` > 0 on machines whose GPU shares system RAM. */
+  vram: { total: number; used: number; free: number; unifiedSize: number } | null;
+  ram: { total: number; free: number };
+}
+
 export type HostMessage =
   | { type: "ready"; info: HostInfo }
   | { type: "loaded"; id: number; info: LoadedModelInfo }
@@ -128,5 +142,6 @@ export type HostMessage =
     }
   | { type: "embedded"; id: number; vectors: number[][]; promptTokens: number }
   | { type: "tokenized"; id: number; promptTokens: number }
+  | { type: "hardware"; id: number; hardware: HostHardware }
   | { type: "error"; id: number; error: EngineErrorPayload }
   | { type: "fatal"; message: string };

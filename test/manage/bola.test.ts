@@ -17,7 +17,7 @@ const b = { id: "", keyId: "", key: "", name: "", email: "", conversationId: "" 
 /** Conversations are private to their author: no role reads another member's. */
 const MISSING_CONVERSATION = "conv_0123456789abcdef";
 /** Org-wide objects the connection and pool routes are aimed at. */
-const org = { connectionId: "", connectionKeyId: "", poolId: "lab/bola-pool" };
+const org = { connectionId: "", connectionKeyId: "", poolId: "lab/bola-pool", downloadId: "" };
 let canaries: string[];
 
 beforeAll(async () => {
@@ -65,6 +65,10 @@ beforeAll(async () => {
     strategy: "priority",
     targets: [{ connection_id: org.connectionId, upstream_model: "m" }],
   });
+  // A model download (to a closed loopback port: it fails, and its record stays readable).
+  org.downloadId = (
+    await owner.post("/models/downloads", { url: "http://127.0.0.1:9/bola.gguf" })
+  ).body.id;
 });
 afterAll(async () => {
   await t?.close();
@@ -93,6 +97,8 @@ const BODIES: Record<string, unknown> = {
   "patch /conversations/:id": { title: "Hijacked" },
   "post /conversations/:id/messages": { messages: [{ role: "user", content: "injected" }] },
   "post /conversations/:id/truncate": { from_message_id: "set in beforeAll" },
+  "post /models/downloads": { url: "https://huggingface.co/lab/m/resolve/main/intruder.gguf" },
+  "post /models/import": { path: "/tmp/intruder.gguf" },
   "put /pools/*id": {
     strategy: "priority",
     targets: [{ connection_id: "con_0123456789abcdef", upstream_model: "m" }],
@@ -110,6 +116,8 @@ function urlFor(r: ManageRoute, memberId: string, keyId: string): string {
   if (r.path.startsWith("/connections/")) return r.path.replace(":id", org.connectionId);
   if (r.path.startsWith("/connection-keys/")) return r.path.replace(":id", org.connectionKeyId);
   if (r.path.startsWith("/pools/")) return r.path.replace("*id", org.poolId);
+  if (r.path.startsWith("/models/downloads/")) return r.path.replace(":id", org.downloadId);
+  if (r.path.startsWith("/models/")) return r.path.replace(":id", "tiny");
   if (r.path.startsWith("/conversations/"))
     return r.path.replace(":id", memberId === b.id ? b.conversationId : MISSING_CONVERSATION);
   let url = r.path

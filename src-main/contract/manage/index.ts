@@ -7,4 +7,5 @@ export * from "./usage.js";
 export * from "./audit.js";
 export * from "./settings.js";
 export * from "./connections.js";
+export * from "./models.js";
 export * from "./conversations.js";

@@ -137,6 +137,25 @@ async function handle(llama: Llama, req: HostRequest): Promise<void> {
       }
       return;
     }
+    case "hardware": {
+      try {
+        const ram = await llama.getRamState();
+        send({
+          type: "hardware",
+          id: req.id,
+          hardware: {
+            gpu: llama.gpu,
+            supportsGpuOffloading: llama.supportsGpuOffloading,
+            vramPaddingSize: llama.vramPaddingSize,
+            vram: llama.gpu === false ? null : await llama.getVramState(),
+            ram: { total: ram.total, free: ram.free },
+          },
+        });
+      } catch (err) {
+        send({ type: "error", id: req.id, error: EngineError.toPayload(err) });
+      }
+      return;
+    }
     case "abort":
       running.get(req.id)?.abort();
       return;

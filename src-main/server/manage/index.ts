@@ -11,6 +11,7 @@ import { eventRoutes } from "./events.js";
 import { keyRoutes } from "./keys.js";
 import { limitRoutes } from "./limits.js";
 import { memberRoutes } from "./members.js";
+import { modelRoutes } from "./models.js";
 import { poolRoutes } from "./pools.js";
 import { priceRoutes } from "./prices.js";
 import { ACCESS, forbidden, type ManageDeps, type ManageRoute } from "./routeTable.js";
@@ -31,6 +32,7 @@ export const manageRoutes: readonly ManageRoute[] = [
   ...settingsRoutes,
   ...connectionRoutes,
   ...poolRoutes,
+  ...modelRoutes,
   ...conversationRoutes,
   ...eventRoutes,
 ];

@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { EventBus } from "../../app/eventBus.js";
 import { ApiError } from "../../gateway/errors.js";
 import type { CallerPrincipal } from "../../gateway/types.js";
+import type { LocalModels } from "../../models/LocalModels.js";
 import type { Ledger } from "../../policy/ledger.js";
 import type { SecretCipher } from "../../platform/types.js";
 import type { HealthSnapshot } from "../../pools/health.js";
@@ -40,6 +41,8 @@ export interface ManageDeps {
   poolHealth: () => Record<string, HealthSnapshot>;
   /** Whether a local model has this id: the local provider wins routing, so no pool may take it. */
   localModelExists: (id: string) => Promise<boolean>;
+  /** Local model management (list, load, delete, import, downloads); absent: those routes 503. */
+  models?: LocalModels;
   memberEdits: MemberEditsRepo;
   audit: AuditRepo;
   usage: UsageQueries;
