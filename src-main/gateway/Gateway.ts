@@ -57,8 +57,13 @@ export class Gateway {
     ctx: RequestContext,
     endpoint: "chat.completions" | "messages" = "chat.completions",
   ): Promise<StartedGeneration> {
-    return this.startGeneration(endpoint, req, chatPromptBound(req), ctx, (p, s, c) =>
-      p.chat({ ...req, sampling: s }, c),
+    return this.startGeneration(
+      endpoint,
+      req,
+      chatPromptBound(req),
+      ctx,
+      (p, s, c) => p.chat({ ...req, sampling: s }, c),
+      (p) => p.refuse?.(req),
     );
   }
 
@@ -154,9 +159,12 @@ export class Gateway {
     promptBound: number,
     ctx: RequestContext,
     run: (p: Provider, sampling: Sampling, ctx: RequestContext) => AsyncIterable<GenerationEvent>,
+    /** Throws, before anything is admitted or recorded, what the routed provider cannot take. */
+    refuse?: (p: Provider) => void,
   ): Promise<StartedGeneration> {
     const { model } = req;
     const provider = await this.route(model);
+    refuse?.(provider);
     let admission = this.admit(provider, endpoint, model, req.stream ?? false, ctx, {
       promptTokens: promptBound,
       ...(req.sampling.maxTokens !== undefined ? { maxTokens: req.sampling.maxTokens } : {}),
@@ -229,7 +237,8 @@ export class Gateway {
             const next = await iterator.next();
             if (next.done) return;
             const event = next.value;
-            if (event.type === "delta") {
+            // Tool-call pieces are output too (estimates and time to first token count them).
+            if (event.type === "delta" || event.type === "tool_call") {
               deltas++;
               ttftMs ??= Date.now() - ctx.receivedAtMs;
             } else if (event.type === "done") {

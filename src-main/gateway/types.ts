@@ -29,6 +29,59 @@ export interface ChatRequest {
   body?: Record<string, unknown>;
   /** Why a local model cannot serve this request (tools, images…); remote pools may. */
   unsupportedLocally?: { message: string; param: string; code: string };
+  /**
+   * The whole conversation in a provider-neutral form (content parts, tool calls and results,
+   * tool definitions), which the remote adapters translate to their upstream. When it is set,
+   * `messages` is its text-only view: what a local model reads, and what sizes the reservation
+   * (requests with tools or images are refused by local models). Absent: `messages` is all.
+   */
+  conversation?: Conversation;
+}
+
+/** A piece of message content: text or an image (inline base64 or a URL the upstream fetches). */
+export type ContentPart = { type: "text"; text: string } | { type: "image"; source: ImageSource };
+export type ImageSource =
+  { kind: "base64"; mediaType: string; data: string } | { kind: "url"; url: string };
+
+/** A function the model called; `arguments` is the JSON text it wrote (possibly cut short). */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** A function the model may call; `parameters` is its JSON schema (an object schema). */
+export interface ToolSpec {
+  name: string;
+  description?: string;
+  parameters: Record<string, unknown>;
+}
+
+/**
+ * Whether the model calls tools: `auto` (it decides; the default), `none`, `required` (at least
+ * one, any; Anthropic's `any`), or `tool` (that one).
+ */
+export type ToolChoice = { type: "auto" | "none" | "required" } | { type: "tool"; name: string };
+
+/** One turn of a conversation, neutral between OpenAI's and Anthropic's shapes. */
+export type Turn =
+  | { role: "system"; text: string }
+  | { role: "user"; content: ContentPart[] }
+  | { role: "assistant"; content: ContentPart[]; toolCalls: ToolCall[] }
+  | { role: "tool"; toolCallId: string; content: ContentPart[]; isError: boolean };
+
+export interface Conversation {
+  turns: Turn[];
+  tools: ToolSpec[];
+  toolChoice?: ToolChoice;
+  /**
+   * `false`: at most one tool call per answer (OpenAI `parallel_tool_calls: false`, Anthropic
+   * `disable_parallel_tool_use: true`). Absent: the upstream's default (parallel calls allowed).
+   */
+  parallelToolCalls?: boolean;
+  /** Sampling fields the client set; absent ones are left to the upstream's defaults. */
+  temperature?: number;
+  topP?: number;
 }
 
 export interface TextCompletionRequest {
@@ -48,6 +101,12 @@ export interface EmbeddingRequest {
 export type GenerationEvent =
   | { type: "started"; promptTokens: number; cachedTokens: number }
   | { type: "delta"; text: string }
+  /**
+   * A piece of a tool call: the first event of a call carries its `id` and `name`, later ones
+   * fragments of its JSON arguments. `index` counts tool calls (0, 1… in order); the events of
+   * one call are contiguous (a call is complete once the next one starts).
+   */
+  | { type: "tool_call"; index: number; id?: string; name?: string; argumentsDelta: string }
   | {
       type: "done";
       text: string;
@@ -62,6 +121,13 @@ export type GenerationEvent =
       servedBy?: { provider: string; model: string };
       /** With `finishReason: "stop"`: the stop sequence that ended it, when the provider knows. */
       stopSequence?: string;
+      /** The tool calls of the answer, whole (also streamed as `tool_call` events). */
+      toolCalls?: ToolCall[];
+      /**
+       * The model stopped to have its tool calls run (OpenAI `finish_reason: "tool_calls"`,
+       * Anthropic `stop_reason: "tool_use"`); `finishReason` is then `stop`.
+       */
+      toolUse?: boolean;
     };
 
 /** Who is calling: the member, their role, and the key used (null: anonymous local use). */

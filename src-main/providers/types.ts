@@ -26,6 +26,11 @@ export interface Provider {
   /** The most prompt + completion tokens `model` handles in one request (sizes reservations). */
   contextTokens(model: string): number;
   chat(req: ChatRequest, ctx: RequestContext): AsyncIterable<GenerationEvent>;
+  /**
+   * Throws (an `ApiError`) when this provider cannot serve `req` at all — e.g. a local model
+   * given tools or images — so the request is refused before anything is admitted or recorded.
+   */
+  refuse?(req: ChatRequest): void;
   complete(req: TextCompletionRequest, ctx: RequestContext): AsyncIterable<GenerationEvent>;
   embed(
     req: EmbeddingRequest,

@@ -29,6 +29,7 @@ export function localProvider(engine: LocalEngine): Provider {
     async hasModel(model) {
       return (await engine.registry.find(model)) !== undefined;
     },
+    refuse: refuseUnsupported,
     chat(req, ctx) {
       refuseUnsupported(req);
       return engine.generate(
