@@ -1,0 +1,119 @@
+import type { Conversation, ContentPart, ToolCall } from "../gateway/types.js";
+
+/**
+ * Token counts for answers whose upstream reported no usage (some OpenAI-compatible servers
+ * never do, and a stream can break before its usage arrives). Counted with `gpt-tokenizer`'s
+ * BPE encodings — exact for OpenAI's own models, an estimate for every other family, whose
+ * tokenizers are not public; rows settled from these are flagged `estimated` either way.
+ *
+ * The encodings load on first use (about 0.3 s and 35 MB each), not at startup: most upstreams
+ * report usage and never need them.
+ */
+
+export type Encoding = "o200k_base" | "cl100k_base";
+
+/**
+ * Tokens OpenAI's chat format adds per message (role and separators) and once to prime the
+ * reply, from OpenAI's published counting recipe for gpt-4o and gpt-4.
+ */
+const PER_MESSAGE = 3;
+const PER_REPLY = 3;
+/** A tool call's own framing (name, id, separators) beyond its arguments. */
+const PER_TOOL_CALL = 8;
+/**
+ * An image's tokens when its size is unknown: OpenAI's count for a 1024×1024 image at high
+ * detail on gpt-4o (85 + 4 tiles × 170). Anthropic's for the same image is about 1,400; either
+ * way only an estimate.
+ */
+export const IMAGE_TOKENS = 765;
+/** The rough estimate's characters per token (English text and code average about 4). */
+const CHARS_PER_TOKEN = 4;
+
+/**
+ * cl100k_base for GPT-3.5 and GPT-4 (not 4o/4.1), and OpenAI's embedding models of that
+ * generation; o200k_base for everything else: GPT-4o, 4.1, o-series, GPT-5, and the models of
+ * other families (the closer of the two to modern tokenizers).
+ */
+export function encodingFor(model: string): Encoding {
+  const id = model.toLowerCase().replace(/^.*\//, "");
+  return /^(gpt-3\.5|gpt-35|gpt-4(?![o.])|text-embedding-(ada|3))/.test(id)
+    ? "cl100k_base"
+    : "o200k_base";
+}
+
+type Counter = (text: string) => number;
+const loaded = new Map<Encoding, Promise<Counter>>();
+
+/** The encoding's token counter, imported on first use. */
+export function counter(encoding: Encoding): Promise<Counter> {
+  let c = loaded.get(encoding);
+  if (!c) {
+    c =
+      encoding === "cl100k_base"
+        ? import("gpt-tokenizer/encoding/cl100k_base").then((m) => (t: string) => m.countTokens(t))
+        : import("gpt-tokenizer/encoding/o200k_base").then((m) => (t: string) => m.countTokens(t));
+    loaded.set(encoding, c);
+  }
+  return c;
+}
+
+/** Tokens of a prompt: every turn's text, tool calls and results, tool definitions, images. */
+export async function countPromptTokens(conv: Conversation, model: string): Promise<number> {
+  const count = await counter(encodingFor(model));
+  let n = PER_REPLY;
+  if (conv.tools.length > 0) n += count(JSON.stringify(conv.tools));
+  for (const turn of conv.turns) {
+    n += PER_MESSAGE;
+    if (turn.role === "system") {
+      n += count(turn.text);
+      continue;
+    }
+    n += partsTokens(turn.content, count);
+    if (turn.role === "assistant") n += callsTokens(turn.toolCalls, count);
+    if (turn.role === "tool") n += count(turn.toolCallId);
+  }
+  return n;
+}
+
+/** Tokens of an answer: its text and its tool calls (names and arguments). */
+export async function countCompletionTokens(
+  text: string,
+  calls: ToolCall[],
+  model: string,
+): Promise<number> {
+  const count = await counter(encodingFor(model));
+  return count(text) + callsTokens(calls, count);
+}
+
+/**
+ * A quick estimate of a prompt's tokens, without tokenizing (about 4 characters per token):
+ * what a pooled request reports while its upstream has not counted yet. Never less than 1.
+ */
+export function roughPromptTokens(conv: Conversation): number {
+  let chars = conv.tools.length > 0 ? JSON.stringify(conv.tools).length : 0;
+  let images = 0;
+  for (const turn of conv.turns) {
+    if (turn.role === "system") {
+      chars += turn.text.length;
+      continue;
+    }
+    for (const p of turn.content)
+      if (p.type === "text") chars += p.text.length;
+      else images++;
+    if (turn.role === "assistant")
+      for (const c of turn.toolCalls) chars += c.name.length + c.arguments.length;
+  }
+  return Math.max(1, Math.ceil(chars / CHARS_PER_TOKEN) + images * IMAGE_TOKENS);
+}
+
+function partsTokens(parts: ContentPart[], count: Counter): number {
+  let n = 0;
+  for (const p of parts) n += p.type === "text" ? count(p.text) : IMAGE_TOKENS;
+  return n;
+}
+
+function callsTokens(calls: ToolCall[], count: Counter): number {
+  let n = 0;
+  for (const c of calls) n += PER_TOOL_CALL + count(c.name) + count(c.arguments);
+  return n;
+}
