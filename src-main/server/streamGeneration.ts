@@ -1,7 +1,14 @@
 import type { Response } from "express";
 import type { StartedGeneration } from "../gateway/Gateway.js";
 import { ApiError } from "../gateway/errors.js";
-import { finishReason, nowSeconds, SYSTEM_FINGERPRINT, usageBody } from "./openaiFormat.js";
+import type { GenerationEvent } from "../gateway/types.js";
+import {
+  chatFinishReason,
+  nowSeconds,
+  SYSTEM_FINGERPRINT,
+  usageBody,
+  type ChatFinishReason,
+} from "./openaiFormat.js";
 import { openSse } from "./sse.js";
 
 /** How one OpenAI endpoint spells its stream: the chunk object and its choices. */
@@ -10,13 +17,15 @@ export interface ChunkFormat {
   /** Choices sent before any token (the chat `role` delta, or echoed prompt text); may be none. */
   opening: unknown[];
   delta(text: string): unknown;
-  finish(reason: "stop" | "length"): unknown;
+  /** A piece of a tool call (chat only; other endpoints never get one). */
+  toolCall?(event: Extract<GenerationEvent, { type: "tool_call" }>): unknown;
+  finish(reason: ChatFinishReason): unknown;
 }
 
 /**
- * Streams a started generation as OpenAI SSE: opening choices, one chunk per delta, a chunk with
- * `finish_reason`, then (with `include_usage`) a `choices: []` chunk carrying the usage, and
- * `[DONE]`. With include_usage every earlier chunk carries `usage: null`, as OpenAI does. A
+ * Streams a started generation as OpenAI SSE: opening choices, one chunk per delta (text or a
+ * piece of a tool call), a chunk with `finish_reason`, then (with `include_usage`) a
+ * `choices: []` chunk carrying the usage, and `[DONE]`. With include_usage every earlier chunk carries `usage: null`, as OpenAI does. A
  * failure after the first byte becomes an error frame.
  */
 export async function streamGeneration(
@@ -43,7 +52,11 @@ export async function streamGeneration(
         sse.send(chunk([format.delta(event.text)]));
         continue;
       }
-      sse.send(chunk([format.finish(finishReason(event.finishReason))]));
+      if (event.type === "tool_call") {
+        if (format.toolCall) sse.send(chunk([format.toolCall(event)]));
+        continue;
+      }
+      sse.send(chunk([format.finish(chatFinishReason(event))]));
       if (meta.includeUsage) sse.send(chunk([], usageBody(event.usage)));
     }
     sse.done();

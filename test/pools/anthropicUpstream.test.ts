@@ -1,4 +1,4 @@
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startFakeUpstream, type FakeUpstream } from "../fixtures/fakeUpstream.js";
 import { startTestServer, type TestMember, type TestServer } from "../helpers/testServer.js";
@@ -129,12 +129,21 @@ describe("Anthropic upstreams", () => {
     t.core.store.connections.setKeyStatus(keyOfFirst, "active", null);
   });
 
-  it("refuse tools rather than drop them", async () => {
-    const err = await ask({
+  it("translate tools and relay tool calls (test/pools/toolsThroughPools.test.ts has the rest)", async () => {
+    first.script({ kind: "ok", toolCall: { name: "f", arguments: '{"x":1}' } });
+    const { data } = await ask({
       tools: [{ type: "function", function: { name: "f", parameters: { type: "object" } } }],
-    }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(OpenAI.APIError);
-    expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
-    expect(first.requests).toHaveLength(0);
+    });
+    expect(first.requests[0]!.body).toMatchObject({
+      tools: [{ name: "f", input_schema: { type: "object" } }],
+    });
+    expect(data.choices[0]!.finish_reason).toBe("tool_calls");
+    expect(data.choices[0]!.message.tool_calls).toEqual([
+      {
+        id: expect.stringMatching(/^toolu_fake_\d+$/),
+        type: "function",
+        function: { name: "f", arguments: '{"x":1}' },
+      },
+    ]);
   });
 });

@@ -160,17 +160,26 @@ describe("remote pools", () => {
     expect(b.requests[0]!.body).toMatchObject({ model: "gpt-4o-mini-2024" });
   });
 
-  it("refuses tools (tool calls are not relayed yet) instead of dropping them", async () => {
-    const err = await member.openai.chat.completions
-      .create({
-        model: "gpt-4o-mini",
-        messages: [{ role: "user", content: "hi" }],
-        tools: [{ type: "function", function: { name: "f", parameters: { type: "object" } } }],
-      })
-      .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(OpenAI.APIError);
-    expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
-    expect([a.requests.length, b.requests.length]).toEqual([0, 0]);
+  it("forwards tools and relays the upstream's tool calls (test/pools/toolsThroughPools.test.ts has the rest)", async () => {
+    const tools = [
+      { type: "function" as const, function: { name: "f", parameters: { type: "object" } } },
+    ];
+    a.script({ kind: "ok", toolCall: { name: "f", arguments: '{"x":1}' } });
+    const data = await member.openai.chat.completions.create({
+      model: "gpt-4o-mini",
+      messages: [{ role: "user", content: "hi" }],
+      tools,
+    });
+    expect(a.requests[0]!.body).toMatchObject({ tools });
+    expect(data.choices[0]!.finish_reason).toBe("tool_calls");
+    expect(data.choices[0]!.message.tool_calls).toEqual([
+      {
+        id: expect.stringMatching(/^call_fake_\d+$/),
+        type: "function",
+        function: { name: "f", arguments: '{"x":1}' },
+      },
+    ]);
+    expect(b.requests).toHaveLength(0);
   });
 
   it("returns a 400 from the upstream to the caller, never retried", async () => {

@@ -2,6 +2,9 @@ import Anthropic from "@anthropic-ai/sdk";
 import type { ChatRequest, GenerationEvent } from "../../gateway/types.js";
 import { parseRetryAfter } from "../../pools/errorClass.js";
 import { ClientCache } from "../clientCache.js";
+import { conversationOf, ToolCallAssembly } from "../conversation.js";
+import { countCompletionTokens, countPromptTokens, roughPromptTokens } from "../tokenEstimate.js";
+import { anthropicInput } from "./toAnthropic.js";
 import { UpstreamError, type UpstreamCall } from "../openaiCompatible/adapter.js";
 
 /** Upstream request timeout. Defaults to 600 s: long generations are normal. */
@@ -13,10 +16,12 @@ const TIMEOUT_MS = 600_000;
 const DEFAULT_MAX_TOKENS = 4096;
 
 /**
- * The Anthropic adapter: chat requests in Benchtop's OpenAI-shaped form become Messages API
- * calls through the official `@anthropic-ai/sdk` (retries off: failover is the pool's), always
- * streamed; usage comes from message_start (input, cache reads) and message_delta (output).
- * Text content for now: tools and images are refused before the call.
+ * The Anthropic adapter: chat requests become Messages API calls through the official
+ * `@anthropic-ai/sdk` (retries off: failover is the pool's), always streamed; usage comes from
+ * message_start (input, cache reads) and message_delta (output); missing usage is counted with
+ * gpt-tokenizer and flagged `estimated`.
+ * The neutral conversation is translated (toAnthropic.ts): system, images, tools, tool_choice,
+ * tool calls and results; `tool_use` blocks stream back as `tool_call` events.
  */
 export class AnthropicAdapter {
   private readonly clients = new ClientCache(
@@ -41,70 +46,97 @@ export class AnthropicAdapter {
     req: ChatRequest,
     signal: AbortSignal,
   ): AsyncGenerator<GenerationEvent> {
-    // Tools and images are not translated yet: refused, never silently dropped.
-    if (req.unsupportedLocally)
-      throw new UpstreamError(
-        { status: 400, type: "invalid_request_error", afterFirstByte: false, kind: "http" },
-        `Anthropic upstreams do not take this yet: ${req.unsupportedLocally.message}`,
-      );
-    const system = req.messages
-      .filter((m) => m.role === "system")
-      .map((m) => m.content)
-      .join("\n\n");
-    const messages = req.messages
-      .filter((m) => m.role !== "system")
-      .map((m) => ({ role: m.role as "user" | "assistant", content: m.content }));
+    const conv = conversationOf(req);
     const s = req.sampling;
     const maxTokens = Math.min(s.maxTokens ?? DEFAULT_MAX_TOKENS, s.maxTokensCap ?? Infinity);
     const params: Anthropic.MessageCreateParamsStreaming = {
       model: call.upstreamModel,
       max_tokens: maxTokens,
-      messages,
+      ...anthropicInput(conv),
       stream: true,
-      ...(system ? { system } : {}),
-      ...(req.body?.temperature != null ? { temperature: Math.min(1, s.temperature) } : {}),
-      ...(req.body?.top_p != null ? { top_p: s.topP } : {}),
+      // Anthropic's temperature range is 0–1 (OpenAI's 0–2).
+      ...(conv.temperature !== undefined ? { temperature: Math.min(1, conv.temperature) } : {}),
+      ...(conv.topP !== undefined ? { top_p: conv.topP } : {}),
       ...(s.stop.length > 0 ? { stop_sequences: s.stop } : {}),
     };
     let started = false;
     let text = "";
-    let input = 0;
+    let input: number | undefined;
     let cached = 0;
     let output: number | undefined;
     let stop: string | null = null;
+    let stopSequence: string | null = null;
+    const tools = new ToolCallAssembly();
+    /** Content block index → tool call index, and whether the call got any arguments. */
+    const toolBlocks = new Map<number, { index: number; args: boolean }>();
     try {
       const stream = await this.clients.get(call).messages.create(params, { signal });
       for await (const event of stream) {
         if (event.type === "message_start") {
           // Anthropic's input_tokens excludes cache reads and writes; Benchtop's prompt count
           // (like OpenAI's) includes them, with the cache reads as `cached`.
-          const u = event.message.usage;
-          cached = u.cache_read_input_tokens ?? 0;
-          input = u.input_tokens + cached + (u.cache_creation_input_tokens ?? 0);
+          const u = event.message.usage as Anthropic.Usage | undefined;
+          if (u) {
+            cached = u.cache_read_input_tokens ?? 0;
+            input = u.input_tokens + cached + (u.cache_creation_input_tokens ?? 0);
+          }
           started = true;
-          yield { type: "started", promptTokens: input, cachedTokens: cached };
-        } else if (event.type === "content_block_delta" && event.delta.type === "text_delta") {
-          text += event.delta.text;
-          yield { type: "delta", text: event.delta.text };
+          yield {
+            type: "started",
+            promptTokens: input ?? roughPromptTokens(conv),
+            cachedTokens: cached,
+          };
+        } else if (
+          event.type === "content_block_start" &&
+          event.content_block.type === "tool_use"
+        ) {
+          const { id, name } = event.content_block;
+          toolBlocks.set(event.index, { index: tools.start(id, name), args: false });
+          yield { type: "tool_call", index: tools.calls.length - 1, id, name, argumentsDelta: "" };
+        } else if (event.type === "content_block_delta") {
+          if (event.delta.type === "text_delta") {
+            text += event.delta.text;
+            yield { type: "delta", text: event.delta.text };
+          } else if (event.delta.type === "input_json_delta") {
+            const block = toolBlocks.get(event.index);
+            const fragment = event.delta.partial_json;
+            if (block && fragment !== "") {
+              block.args = true;
+              tools.append(block.index, fragment);
+              yield { type: "tool_call", index: block.index, argumentsDelta: fragment };
+            }
+          }
+        } else if (event.type === "content_block_stop") {
+          // A call without arguments streams no JSON: OpenAI clients need "{}" to parse.
+          const block = toolBlocks.get(event.index);
+          if (block && !block.args) {
+            tools.append(block.index, "{}");
+            yield { type: "tool_call", index: block.index, argumentsDelta: "{}" };
+          }
         } else if (event.type === "message_delta") {
-          output = event.usage.output_tokens;
+          output = event.usage?.output_tokens ?? undefined;
           stop = event.delta.stop_reason;
+          stopSequence = event.delta.stop_sequence;
         }
       }
     } catch (err) {
       throw toUpstreamError(err, started, signal);
     }
     if (!started) yield { type: "started", promptTokens: 0, cachedTokens: 0 };
+    const estimated = input === undefined || output === undefined;
     yield {
       type: "done",
       text,
       finishReason: stop === "max_tokens" ? "length" : signal.aborted ? "abort" : "stop",
+      ...(stop === "stop_sequence" && stopSequence !== null ? { stopSequence } : {}),
+      ...(tools.calls.length > 0 ? { toolCalls: tools.calls, toolUse: stop === "tool_use" } : {}),
       usage: {
-        promptTokens: input,
-        completionTokens: output ?? Math.ceil(text.length / 4),
+        promptTokens: input ?? (await countPromptTokens(conv, call.upstreamModel)),
+        completionTokens:
+          output ?? (await countCompletionTokens(text, tools.calls, call.upstreamModel)),
         cachedTokens: cached,
       },
-      source: output === undefined ? "estimate" : "provider",
+      source: estimated ? "estimate" : "provider",
       servedBy: { provider: call.connection.id, model: call.upstreamModel },
     };
   }

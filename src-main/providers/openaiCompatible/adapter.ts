@@ -1,8 +1,12 @@
+import { randomUUID } from "node:crypto";
 import OpenAI from "openai";
 import type { ChatRequest, GenerationEvent } from "../../gateway/types.js";
 import { parseRetryAfter, type UpstreamFailure } from "../../pools/errorClass.js";
 import type { Connection } from "../../store/connectionsRepo.js";
 import { ClientCache } from "../clientCache.js";
+import { conversationOf, ToolCallAssembly } from "../conversation.js";
+import { countCompletionTokens, countPromptTokens, roughPromptTokens } from "../tokenEstimate.js";
+import { openAiBody } from "./toOpenAi.js";
 
 /** A call to one upstream: which connection, which of its keys (decrypted), which model. */
 export interface UpstreamCall {
@@ -35,7 +39,8 @@ const TIMEOUT_MS = 600_000;
  * `openai` SDK as the upstream client, retries off (failover is the pool's job, counted once),
  * one SDK client per connection key. The upstream is always streamed, with
  * `stream_options.include_usage`, so usage arrives in the last chunk and time to first token is
- * real whether or not the caller streams.
+ * real whether or not the caller streams. Tool calls stream back as `tool_call` events; an
+ * upstream that reports no usage is counted with gpt-tokenizer (flagged `estimated`).
  */
 export class OpenAiCompatibleAdapter {
   private readonly clients = new ClientCache(
@@ -62,14 +67,8 @@ export class OpenAiCompatibleAdapter {
     req: ChatRequest,
     signal: AbortSignal,
   ): AsyncGenerator<GenerationEvent> {
-    // Tool calls in answers are not streamed back through Benchtop yet: refuse, never drop them.
-    if (Array.isArray(req.body?.tools) && req.body.tools.length > 0)
-      throw new UpstreamError(
-        { status: 400, type: "invalid_request_error", kind: "http", afterFirstByte: false },
-        "Tool calling through Benchtop pools is not supported yet.",
-      );
     const body: Record<string, unknown> = {
-      ...(req.body ?? { messages: req.messages }),
+      ...openAiBody(req),
       model: call.upstreamModel,
       stream: true,
       stream_options: { include_usage: true },
@@ -82,11 +81,14 @@ export class OpenAiCompatibleAdapter {
       const asked = body[field];
       body[field] = typeof asked === "number" ? Math.min(asked, cap) : cap;
     }
+    const conv = conversationOf(req);
     let started = false;
     let text = "";
     let finish: string | null = null;
     let usage: OpenAI.CompletionUsage | undefined;
-    let chunks = 0;
+    /** Chunks that carried content or a piece of a tool call (each at least one token). */
+    let pieces = 0;
+    const tools = new ToolCalls();
     try {
       const stream = await this.clients
         .get(call)
@@ -94,11 +96,10 @@ export class OpenAiCompatibleAdapter {
           signal,
         });
       for await (const chunk of stream) {
-        chunks++;
         if (!started) {
           started = true;
-          // Prompt tokens are known only at the end (the estimate serves if the stream breaks).
-          yield { type: "started", promptTokens: promptEstimate(req), cachedTokens: 0 };
+          // Prompt tokens are known only at the end (this estimate serves if the stream breaks).
+          yield { type: "started", promptTokens: roughPromptTokens(conv), cachedTokens: 0 };
         }
         // Usage may come in the last chunk with empty choices or with the last content chunk.
         if (chunk.usage) usage = chunk.usage;
@@ -106,46 +107,74 @@ export class OpenAiCompatibleAdapter {
         if (choice?.finish_reason) finish = choice.finish_reason;
         const delta = choice?.delta?.content;
         if (delta) {
+          pieces++;
           text += delta;
           yield { type: "delta", text: delta };
+        }
+        const calls = choice?.delta?.tool_calls ?? [];
+        if (calls.length > 0) pieces++;
+        for (const piece of calls) {
+          const event = tools.take(piece);
+          if (event) yield event;
         }
       }
     } catch (err) {
       throw toUpstreamError(err, started, signal);
     }
-    if (!started) yield { type: "started", promptTokens: promptEstimate(req), cachedTokens: 0 };
-    // An explicit 0 is a real count; only missing usage is estimated.
-    const estimated = usage === undefined;
+    if (!started) yield { type: "started", promptTokens: roughPromptTokens(conv), cachedTokens: 0 };
+    const toolCalls = tools.assembly.calls;
     yield {
       type: "done",
       text,
       finishReason: finish === "length" ? "length" : signal.aborted ? "abort" : "stop",
+      // OpenAI answers `stop` when tool_choice named the function: the calls are to be run anyway.
+      ...(toolCalls.length > 0 ? { toolCalls, toolUse: finish !== "length" } : {}),
+      // An explicit 0 is a real count; only missing usage is counted here (estimated).
       usage: usage
         ? {
             promptTokens: usage.prompt_tokens,
             completionTokens: usage.completion_tokens,
             cachedTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
           }
-        : estimateUsage(req, text, chunks),
-      source: estimated ? "estimate" : "provider",
+        : {
+            promptTokens: await countPromptTokens(conv, call.upstreamModel),
+            completionTokens: Math.max(
+              pieces,
+              await countCompletionTokens(text, toolCalls, call.upstreamModel),
+            ),
+            cachedTokens: 0,
+          },
+      source: usage ? "provider" : "estimate",
       servedBy: { provider: call.connection.id, model: call.upstreamModel },
     };
   }
 }
 
 /**
- * Usage when the upstream reported none: ~4 characters per token for the prompt (the messages'
- * text) and the completion, never less than one token per streamed chunk. Flagged `estimated`.
+ * OpenAI's streamed `delta.tool_calls` pieces as `tool_call` events. Calls are numbered in the
+ * order they start (upstream indices may start anywhere); a call without an id gets one. OpenAI
+ * streams calls one after another: a piece for a call that is no longer the latest would break
+ * the event contract (and Anthropic's content blocks), so it ends the stream as unreadable.
  */
-const promptEstimate = (req: ChatRequest) =>
-  Math.max(1, Math.ceil(req.messages.reduce((n, m) => n + m.content.length, 0) / 4));
+class ToolCalls {
+  readonly assembly = new ToolCallAssembly();
+  private readonly byUpstream = new Map<number, number>();
 
-function estimateUsage(req: ChatRequest, text: string, chunks: number) {
-  return {
-    promptTokens: promptEstimate(req),
-    completionTokens: Math.max(chunks > 0 ? chunks - 1 : 0, Math.ceil(text.length / 4)),
-    cachedTokens: 0,
-  };
+  take(piece: OpenAI.ChatCompletionChunk.Choice.Delta.ToolCall): GenerationEvent | undefined {
+    const args = piece.function?.arguments ?? "";
+    const known = this.byUpstream.get(piece.index);
+    if (known === undefined) {
+      const id = piece.id || `call_${randomUUID().replaceAll("-", "").slice(0, 24)}`;
+      const name = piece.function?.name ?? "";
+      const index = this.assembly.start(id, name, args);
+      this.byUpstream.set(piece.index, index);
+      return { type: "tool_call", index, id, name, argumentsDelta: args };
+    }
+    if (known !== this.assembly.calls.length - 1) throw new Error("tool call pieces interleaved");
+    if (args === "") return undefined;
+    this.assembly.append(known, args);
+    return { type: "tool_call", index: known, argumentsDelta: args };
+  }
 }
 
 /** The SDK's errors as failover facts. Never reads the message to decide anything. */

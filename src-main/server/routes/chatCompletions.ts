@@ -2,14 +2,17 @@ import type { Request, RequestHandler, Response } from "express";
 import type { Gateway, StartedGeneration } from "../../gateway/Gateway.js";
 import type { ChatRequest, RequestContext, Sampling } from "../../gateway/types.js";
 import { fromZodError } from "../errors.js";
+import { openAiConversation } from "../openaiChatRequest.js";
 import {
-  finishReason,
+  chatFinishReason,
   nowSeconds,
   responseId,
   SYSTEM_FINGERPRINT,
+  toolCallDelta,
+  toolCallsBody,
   usageBody,
 } from "../openaiFormat.js";
-import { ChatCompletionBody, type ChatMessage } from "../schemas/openai.js";
+import { ChatCompletionBody } from "../schemas/openai.js";
 import { streamGeneration, type ChunkFormat } from "../streamGeneration.js";
 import { toGrammar, toSampling } from "./sampling.js";
 
@@ -32,7 +35,7 @@ export function chatCompletions(deps: RouteDeps): RequestHandler {
     const chatReq: ChatRequest = {
       model: body.model,
       stream: body.stream === true,
-      ...toMessages(body.messages, (body.tools?.length ?? 0) > 0),
+      ...openAiConversation(body),
       sampling,
       body: body as Record<string, unknown>,
     };
@@ -50,6 +53,7 @@ export function chatCompletions(deps: RouteDeps): RequestHandler {
 async function answerChat(res: Response, gen: StartedGeneration, id: string, model: string) {
   for await (const event of gen.events) {
     if (event.type !== "done") continue;
+    const calls = event.toolCalls ?? [];
     res.json({
       id,
       object: "chat.completion",
@@ -59,9 +63,15 @@ async function answerChat(res: Response, gen: StartedGeneration, id: string, mod
       choices: [
         {
           index: 0,
-          message: { role: "assistant", content: event.text, refusal: null },
+          message: {
+            role: "assistant",
+            // OpenAI's content is null when the answer is only tool calls.
+            content: event.text === "" && calls.length > 0 ? null : event.text,
+            refusal: null,
+            ...(calls.length > 0 ? { tool_calls: toolCallsBody(calls) } : {}),
+          },
           logprobs: null,
-          finish_reason: finishReason(event.finishReason),
+          finish_reason: chatFinishReason(event),
         },
       ],
       usage: usageBody(event.usage),
@@ -80,49 +90,6 @@ const CHAT_CHUNKS: ChunkFormat = {
   object: "chat.completion.chunk",
   opening: [choice({ role: "assistant", content: "", refusal: null })],
   delta: (text) => choice({ content: text }),
+  toolCall: (event) => choice({ tool_calls: [toolCallDelta(event)] }),
   finish: (reason) => choice({}, reason),
 };
-
-/**
- * OpenAI messages → plain-text messages for local models; parts are joined and `developer` is a
- * system message. What a local model cannot take (tools, tool messages, images) is noted, not
- * refused here: a remote pool may serve the same request from `body`.
- */
-function toMessages(
-  messages: ChatMessage[],
-  hasTools: boolean,
-): Pick<ChatRequest, "messages" | "unsupportedLocally"> {
-  let unsupported: ChatRequest["unsupportedLocally"] = hasTools
-    ? {
-        message: "Tool calling is not supported by local models yet.",
-        param: "tools",
-        code: "unsupported_parameter",
-      }
-    : undefined;
-  const out: ChatRequest["messages"] = [];
-  messages.forEach((m, i) => {
-    if (m.role === "tool") {
-      unsupported ??= {
-        message: "Tool messages are not supported by local models yet.",
-        param: `messages[${i}].role`,
-        code: "invalid_value",
-      };
-      return;
-    }
-    const content = m.content ?? "";
-    let text: string;
-    if (typeof content === "string") text = content;
-    else {
-      const image = content.findIndex((p) => p.type === "image_url");
-      if (image >= 0)
-        unsupported ??= {
-          message: "Image inputs are not supported by this model.",
-          param: `messages[${i}].content[${image}]`,
-          code: "unsupported_content",
-        };
-      text = content.map((p) => (p.type === "text" ? p.text : "")).join("");
-    }
-    out.push({ role: m.role === "developer" ? "system" : m.role, content: text });
-  });
-  return { messages: out, ...(unsupported ? { unsupportedLocally: unsupported } : {}) };
-}

@@ -13,6 +13,13 @@ const ImagePart = z.object({
 const ContentPart = z.discriminatedUnion("type", [TextPart, ImagePart]);
 const Content = z.union([z.string(), z.array(ContentPart)]);
 
+/** A call the model made earlier, as the client sends it back. */
+const ToolCallParam = z.looseObject({
+  id: z.string().min(1),
+  type: z.literal("function"),
+  function: z.looseObject({ name: z.string().min(1), arguments: z.string() }),
+});
+
 export const ChatMessage = z.discriminatedUnion("role", [
   z.looseObject({ role: z.literal("system"), content: Content, name: z.string().optional() }),
   z.looseObject({ role: z.literal("developer"), content: Content, name: z.string().optional() }),
@@ -21,7 +28,7 @@ export const ChatMessage = z.discriminatedUnion("role", [
     role: z.literal("assistant"),
     content: Content.nullish(),
     name: z.string().optional(),
-    tool_calls: z.array(z.unknown()).optional(),
+    tool_calls: z.array(ToolCallParam).nullish(),
   }),
   z.looseObject({ role: z.literal("tool"), content: Content, tool_call_id: z.string() }),
 ]);
@@ -57,13 +64,35 @@ export const ResponseFormat = z.discriminatedUnion("type", [
   }),
 ]);
 
+/** A function tool; `parameters` absent means a function without arguments. */
+export const FunctionTool = z.looseObject({
+  type: z.literal("function"),
+  function: z.looseObject({
+    name: z.string().min(1).max(128),
+    description: z.string().optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+    strict: z.boolean().nullish(),
+  }),
+});
+
+/** `none`, `auto`, `required`, or one named function. */
+export const ToolChoice = z.union([
+  z.enum(["none", "auto", "required"]),
+  z.looseObject({
+    type: z.literal("function"),
+    function: z.looseObject({ name: z.string().min(1) }),
+  }),
+]);
+
 export const ChatCompletionBody = z.looseObject({
   model: z.string().min(1),
   messages: z.array(ChatMessage).min(1),
   max_tokens: MaxTokens.nullish(),
   max_completion_tokens: MaxTokens.nullish(),
   response_format: ResponseFormat.nullish(),
-  tools: z.array(z.unknown()).nullish(),
+  tools: z.array(FunctionTool).max(512).nullish(),
+  tool_choice: ToolChoice.nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
   ...Sampling,
 });
 export type ChatCompletionBody = z.infer<typeof ChatCompletionBody>;

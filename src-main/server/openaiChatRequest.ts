@@ -1,0 +1,121 @@
+import type {
+  ChatRequest,
+  ContentPart,
+  Conversation,
+  ImageSource,
+  ToolChoice,
+  Turn,
+} from "../gateway/types.js";
+import type { ChatCompletionBody, ChatMessage } from "./schemas/openai.js";
+import { toolCallText, toolsText } from "./textView.js";
+
+/**
+ * An OpenAI chat-completions body as Benchtop's `ChatRequest`: the neutral conversation (images,
+ * tool calls and results, tools, tool_choice) that remote adapters translate, and the text-only
+ * view local models read. What a local model cannot take (tools, tool calls and results,
+ * images) is noted in `unsupportedLocally`, not refused here: a remote pool may serve it.
+ */
+export function openAiConversation(
+  body: ChatCompletionBody,
+): Pick<ChatRequest, "messages" | "unsupportedLocally" | "conversation"> {
+  const tools = (body.tools ?? []).map((t) => ({
+    name: t.function.name,
+    ...(t.function.description !== undefined ? { description: t.function.description } : {}),
+    // OpenAI's default for a function without parameters: an object with no properties.
+    parameters: t.function.parameters ?? { type: "object", properties: {} },
+  }));
+  let unsupported: ChatRequest["unsupportedLocally"] =
+    tools.length > 0
+      ? {
+          message: "Tool calling is not supported by local models yet.",
+          param: "tools",
+          code: "unsupported_parameter",
+        }
+      : undefined;
+  const note = (message: string, param: string, code: string) =>
+    (unsupported ??= { message, param, code });
+
+  const turns: Turn[] = [];
+  const out: ChatRequest["messages"] = [];
+  if (tools.length > 0) out.push({ role: "system", content: toolsText(tools) });
+  body.messages.forEach((m, i) => {
+    const parts = toParts(m.content ?? "");
+    const image = parts.findIndex((p) => p.type === "image");
+    if (image >= 0)
+      note(
+        "Image inputs are not supported by this model.",
+        `messages[${i}].content[${image}]`,
+        "unsupported_content",
+      );
+    const text = parts.map((p) => (p.type === "text" ? p.text : "")).join("");
+    switch (m.role) {
+      case "system":
+      case "developer":
+        turns.push({ role: "system", text });
+        out.push({ role: "system", content: text });
+        return;
+      case "user":
+        turns.push({ role: "user", content: parts });
+        out.push({ role: "user", content: text });
+        return;
+      case "assistant": {
+        const toolCalls = (m.tool_calls ?? []).map((c) => ({
+          id: c.id,
+          name: c.function.name,
+          arguments: c.function.arguments,
+        }));
+        if (toolCalls.length > 0)
+          note(
+            "Tool calls in assistant messages are not supported by local models yet.",
+            `messages[${i}].tool_calls`,
+            "unsupported_content",
+          );
+        turns.push({ role: "assistant", content: parts, toolCalls });
+        out.push({ role: "assistant", content: text + toolCalls.map(toolCallText).join("") });
+        return;
+      }
+      case "tool":
+        note(
+          "Tool messages are not supported by local models yet.",
+          `messages[${i}].role`,
+          "invalid_value",
+        );
+        turns.push({ role: "tool", toolCallId: m.tool_call_id, content: parts, isError: false });
+        out.push({ role: "user", content: text });
+    }
+  });
+  const conversation: Conversation = {
+    turns,
+    tools,
+    ...(body.tool_choice != null ? { toolChoice: toolChoiceOf(body.tool_choice) } : {}),
+    ...(body.parallel_tool_calls != null ? { parallelToolCalls: body.parallel_tool_calls } : {}),
+    ...(body.temperature != null ? { temperature: body.temperature } : {}),
+    ...(body.top_p != null ? { topP: body.top_p } : {}),
+  };
+  return {
+    messages: out,
+    conversation,
+    ...(unsupported ? { unsupportedLocally: unsupported } : {}),
+  };
+}
+
+function toParts(content: NonNullable<ChatMessage["content"]>): ContentPart[] {
+  if (typeof content === "string") return [{ type: "text", text: content }];
+  return content.map((p) =>
+    p.type === "text"
+      ? { type: "text", text: p.text }
+      : { type: "image", source: imageSource(p.image_url.url) },
+  );
+}
+
+/** `data:<type>;base64,<data>` URLs are inline images; anything else a URL the upstream fetches. */
+export function imageSource(url: string): ImageSource {
+  const inline = /^data:([^;,]+);base64,(.*)$/s.exec(url);
+  if (inline) return { kind: "base64", mediaType: inline[1]!, data: inline[2]! };
+  return { kind: "url", url };
+}
+
+function toolChoiceOf(choice: NonNullable<ChatCompletionBody["tool_choice"]>): ToolChoice {
+  if (typeof choice === "string") return { type: choice };
+  return { type: "tool", name: choice.function.name };
+}
