@@ -1,15 +1,22 @@
-import crypto from "node:crypto";
 import fs from "node:fs";
-import fsp from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
 import type { EventBus } from "../app/eventBus.js";
-import { NEW_MODEL_ID, type DownloadDto, type DownloadState } from "../contract/index.js";
+import type { DownloadDto, DownloadState } from "../contract/index.js";
+import { downloadDto, newDownload, type Download } from "./downloadRecord.js";
 import { ggufFileProblem } from "../engine/modelFit.js";
-import { openTransfer, type OpenedTransfer, type Validator } from "./httpTransfer.js";
+import { openTransfer } from "./httpTransfer.js";
 import { publishFile } from "./modelFiles.js";
 import { ModelsError } from "./ModelsError.js";
-import { SpeedMeter } from "./speedMeter.js";
+import {
+  partPath,
+  readSidecars,
+  removePartFiles,
+  sidecarPath,
+  sizeOf,
+  writeSidecar,
+} from "./partFiles.js";
+import { NotGgufError, writeBody } from "./writeBody.js";
 
 export interface ModelDownloadsOptions {
   modelsDir: string;
@@ -25,41 +32,6 @@ export interface ModelDownloadsOptions {
   progressIntervalMs?: number;
   now?: () => number;
 }
-
-interface Download {
-  id: string;
-  url: string;
-  modelId: string;
-  state: DownloadState;
-  bytesDone: number;
-  bytesTotal: number | null;
-  error: string | null;
-  createdMs: number;
-  updatedMs: number;
-  finishedMs: number | null;
-  /** ETag / Last-Modified the `.part` file was fetched against. */
-  validator: Validator | null;
-  meter: SpeedMeter;
-  lastProgressMs: number;
-  abort?: AbortController;
-  /** What an abort means: an admin's cancel, or shutdown (resumable after restart). */
-  stopAs?: "cancelled" | "paused";
-  running?: Promise<void>;
-}
-
-/** What a `.part` file's sidecar (`<id>.gguf.part.json`) records, so a restart can resume it. */
-interface Sidecar {
-  url: string;
-  model_id: string;
-  validator: Validator | null;
-  bytes_total: number | null;
-  created_ms: number;
-}
-
-/** The body was not a GGUF file: the partial file is deleted, nothing is resumable. */
-class NotGgufError extends Error {}
-
-const SIDECAR = ".gguf.part.json";
 
 /**
  * Model downloads into the models folder. Bytes go to `<id>.gguf.part`, which the registry never
@@ -108,22 +80,7 @@ export class ModelDownloads {
       );
     if (holder && holder.state !== "completed") return this.resume(holder.id);
     if (holder) this.downloads.delete(holder.id); // a completed record of a model since deleted
-    const now = this.now();
-    const d: Download = {
-      id: `dl_${crypto.randomBytes(8).toString("hex")}`,
-      url,
-      modelId,
-      state: "queued",
-      bytesDone: 0,
-      bytesTotal: null,
-      error: null,
-      createdMs: now,
-      updatedMs: now,
-      finishedMs: null,
-      validator: null,
-      meter: new SpeedMeter(),
-      lastProgressMs: 0,
-    };
+    const d = newDownload(url, modelId, this.now());
     // A `.part` without a sidecar is not known to come from this URL: start from byte 0.
     fs.rmSync(this.partPath(modelId), { force: true });
     this.downloads.set(d.id, d);
@@ -226,7 +183,11 @@ export class ModelDownloads {
         d.bytesTotal = opened.total;
         d.bytesDone = opened.start;
         this.writeSidecar(d);
-        await this.receive(d, opened, part);
+        await writeBody(opened.body, part, opened.start > 0, (bytes) => {
+          d.bytesDone += bytes;
+          d.meter.add(this.now(), d.bytesDone);
+          this.progress(d);
+        });
       }
       await this.publish(d, part);
     } catch (err) {
@@ -238,40 +199,6 @@ export class ModelDownloads {
       this.opts.log.warn({ download: d.id, model: d.modelId, err: d.error }, "download failed");
       this.settle(d, "failed");
       this.emit("model.download.failed", d);
-    }
-  }
-
-  /** Appends the body to the `.part` file, counting bytes once they are written. */
-  private async receive(
-    d: Download,
-    opened: Extract<OpenedTransfer, { kind: "body" }>,
-    part: string,
-  ): Promise<void> {
-    const out = fs.createWriteStream(part, { flags: opened.start > 0 ? "a" : "w" });
-    // From byte 0, the first 4 bytes must be GGUF's magic: an HTML error page stops here.
-    let head: Buffer | null = opened.start > 0 ? null : Buffer.alloc(0);
-    try {
-      for await (const chunk of opened.body as AsyncIterable<Buffer>) {
-        if (head) {
-          head = Buffer.concat([head, chunk.subarray(0, 4)]);
-          if (head.length >= 4) {
-            if (head.subarray(0, 4).toString("latin1") !== "GGUF") {
-              opened.body.destroy();
-              throw new NotGgufError("The server did not send a GGUF file (no GGUF magic bytes).");
-            }
-            head = null;
-          }
-        }
-        await new Promise<void>((resolve, reject) =>
-          out.write(chunk, (err) => (err ? reject(err) : resolve())),
-        );
-        d.bytesDone += chunk.length;
-        d.meter.add(this.now(), d.bytesDone);
-        this.progress(d);
-      }
-      if (head) throw new NotGgufError("The server did not send a GGUF file (too short).");
-    } finally {
-      await new Promise<void>((resolve) => out.end(resolve));
     }
   }
 
@@ -292,7 +219,7 @@ export class ModelDownloads {
     await publishFile(part, path.join(this.opts.modelsDir, `${d.modelId}.gguf`)).catch((err) => {
       throw (err as NodeJS.ErrnoException).code === "EEXIST" ? exists : err;
     });
-    await fsp.rm(part + ".json", { force: true });
+    await fs.promises.rm(sidecarPath(this.opts.modelsDir, d.modelId), { force: true });
     await this.opts.onModelAdded(d.modelId);
     d.bytesTotal = size;
     this.opts.log.info({ download: d.id, model: d.modelId, bytes: size }, "model downloaded");
@@ -325,86 +252,40 @@ export class ModelDownloads {
   }
 
   private dto(d: Download): DownloadDto {
-    const speed = d.state === "downloading" ? d.meter.bytesPerSecond(this.now()) : 0;
-    const left = d.bytesTotal === null ? null : Math.max(0, d.bytesTotal - d.bytesDone);
-    return {
-      id: d.id,
-      url: d.url,
-      model_id: d.modelId,
-      state: d.state,
-      bytes_done: d.bytesDone,
-      bytes_total: d.bytesTotal,
-      speed_bps: speed,
-      eta_s: left !== null && speed > 0 ? Math.ceil(left / speed) : null,
-      error: d.error,
-      created_ms: d.createdMs,
-      updated_ms: d.updatedMs,
-      finished_ms: d.finishedMs,
-    };
+    return downloadDto(d, this.now());
   }
 
   private partPath(modelId: string): string {
-    return path.join(this.opts.modelsDir, `${modelId}.gguf.part`);
+    return partPath(this.opts.modelsDir, modelId);
   }
 
-  private async removePart(modelId: string): Promise<void> {
-    await fsp.rm(this.partPath(modelId), { force: true });
-    await fsp.rm(this.partPath(modelId) + ".json", { force: true });
+  private removePart(modelId: string): Promise<void> {
+    return removePartFiles(this.opts.modelsDir, modelId);
   }
 
   private writeSidecar(d: Download): void {
-    const sidecar: Sidecar = {
+    writeSidecar(this.opts.modelsDir, {
       url: d.url,
       model_id: d.modelId,
       validator: d.validator,
       bytes_total: d.bytesTotal,
       created_ms: d.createdMs,
-    };
-    fs.writeFileSync(this.partPath(d.modelId) + ".json", JSON.stringify(sidecar));
+    });
   }
 
   /** Lists the `.part` files a previous run left (with their sidecars) as paused downloads. */
   private restore(): void {
-    let names: string[] = [];
-    try {
-      names = fs.readdirSync(this.opts.modelsDir).filter((n) => n.endsWith(SIDECAR));
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      try {
-        const s = JSON.parse(
-          fs.readFileSync(path.join(this.opts.modelsDir, name), "utf8"),
-        ) as Sidecar;
-        if (!NEW_MODEL_ID.test(s.model_id) || name !== `${s.model_id}${SIDECAR}`) continue;
-        const part = this.partPath(s.model_id);
-        const bytesDone = fs.existsSync(part) ? fs.statSync(part).size : 0;
-        const id = `dl_${crypto.randomBytes(8).toString("hex")}`;
-        this.downloads.set(id, {
-          id,
-          url: String(s.url),
-          modelId: s.model_id,
-          state: "paused",
-          bytesDone,
-          bytesTotal: s.bytes_total ?? null,
-          error: null,
-          createdMs: s.created_ms ?? this.now(),
-          updatedMs: this.now(),
-          finishedMs: null,
-          validator: s.validator ?? null,
-          meter: new SpeedMeter(),
-          lastProgressMs: 0,
-        });
-      } catch (err) {
-        this.opts.log.warn(
-          { file: name, err: (err as Error).message },
-          "unreadable download sidecar",
-        );
-      }
+    const bad = (file: string, reason: string) =>
+      this.opts.log.warn({ file, reason }, "unreadable download sidecar");
+    for (const { sidecar: s, bytesOnDisk } of readSidecars(this.opts.modelsDir, bad)) {
+      const d = newDownload(s.url, s.model_id, this.now(), s.created_ms);
+      Object.assign(d, {
+        state: "paused",
+        bytesDone: bytesOnDisk,
+        bytesTotal: s.bytes_total ?? null,
+        validator: s.validator ?? null,
+      });
+      this.downloads.set(d.id, d);
     }
   }
-}
-
-async function sizeOf(file: string): Promise<number> {
-  return (await fsp.stat(file).catch(() => undefined))?.size ?? 0;
 }
