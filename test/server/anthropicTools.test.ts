@@ -1,5 +1,9 @@
 import { BadRequestError, type Anthropic } from "@anthropic-ai/sdk";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { countPromptTokens } from "../../src-main/providers/tokenEstimate.js";
+import { toCountRequest } from "../../src-main/server/anthropicRequest.js";
+import { CountTokensBody } from "../../src-main/server/schemas/anthropic.js";
+import { usageRows } from "../ledger/ledgerQueries.js";
 import {
   CLAUDE_PRICE,
   costOf,
@@ -340,5 +344,32 @@ describe("/v1/messages with an Anthropic pool", () => {
     expect(err).toBeInstanceOf(BadRequestError);
     expect((err as BadRequestError).message).toMatch(/web_search_20250305/);
     expect(p.an.requests).toHaveLength(0);
+  });
+});
+
+describe("/v1/messages/count_tokens for pools", () => {
+  const input = {
+    system: "Be brief.",
+    messages: [{ role: "user" as const, content: "Weather in Berlin?" }],
+    tools: [weather],
+  };
+
+  it("asks an Anthropic upstream to count (translated like a generation), recording nothing", async () => {
+    p.an.script({ kind: "ok", promptTokens: 321 });
+    const before = usageRows(p.t.core).length;
+    const counted = await p.anthropic.messages.countTokens({ model: "claude-pool", ...input });
+    expect(counted).toEqual({ input_tokens: 321 });
+    expect(p.an.requests.map((r) => [r.path, r.body])).toEqual([
+      ["/v1/messages/count_tokens", { model: "claude-sonnet-4-5", ...input }],
+    ]);
+    expect(usageRows(p.t.core)).toHaveLength(before);
+  });
+
+  it("counts with gpt-tokenizer for an OpenAI-compatible pool (no upstream call)", async () => {
+    const counted = await p.anthropic.messages.countTokens({ model: "gpt-pool", ...input });
+    const req = toCountRequest(CountTokensBody.parse({ model: "gpt-pool", ...input }));
+    expect(counted.input_tokens).toBe(await countPromptTokens(req.conversation!, "gpt-4o-mini"));
+    expect(counted.input_tokens).toBeGreaterThan(20);
+    expect([p.oa.requests.length, p.oa2.requests.length]).toEqual([0, 0]);
   });
 });

@@ -41,6 +41,26 @@ export class AnthropicAdapter {
     this.clients.forget(connectionId);
   }
 
+  /** Prompt tokens of `req` as the upstream counts them (`messages.countTokens`, not billed). */
+  async countTokens(call: UpstreamCall, req: ChatRequest, signal: AbortSignal): Promise<number> {
+    const { system, messages, tools, tool_choice } = anthropicInput(conversationOf(req));
+    try {
+      const counted = await this.clients.get(call).messages.countTokens(
+        {
+          model: call.upstreamModel,
+          messages,
+          ...(system ? { system } : {}),
+          ...(tools ? { tools } : {}),
+          ...(tool_choice ? { tool_choice } : {}),
+        },
+        { signal },
+      );
+      return counted.input_tokens;
+    } catch (err) {
+      throw toUpstreamError(err, false, signal);
+    }
+  }
+
   async *chat(
     call: UpstreamCall,
     req: ChatRequest,

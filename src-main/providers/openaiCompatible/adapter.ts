@@ -62,6 +62,15 @@ export class OpenAiCompatibleAdapter {
     this.clients.forget(connectionId);
   }
 
+  /**
+   * Prompt tokens of `req` for the call's model. OpenAI-compatible APIs have no counting
+   * endpoint, so they are counted here with gpt-tokenizer: exact text counts for OpenAI's own
+   * models, an estimate for other families and for tool definitions' hidden formatting.
+   */
+  countTokens(call: Pick<UpstreamCall, "upstreamModel">, req: ChatRequest): Promise<number> {
+    return countPromptTokens(conversationOf(req), call.upstreamModel);
+  }
+
   async *chat(
     call: UpstreamCall,
     req: ChatRequest,

@@ -285,6 +285,46 @@ export function poolProvider(deps: PoolProviderDeps): Provider & {
     );
   }
 
+  /**
+   * Prompt tokens of `req` from the pool's first available target (strategy order, no failover,
+   * nothing recorded): an Anthropic upstream counts them itself (`messages.countTokens`);
+   * OpenAI-compatible APIs have no counting endpoint, so gpt-tokenizer counts them here.
+   */
+  async function countTokens(req: ChatRequest, ctx: RequestContext): Promise<number> {
+    const pool = poolOf(req.model);
+    if (!pool) throw invalidRequest(`Unknown pool '${req.model}'.`, "model", "model_not_found");
+    const t0 = now();
+    const available = targets(pool).filter((x) => healthOf(x.id).available(t0));
+    const candidates: Candidate[] = available.map((x) => ({
+      id: x.id,
+      priority: x.priority,
+      weight: x.weight,
+      inFlight: healthOf(x.id).inFlight,
+      latencyMs: healthOf(x.id).latencyMs,
+    }));
+    // A cursor of its own: counting does not move the pool's round-robin turn.
+    const pick = order(pool.strategy, candidates, { cursor: 0 }, random)[0];
+    const target = available.find((x) => x.id === pick?.id);
+    if (!target)
+      throw new ApiError(
+        503,
+        "server_error",
+        `No upstream of '${pool.id}' is available right now.`,
+        "upstream_unavailable",
+        null,
+        { "retry-after": "5" },
+      );
+    const { secret, ...call } = target.call;
+    try {
+      if (call.connection.kind !== "anthropic") return await openai.countTokens(call, req);
+      const apiKey = deps.cipher.decrypt(secret);
+      return await anthropic.countTokens({ ...call, apiKey }, req, ctx.signal);
+    } catch (err) {
+      if (err instanceof UpstreamError) throw upstreamApiError(err, classifyFailure(err.failure));
+      throw err;
+    }
+  }
+
   return {
     id: "pools",
     async listModels() {
@@ -300,6 +340,7 @@ export function poolProvider(deps: PoolProviderDeps): Provider & {
     hasModel: (model) => Promise.resolve(poolOf(model) !== undefined),
     contextTokens: () => POOL_CONTEXT_TOKENS,
     chat,
+    countTokens,
     complete() {
       throw invalidRequest(
         "Text completions are not available from remote pools; use /v1/chat/completions.",
