@@ -1,8 +1,10 @@
 import type { Role } from "@contract";
 import { IconPlugConnected, IconServer } from "@tabler/icons-react";
+import { IconUserCircle, IconUsers } from "@tabler/icons-react";
 import type { ComponentType } from "react";
 import { ServerStatusPage } from "./features/server/ServerStatusPage";
 import { ConnectionsPage } from "./features/connections/ConnectionsPage";
+import { MembersPage, MyAccountPage } from "./features/members/MembersPage";
 
 /**
  * The app's pages, in navigation order. Each page registers itself here with the roles that
@@ -36,6 +38,21 @@ export const pages: PageDef[] = [
     icon: IconPlugConnected,
     roles: STAFF,
     component: ConnectionsPage,
+  },
+  {
+    id: "members",
+    label: "Members",
+    icon: IconUsers,
+    roles: STAFF,
+    component: MembersPage,
+  },
+  {
+    // A member's own keys, limits and spend; staff see theirs here too.
+    id: "account",
+    label: "My account",
+    icon: IconUserCircle,
+    roles: ALL_ROLES,
+    component: MyAccountPage,
   },
 ];
 

@@ -1,0 +1,38 @@
+import type { EffectiveLimitsDto, LimitsViewDto } from "@contract";
+import { Badge, Table } from "@mantine/core";
+import { describeLimit, LIMIT_LABELS } from "./limitText";
+
+const ORDER: (keyof EffectiveLimitsDto)[] = [
+  "rpm",
+  "tpm",
+  "max_concurrent",
+  "max_tokens",
+  "daily_cap_micros",
+  "monthly_cap_micros",
+  "allowed_models",
+];
+
+/** The limits that apply, read-only, each marked whether it is the member's own or the default. */
+export function LimitsSummary({ view }: { view: LimitsViewDto }) {
+  return (
+    <Table aria-label="Limits that apply" verticalSpacing="xs">
+      <Table.Tbody>
+        {ORDER.map((key) => (
+          <Table.Tr key={key}>
+            <Table.Th scope="row" fw={500}>
+              {LIMIT_LABELS[key]}
+            </Table.Th>
+            <Table.Td>{describeLimit(key, view.effective[key])}</Table.Td>
+            <Table.Td ta="right">
+              {view.set[key] === undefined && (
+                <Badge variant="light" color="gray" tt="none">
+                  default
+                </Badge>
+              )}
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
+  );
+}

@@ -1,0 +1,32 @@
+import type { EffectiveLimitsDto } from "@contract";
+import { formatMoney } from "../../lib/formatMoney";
+
+const UNITS: Partial<Record<keyof EffectiveLimitsDto, string>> = {
+  rpm: "requests/min",
+  tpm: "tokens/min",
+  max_concurrent: "at once",
+  max_tokens: "tokens",
+};
+
+/** One limit as a person reads it: "60 requests/min", "$1.00", "No limit", "tiny, qwen". */
+export function describeLimit<K extends keyof EffectiveLimitsDto>(
+  key: K,
+  value: EffectiveLimitsDto[K] | undefined,
+): string {
+  if (value === null || value === undefined)
+    return key === "allowed_models" ? "Every model" : "No limit";
+  if (Array.isArray(value)) return value.length ? value.join(", ") : "No model";
+  if (key === "daily_cap_micros" || key === "monthly_cap_micros")
+    return formatMoney(value as number);
+  return `${(value as number).toLocaleString("en-US")} ${UNITS[key] ?? ""}`.trim();
+}
+
+export const LIMIT_LABELS: Record<keyof EffectiveLimitsDto, string> = {
+  rpm: "Requests per minute",
+  tpm: "Tokens per minute",
+  max_concurrent: "Concurrent requests",
+  max_tokens: "Max tokens per request",
+  daily_cap_micros: "Daily spend cap",
+  monthly_cap_micros: "Monthly spend cap",
+  allowed_models: "Allowed models",
+};
