@@ -8,7 +8,9 @@ export function HealthBadge({ view }: { view: TargetView }) {
       <Badge
         variant="light"
         color={view.color}
-        style={{ textTransform: "none" }}
+        style={{ textTransform: "none", flexShrink: 0 }}
+        // Never cut short: a table column narrower than the label grows or scrolls instead.
+        styles={{ label: { overflow: "visible" } }}
         aria-label={`${view.label}: ${view.detail}`}
         tabIndex={0}
       >

@@ -34,7 +34,9 @@ export function KindBadge({ kind }: { kind: ConnectionKind }) {
       variant="light"
       color={KIND_COLORS[kind]}
       leftSection={<Icon size={14} />}
-      style={{ textTransform: "none" }}
+      style={{ textTransform: "none", flexShrink: 0 }}
+      // Never cut short: a table column narrower than the label grows or scrolls instead.
+      styles={{ label: { overflow: "visible" } }}
     >
       {kind === "openai_compatible" ? "OpenAI-compatible" : KIND_LABELS[kind]}
     </Badge>
