@@ -4,6 +4,7 @@ import { EngineError } from "./EngineError.js";
 import type { HostSupervisor } from "./HostSupervisor.js";
 import type { LocalModel, ModelRegistry } from "./ModelRegistry.js";
 import type {
+  EngineToolCall,
   FinishReason,
   GenerateInput,
   GenerationUsage,
@@ -16,6 +17,8 @@ import { SlotQueue } from "./SlotQueue.js";
 export type GenerateEvent =
   | { type: "started"; promptTokens: number; cachedTokens: number }
   | { type: "delta"; text: string }
+  /** A piece of a tool call: the first piece of each call has its `id` and `name`. */
+  | { type: "tool_call"; index: number; id?: string; name?: string; argumentsDelta: string }
   | {
       type: "done";
       text: string;
@@ -23,6 +26,9 @@ export type GenerateEvent =
       usage: GenerationUsage;
       /** The stop sequence that ended the generation, if one did. */
       stopSequence?: string;
+      /** The tool calls the answer made, whole; `toolUse` says the model stopped for them. */
+      toolCalls?: EngineToolCall[];
+      toolUse?: boolean;
     };
 
 export interface LocalEngineOptions {
@@ -151,6 +157,14 @@ export class LocalEngine {
         if (m.type === "started")
           yield { type: "started", promptTokens: m.promptTokens, cachedTokens: m.cachedTokens };
         else if (m.type === "delta") yield { type: "delta", text: m.text };
+        else if (m.type === "tool_call")
+          yield {
+            type: "tool_call",
+            index: m.index,
+            ...(m.callId !== undefined ? { id: m.callId } : {}),
+            ...(m.name !== undefined ? { name: m.name } : {}),
+            argumentsDelta: m.argumentsDelta,
+          };
         else if (m.type === "done") {
           finished = true;
           yield {
@@ -159,6 +173,8 @@ export class LocalEngine {
             finishReason: m.finishReason,
             usage: m.usage,
             ...(m.stopSequence !== undefined ? { stopSequence: m.stopSequence } : {}),
+            // A call cut short (length) or stopped (abort) is returned, but is not a tool stop.
+            ...(m.toolCalls ? { toolCalls: m.toolCalls, toolUse: m.finishReason === "stop" } : {}),
           };
         }
       }

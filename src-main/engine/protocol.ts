@@ -4,11 +4,35 @@
  * IPC headless and over Electron's `utilityProcess` port in the desktop app.
  */
 
-/** One chat message after the gateway has normalised it (text only for now). */
-export interface EngineMessage {
-  role: "system" | "user" | "assistant";
-  content: string;
+/**
+ * One chat message after the gateway has normalised it: text, plus the tool calls an assistant
+ * turn made and the results the client sent back for them (matched by `toolCallId`).
+ */
+export type EngineMessage =
+  | { role: "system" | "user"; content: string }
+  | { role: "assistant"; content: string; toolCalls?: EngineToolCall[] }
+  | { role: "tool"; toolCallId: string; content: string; isError?: boolean };
+
+/** A function call the model made; `arguments` is the JSON text it wrote. */
+export interface EngineToolCall {
+  id: string;
+  name: string;
+  arguments: string;
 }
+
+/** A function the model may call; `parameters` is the client's JSON schema for its arguments. */
+export interface EngineTool {
+  name: string;
+  description?: string;
+  parameters: Record<string, unknown>;
+}
+
+/**
+ * `auto`: the model answers or calls tools (node-llama-cpp's function calling, in the chat
+ * template's own syntax); `required`: one call to any tool; `{ name }`: one call to that tool —
+ * both forced by a grammar, so the arguments always parse and match the schema's shape.
+ */
+export type EngineToolChoice = "auto" | "required" | { name: string };
 
 /** Output constraint enforced by a grammar while sampling. */
 export type EngineGrammar = { type: "json" } | { type: "json_schema"; schema: unknown };
@@ -30,7 +54,8 @@ export interface SamplingOptions {
 }
 
 export type GenerateInput =
-  { kind: "chat"; messages: EngineMessage[] } | { kind: "text"; prompt: string | number[] };
+  | { kind: "chat"; messages: EngineMessage[]; tools?: EngineTool[]; toolChoice?: EngineToolChoice }
+  | { kind: "text"; prompt: string | number[] };
 
 export interface LoadOptions {
   /** Context tokens per sequence. */
@@ -131,6 +156,15 @@ export type HostMessage =
   /** Generation was admitted: prompt tokenised and checked against the context. */
   | { type: "started"; id: number; promptTokens: number; cachedTokens: number }
   | { type: "delta"; id: number; text: string }
+  /** A piece of a tool call: its first piece carries `callId` and `name`, later ones argument text. */
+  | {
+      type: "tool_call";
+      id: number;
+      index: number;
+      callId?: string;
+      name?: string;
+      argumentsDelta: string;
+    }
   | {
       type: "done";
       id: number;
@@ -139,6 +173,8 @@ export type HostMessage =
       usage: GenerationUsage;
       /** With `finishReason: "stop"`: the stop sequence that ended the generation, if one did. */
       stopSequence?: string;
+      /** The tool calls of the answer, whole; set (with `finishReason: "stop"`) when it made any. */
+      toolCalls?: EngineToolCall[];
     }
   | { type: "embedded"; id: number; vectors: number[][]; promptTokens: number }
   | { type: "tokenized"; id: number; promptTokens: number }

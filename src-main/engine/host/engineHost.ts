@@ -94,6 +94,7 @@ async function handle(llama: Llama, req: HostRequest): Promise<void> {
           started: (promptTokens, cachedTokens) =>
             send({ type: "started", id: req.id, promptTokens, cachedTokens }),
           delta: (text) => send({ type: "delta", id: req.id, text }),
+          toolCall: (piece) => send({ type: "tool_call", id: req.id, ...piece }),
         });
         send({ type: "done", id: req.id, ...result });
       } catch (err) {

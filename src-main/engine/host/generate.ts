@@ -3,18 +3,38 @@ import {
   LlamaCompletion,
   TokenMeter,
   type ChatHistoryItem,
+  type ChatModelFunctions,
   type LlamaGrammar,
   type Token,
 } from "node-llama-cpp";
-import type { FinishReason, GenerateInput, GenerationUsage, HostRequest } from "../protocol.js";
+import type {
+  EngineTool,
+  EngineToolCall,
+  EngineToolChoice,
+  FinishReason,
+  GenerateInput,
+  GenerationUsage,
+  HostRequest,
+} from "../protocol.js";
 import { EngineError } from "../EngineError.js";
 import type { ResidentModel } from "./ResidentModel.js";
+import {
+  forcedInstructions,
+  forcedSchema,
+  forcedTool,
+  newCallId,
+  parseForced,
+  toFunctions,
+  toHistory,
+} from "./toolCalls.js";
 
 type GenerateRequest = Extract<HostRequest, { type: "generate" }>;
 
 export interface GenerateCallbacks {
   started(promptTokens: number, cachedTokens: number): void;
   delta(text: string): void;
+  /** A piece of a tool call (the first piece of each call carries its id and name). */
+  toolCall(piece: { index: number; callId?: string; name?: string; argumentsDelta: string }): void;
 }
 
 export interface GenerateResult {
@@ -23,6 +43,8 @@ export interface GenerateResult {
   usage: GenerationUsage;
   /** The stop sequence (one of `sampling.stop`) that ended the generation, if one did. */
   stopSequence?: string;
+  /** The tool calls the answer made, whole. */
+  toolCalls?: EngineToolCall[];
 }
 
 /**
@@ -35,7 +57,12 @@ export async function generate(
   signal: AbortSignal,
   cb: GenerateCallbacks,
 ): Promise<GenerateResult> {
-  const chat = req.input.kind === "chat" ? renderChat(resident, req.input.messages) : undefined;
+  const chat = req.input.kind === "chat" ? renderChat(resident, req.input) : undefined;
+  if (chat?.tools && req.sampling.grammar)
+    throw new EngineError(
+      "invalid_input",
+      "response_format cannot be combined with tools on a local model.",
+    );
   const promptTokens: Token[] = chat
     ? chat.tokens
     : resident.toTokens((req.input as Extract<GenerateInput, { kind: "text" }>).prompt);
@@ -54,9 +81,19 @@ export async function generate(
         ` and ${maxTokens} more were requested for the completion.`,
     );
   }
-  const grammar: LlamaGrammar | undefined = req.sampling.grammar
-    ? await resident.grammarFor(req.sampling.grammar)
+  const forced = chat?.tools?.mode === "forced" ? chat.tools : undefined;
+  const grammarSpec = forced
+    ? { type: "json_schema" as const, schema: forcedSchema(forced.list, forced.choice) }
+    : req.sampling.grammar;
+  const grammar: LlamaGrammar | undefined = grammarSpec
+    ? await resident.grammarFor(grammarSpec)
     : undefined;
+  // A forced call to one known tool streams its arguments as they are written; a choice among
+  // several is only known once the JSON is complete.
+  const forcedCallId = forced ? newCallId() : undefined;
+  const streamForced = forced ? forcedTool(forced.list, forced.choice) : undefined;
+  let forcedStarted = false;
+  const autoCalls: EngineToolCall[] = [];
 
   const { sequence, cachedTokens } = resident.acquireSequence(promptTokens);
   const meterBefore = sequence.tokenMeter.getState();
@@ -71,7 +108,16 @@ export async function generate(
     signal,
     stopOnAbortSignal: true,
     onTextChunk: (text: string) => {
-      if (text.length > 0) cb.delta(text);
+      if (text.length === 0) return;
+      if (!forced) cb.delta(text);
+      else if (streamForced) {
+        cb.toolCall({
+          index: 0,
+          ...(forcedStarted ? {} : { callId: forcedCallId, name: streamForced.name }),
+          argumentsDelta: text,
+        });
+        forcedStarted = true;
+      }
     },
   };
 
@@ -86,7 +132,28 @@ export async function generate(
         autoDisposeSequence: false,
       });
       try {
-        const res = await llamaChat.generateResponse(chat.history, { ...sampling, grammar });
+        const auto = chat.tools?.mode === "auto" ? chat.tools : undefined;
+        const res = auto
+          ? await llamaChat.generateResponse(chat.history, {
+              ...sampling,
+              functions: auto.functions,
+              documentFunctionParams: true,
+              onFunctionCall: (call) => {
+                const whole = {
+                  id: newCallId(),
+                  name: call.functionName,
+                  arguments: JSON.stringify(call.params ?? {}),
+                };
+                cb.toolCall({
+                  index: autoCalls.length,
+                  callId: whole.id,
+                  name: whole.name,
+                  argumentsDelta: whole.arguments,
+                });
+                autoCalls.push(whole);
+              },
+            })
+          : await llamaChat.generateResponse(chat.history, { ...sampling, grammar });
         text = res.response;
         stopReason = res.metadata.stopReason;
         if (res.metadata.stopReason === "customStopTrigger")
@@ -125,6 +192,16 @@ export async function generate(
   const finishReason = toFinishReason(stopReason, signal);
   const stopSequence =
     finishReason === "stop" ? matchedStop(stopTrigger, req.sampling.stop) : undefined;
+  let toolCalls: EngineToolCall[] | undefined = autoCalls.length > 0 ? autoCalls : undefined;
+  if (forced && (text.length > 0 || finishReason !== "abort")) {
+    const call = parseForced(text, forced.list, forced.choice, forcedCallId!);
+    if (!streamForced)
+      cb.toolCall({ index: 0, callId: call.id, name: call.name, argumentsDelta: call.arguments });
+    else if (!forcedStarted)
+      cb.toolCall({ index: 0, callId: call.id, name: call.name, argumentsDelta: "" });
+    toolCalls = [call];
+    text = "";
+  }
   return {
     text,
     finishReason,
@@ -134,6 +211,7 @@ export async function generate(
       completionTokens: used.usedOutputTokens,
     },
     ...(stopSequence !== undefined ? { stopSequence } : {}),
+    ...(toolCalls ? { toolCalls } : {}),
   };
 }
 
@@ -143,7 +221,7 @@ export async function generate(
  */
 export function countPromptTokens(resident: ResidentModel, input: GenerateInput): number {
   return input.kind === "chat"
-    ? renderChat(resident, input.messages).tokens.length
+    ? renderChat(resident, input).tokens.length
     : resident.toTokens(input.prompt).length;
 }
 
@@ -169,18 +247,40 @@ function toFinishReason(stopReason: string, signal: AbortSignal): FinishReason {
 interface RenderedChat {
   history: ChatHistoryItem[];
   tokens: Token[];
+  /** How tools are offered, when the request has any. */
+  tools?:
+    | { mode: "auto"; functions: ChatModelFunctions }
+    | { mode: "forced"; list: EngineTool[]; choice: Exclude<EngineToolChoice, "auto"> };
 }
 
-/** Renders messages with the model's chat template (resolved from its GGUF metadata). */
-function renderChat(resident: ResidentModel, messages: GenerateRequestMessages): RenderedChat {
-  const history: ChatHistoryItem[] = messages.map((m) =>
-    m.role === "assistant"
-      ? { type: "model", response: [m.content] }
-      : { type: m.role, text: m.content },
+/**
+ * Renders messages with the model's chat template (resolved from its GGUF metadata), with the
+ * tools documented as the generation will see them, so the token count is exact.
+ */
+function renderChat(resident: ResidentModel, input: ChatInput): RenderedChat {
+  const list = input.tools && input.tools.length > 0 ? input.tools : undefined;
+  const choice = input.toolChoice ?? "auto";
+  if (list && typeof choice === "object" && !list.some((t) => t.name === choice.name))
+    throw new EngineError(
+      "invalid_input",
+      `tool_choice names '${choice.name}', which is not one of the tools.`,
+    );
+  const tools: RenderedChat["tools"] = !list
+    ? undefined
+    : choice === "auto"
+      ? { mode: "auto", functions: toFunctions(list) }
+      : { mode: "forced", list, choice };
+  const history = toHistory(
+    input.messages,
+    tools?.mode === "forced" ? forcedInstructions(list!, tools.choice) : undefined,
   );
-  history.push({ type: "model", response: [] });
-  const { contextText } = resident.chatWrapper.generateContextState({ chatHistory: history });
-  return { history, tokens: contextText.tokenize(resident.model.tokenizer) };
+  const { contextText } = resident.chatWrapper.generateContextState({
+    chatHistory: history,
+    ...(tools?.mode === "auto"
+      ? { availableFunctions: tools.functions, documentFunctionParams: true }
+      : {}),
+  });
+  return { history, tokens: contextText.tokenize(resident.model.tokenizer), tools };
 }
 
-type GenerateRequestMessages = Extract<GenerateInput, { kind: "chat" }>["messages"];
+type ChatInput = Extract<GenerateInput, { kind: "chat" }>;

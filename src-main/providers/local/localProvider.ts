@@ -1,7 +1,7 @@
 import type { LocalEngine } from "../../engine/LocalEngine.js";
-import { ApiError } from "../../gateway/errors.js";
 import type { ChatRequest, Sampling } from "../../gateway/types.js";
 import type { Provider } from "../types.js";
+import { localChatInput, localRefusal } from "./localConversation.js";
 
 /** The local GPU (or CPU) as a provider: every `.gguf` in the models dir is a model. */
 export function localProvider(engine: LocalEngine): Provider {
@@ -32,12 +32,7 @@ export function localProvider(engine: LocalEngine): Provider {
     refuse: refuseUnsupported,
     chat(req, ctx) {
       refuseUnsupported(req);
-      return engine.generate(
-        req.model,
-        { kind: "chat", messages: req.messages },
-        sampling(req.sampling),
-        ctx.signal,
-      );
+      return engine.generate(req.model, localChatInput(req), sampling(req.sampling), ctx.signal);
     },
     complete(req, ctx) {
       return engine.generate(
@@ -52,13 +47,13 @@ export function localProvider(engine: LocalEngine): Provider {
     },
     async countTokens(req) {
       refuseUnsupported(req);
-      return engine.countTokens(req.model, { kind: "chat", messages: req.messages });
+      return engine.countTokens(req.model, localChatInput(req));
     },
   };
 }
 
-/** Tools, tool messages and images reach local models only as a clear 400, never dropped. */
+/** Images (and what else the parser noted) reach local models only as a clear 400, never dropped. */
 function refuseUnsupported(req: ChatRequest): void {
-  const u = req.unsupportedLocally;
-  if (u) throw new ApiError(400, "invalid_request_error", u.message, u.code, u.param);
+  const refusal = localRefusal(req);
+  if (refusal) throw refusal;
 }

@@ -1,0 +1,75 @@
+import type { EngineMessage, EngineToolChoice, GenerateInput } from "../../engine/protocol.js";
+import { ApiError } from "../../gateway/errors.js";
+import type { ChatRequest, ContentPart, ToolChoice } from "../../gateway/types.js";
+
+type ChatInput = Extract<GenerateInput, { kind: "chat" }>;
+
+/**
+ * What a local model reads of a chat request. A plain chat is its text messages. A conversation
+ * with tools, tool calls or tool results goes to the engine whole: the tools as functions (or a
+ * grammar-forced call for `required` / a named tool), earlier calls with their results. Images
+ * are refused with a 400 before admission: no local model here reads them yet.
+ */
+export function localChatInput(req: ChatRequest): ChatInput {
+  const c = req.conversation;
+  const usesTools =
+    !!c && (c.tools.length > 0 || c.turns.some((t) => t.role === "tool" || hasCalls(t)));
+  if (!c || !usesTools) return { kind: "chat", messages: req.messages };
+  const messages: EngineMessage[] = c.turns.map((t) => {
+    switch (t.role) {
+      case "system":
+        return { role: "system", content: t.text };
+      case "user":
+        return { role: "user", content: textOf(t.content) };
+      case "assistant":
+        return {
+          role: "assistant",
+          content: textOf(t.content),
+          ...(t.toolCalls.length > 0 ? { toolCalls: t.toolCalls } : {}),
+        };
+      case "tool":
+        return {
+          role: "tool",
+          toolCallId: t.toolCallId,
+          content: textOf(t.content),
+          ...(t.isError ? { isError: true } : {}),
+        };
+    }
+  });
+  const choice = c.toolChoice;
+  // `none`: the tools are not offered (earlier calls still render with their results).
+  if (choice?.type === "none" || c.tools.length === 0) return { kind: "chat", messages };
+  return { kind: "chat", messages, tools: c.tools, toolChoice: engineChoice(choice) };
+}
+
+/** Why a local model cannot take this request (as the 400 to answer), if it cannot. */
+export function localRefusal(req: ChatRequest): ApiError | undefined {
+  const c = req.conversation;
+  if (c) {
+    for (const [i, t] of c.turns.entries())
+      if (t.role !== "system" && t.content.some((p) => p.type === "image"))
+        return new ApiError(
+          400,
+          "invalid_request_error",
+          "Image inputs are not supported by local models yet; use a remote pool for images.",
+          "unsupported_content",
+          `messages[${i}]`,
+        );
+  }
+  // What else the request parser noted (e.g. an Anthropic assistant prefill).
+  const u = req.unsupportedLocally;
+  if (u) return new ApiError(400, "invalid_request_error", u.message, u.code, u.param);
+  return undefined;
+}
+
+function engineChoice(choice: ToolChoice | undefined): EngineToolChoice {
+  if (choice?.type === "tool") return { name: choice.name };
+  return choice?.type === "required" ? "required" : "auto";
+}
+
+function textOf(parts: ContentPart[]): string {
+  return parts.map((p) => (p.type === "text" ? p.text : "")).join("");
+}
+
+const hasCalls = (t: { role: string; toolCalls?: unknown[] }) =>
+  t.role === "assistant" && (t.toolCalls?.length ?? 0) > 0;
