@@ -1,7 +1,9 @@
 import type { Role } from "@contract";
 import { IconPlugConnected, IconServer } from "@tabler/icons-react";
 import { IconUserCircle, IconUsers } from "@tabler/icons-react";
+import { IconMessages } from "@tabler/icons-react";
 import type { ComponentType } from "react";
+import { ChatPage } from "./features/chat/ChatPage";
 import { ServerStatusPage } from "./features/server/ServerStatusPage";
 import { ConnectionsPage } from "./features/connections/ConnectionsPage";
 import { MembersPage, MyAccountPage } from "./features/members/MembersPage";
@@ -31,6 +33,13 @@ export const pages: PageDef[] = [
     icon: IconServer,
     roles: ALL_ROLES,
     component: ServerStatusPage,
+  },
+  {
+    id: "chat",
+    label: "Chat",
+    icon: IconMessages,
+    roles: ALL_ROLES,
+    component: ChatPage,
   },
   {
     id: "connections",
