@@ -1,12 +1,10 @@
 import type { Role } from "@contract";
 import { IconPlugConnected, IconServer } from "@tabler/icons-react";
-import { IconUserCircle, IconUsers } from "@tabler/icons-react";
-import { IconMessages } from "@tabler/icons-react";
+import { IconChartBar } from "@tabler/icons-react";
 import type { ComponentType } from "react";
-import { ChatPage } from "./features/chat/ChatPage";
+import { UsagePage } from "./features/usage/UsagePage";
 import { ServerStatusPage } from "./features/server/ServerStatusPage";
 import { ConnectionsPage } from "./features/connections/ConnectionsPage";
-import { MembersPage, MyAccountPage } from "./features/members/MembersPage";
 
 /**
  * The app's pages, in navigation order. Each page registers itself here with the roles that
@@ -35,13 +33,6 @@ export const pages: PageDef[] = [
     component: ServerStatusPage,
   },
   {
-    id: "chat",
-    label: "Chat",
-    icon: IconMessages,
-    roles: ALL_ROLES,
-    component: ChatPage,
-  },
-  {
     id: "connections",
     label: "Connections",
     icon: IconPlugConnected,
@@ -49,19 +40,11 @@ export const pages: PageDef[] = [
     component: ConnectionsPage,
   },
   {
-    id: "members",
-    label: "Members",
-    icon: IconUsers,
-    roles: STAFF,
-    component: MembersPage,
-  },
-  {
-    // A member's own keys, limits and spend; staff see theirs here too.
-    id: "account",
-    label: "My account",
-    icon: IconUserCircle,
+    id: "usage",
+    label: "Usage",
+    icon: IconChartBar,
     roles: ALL_ROLES,
-    component: MyAccountPage,
+    component: UsagePage,
   },
 ];
 

@@ -1,0 +1,77 @@
+import { Group, Select } from "@mantine/core";
+import { FALLBACK_OPTIONS, STATUS_OPTIONS, type LogFilters } from "./requestLogView";
+
+interface RequestLogFiltersProps {
+  filters: LogFilters;
+  onChange: (change: Partial<LogFilters>) => void;
+  /** Staff only: `[id, name]` of every member to filter by. Members get no member filter. */
+  members?: [string, string][];
+  models: string[];
+  /** Connections seen or known: `[id, label]`. */
+  connections: [string, string][];
+}
+
+/** Filters of the request log; each is cleared back to "Any". */
+export function RequestLogFilters({
+  filters,
+  onChange,
+  members,
+  models,
+  connections,
+}: RequestLogFiltersProps) {
+  const common = {
+    size: "xs",
+    clearable: true,
+    placeholder: "Any",
+    w: 170,
+    comboboxProps: { withinPortal: true },
+  } as const;
+  const modelOptions = [...new Set([...models, ...(filters.model ? [filters.model] : [])])].sort();
+  return (
+    <Group gap="sm" align="flex-end" wrap="wrap">
+      {members && (
+        <Select
+          {...common}
+          label="Member"
+          searchable
+          data={members.map(([value, label]) => ({ value, label }))}
+          value={filters.member ?? null}
+          onChange={(v) => onChange({ member: v ?? undefined })}
+        />
+      )}
+      <Select
+        {...common}
+        label="Model"
+        searchable
+        data={modelOptions}
+        value={filters.model ?? null}
+        onChange={(v) => onChange({ model: v ?? undefined })}
+      />
+      <Select
+        {...common}
+        label="Status"
+        data={STATUS_OPTIONS}
+        value={filters.status ?? null}
+        onChange={(v) => onChange({ status: (v ?? undefined) as LogFilters["status"] })}
+      />
+      <Select
+        {...common}
+        label="Provider"
+        data={[
+          { value: "local", label: "Local" },
+          { value: "remote", label: "Remote (any)" },
+          ...connections.map(([value, label]) => ({ value, label })),
+        ]}
+        value={filters.provider ?? null}
+        onChange={(v) => onChange({ provider: v ?? undefined })}
+      />
+      <Select
+        {...common}
+        label="Fallback"
+        data={[...FALLBACK_OPTIONS]}
+        value={filters.fallback ?? null}
+        onChange={(v) => onChange({ fallback: (v ?? undefined) as LogFilters["fallback"] })}
+      />
+    </Group>
+  );
+}
