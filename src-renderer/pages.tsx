@@ -1,10 +1,14 @@
 import type { Role } from "@contract";
 import { IconPlugConnected, IconServer } from "@tabler/icons-react";
+import { IconUserCircle, IconUsers } from "@tabler/icons-react";
+import { IconMessages } from "@tabler/icons-react";
 import { IconChartBar } from "@tabler/icons-react";
 import type { ComponentType } from "react";
 import { UsagePage } from "./features/usage/UsagePage";
+import { ChatPage } from "./features/chat/ChatPage";
 import { ServerStatusPage } from "./features/server/ServerStatusPage";
 import { ConnectionsPage } from "./features/connections/ConnectionsPage";
+import { MembersPage, MyAccountPage } from "./features/members/MembersPage";
 
 /**
  * The app's pages, in navigation order. Each page registers itself here with the roles that
@@ -33,11 +37,33 @@ export const pages: PageDef[] = [
     component: ServerStatusPage,
   },
   {
+    id: "chat",
+    label: "Chat",
+    icon: IconMessages,
+    roles: ALL_ROLES,
+    component: ChatPage,
+  },
+  {
     id: "connections",
     label: "Connections",
     icon: IconPlugConnected,
     roles: STAFF,
     component: ConnectionsPage,
+  },
+  {
+    id: "members",
+    label: "Members",
+    icon: IconUsers,
+    roles: STAFF,
+    component: MembersPage,
+  },
+  {
+    // A member's own keys, limits and spend; staff see theirs here too.
+    id: "account",
+    label: "My account",
+    icon: IconUserCircle,
+    roles: ALL_ROLES,
+    component: MyAccountPage,
   },
   {
     id: "usage",
