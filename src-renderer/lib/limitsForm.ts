@@ -91,8 +91,19 @@ export function limitsToForm(set: LimitsDto): LimitsFormValues {
 export type LimitsFormResult =
   { ok: true; body: LimitsDto } | { ok: false; errors: LimitsFormErrors };
 
+export interface FormToLimitsOptions {
+  /**
+   * Leave "no limit" fields out instead of sending `null`: for the org and default scopes, where
+   * an absent field already means no limit (keeps what is set there minimal). Defaults to false.
+   */
+  omitNone?: boolean;
+}
+
 /** The body of `PUT …/limits` for the form, or what is wrong with it, per field. */
-export function formToLimits(values: LimitsFormValues): LimitsFormResult {
+export function formToLimits(
+  values: LimitsFormValues,
+  opts: FormToLimitsOptions = {},
+): LimitsFormResult {
   const body: LimitsDto = {};
   const errors: LimitsFormErrors = {};
   for (const { key, max } of COUNT_FIELDS) {
@@ -118,5 +129,8 @@ export function formToLimits(values: LimitsFormValues): LimitsFormResult {
     if (ids.length > 1000) errors.allowed_models = "At most 1,000 models.";
     else body.allowed_models = ids;
   }
+  if (opts.omitNone)
+    for (const key of Object.keys(body) as (keyof LimitsDto)[])
+      if (body[key] === null) delete body[key];
   return Object.keys(errors).length ? { ok: false, errors } : { ok: true, body };
 }

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import OpenAI from "openai";
-import type { Browser, Locator } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatMoney, moneyInputText } from "../../src-renderer/lib/formatMoney.js";
 import { openPage, openSignedIn } from "../helpers/appPage.js";
@@ -67,6 +67,14 @@ afterAll(async () => {
 async function waitForText(locator: Locator, expected: string): Promise<void> {
   await locator.filter({ hasText: expected }).first().waitFor({ timeout: 15_000 });
   await expect(locator.first().innerText()).resolves.toContain(expected);
+}
+
+/** A tall window instead of fullPage: the app shell's fixed header would repeat mid-page. */
+async function tallScreenshot(page: Page, name: string, height: number): Promise<void> {
+  await page.setViewportSize({ width: 1280, height });
+  await page.evaluate("window.scrollTo(0, 0)");
+  await page.screenshot({ path: screenshotPath(name) });
+  await page.setViewportSize({ width: 1280, height: 800 });
 }
 
 /** Picks "Default" / "No limit" / "Set" for one field of a limits form. */
@@ -168,11 +176,7 @@ describe.skipIf(!haveChromium)("the Members page in Chromium", () => {
     expect((limited as InstanceType<typeof OpenAI.APIError>).status).toBe(429);
     expect((limited as InstanceType<typeof OpenAI.APIError>).code).toBe("rate_limit_exceeded");
     await waitForText(page.locator('[data-gauge="Spend today"]'), `${today} of $0.10`);
-    // A tall window instead of fullPage: the app shell's fixed header would repeat mid-page.
-    await page.setViewportSize({ width: 1280, height: 1700 });
-    await page.evaluate("window.scrollTo(0, 0)");
-    await page.screenshot({ path: screenshotPath("member-detail") });
-    await page.setViewportSize({ width: 1280, height: 800 });
+    await tallScreenshot(page, "member-detail", 1700);
 
     // An allow-list without the model (RPM back to the default): the next call is a 403.
     await limitMode(form, "Requests per minute", "Default");
@@ -222,6 +226,21 @@ describe.skipIf(!haveChromium)("the Members page in Chromium", () => {
     await page.getByRole("link", { name: "All members" }).click();
     await waitForText(row.locator("[data-requests-today]"), "1");
     await row.getByLabel("1 alert", { exact: true }).waitFor({ timeout: 15_000 });
+    // The org's tab: the lab's spend is the server's, and the default member limits save.
+    await page.getByRole("tab", { name: "Org limits" }).click();
+    const org = await manage<Status>("/org/status");
+    await waitForText(
+      page.locator('[data-gauge="Lab spend today"]'),
+      `${formatMoney(org.spend_today_micros)} · no cap`,
+    );
+    const defaults = page.getByRole("form", { name: "Default member limits" });
+    await limitMode(defaults, "Tokens per minute", "Set");
+    await defaults.getByLabel("Tokens per minute", { exact: true }).fill("100,000");
+    await saveLimits(defaults);
+    expect((await manage<{ set: object }>("/limits/default")).set).toEqual({ tpm: 100_000 });
+    await tallScreenshot(page, "org-limits", 1300);
+    await page.getByRole("tab", { name: "Members" }).click();
+
     // Dark as the OS says it (the theme follows the OS until someone picks one).
     await page.emulateMedia({ colorScheme: "dark" });
     await page.locator('html[data-mantine-color-scheme="dark"]').waitFor();
@@ -258,8 +277,7 @@ describe.skipIf(!haveChromium)("the Members page in Chromium", () => {
     await page.getByRole("table", { name: "Alerts" }).getByText("100% of daily cap").waitFor();
     await waitForText(page.locator('[data-amount="Balance"]'), "$5.00");
 
-    await page.setViewportSize({ width: 1280, height: 1400 });
-    await page.screenshot({ path: screenshotPath("my-account") });
+    await tallScreenshot(page, "my-account", 1400);
 
     const html = await page.content();
     expect(html).not.toContain(OTHER_NAME);

@@ -77,7 +77,7 @@ export function LimitsForm({ label, view, inherits, models, onSave }: LimitsForm
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const result = formToLimits(values);
+    const result = formToLimits(values, { omitNone: !inherits });
     if (!result.ok) {
       setErrors(result.errors);
       return;

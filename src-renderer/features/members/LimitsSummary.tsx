@@ -12,8 +12,17 @@ const ORDER: (keyof EffectiveLimitsDto)[] = [
   "allowed_models",
 ];
 
-/** The limits that apply, read-only, each marked whether it is the member's own or the default. */
-export function LimitsSummary({ view }: { view: LimitsViewDto }) {
+/**
+ * The limits that apply, read-only. For a member (`inherits`), those taken from the default
+ * are marked; the org and default scopes inherit nothing.
+ */
+export function LimitsSummary({
+  view,
+  inherits = true,
+}: {
+  view: LimitsViewDto;
+  inherits?: boolean;
+}) {
   return (
     <Table aria-label="Limits that apply" verticalSpacing="xs">
       <Table.Tbody>
@@ -24,7 +33,7 @@ export function LimitsSummary({ view }: { view: LimitsViewDto }) {
             </Table.Th>
             <Table.Td>{describeLimit(key, view.effective[key])}</Table.Td>
             <Table.Td ta="right">
-              {view.set[key] === undefined && (
+              {inherits && view.set[key] === undefined && (
                 <Badge variant="light" color="gray" tt="none">
                   default
                 </Badge>

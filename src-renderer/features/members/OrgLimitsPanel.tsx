@@ -49,7 +49,7 @@ export function OrgLimitsPanel({ me }: { me: MeDto }) {
           onSave={(body) => s.put(key, body)}
         />
       ) : (
-        <LimitsSummary view={view} />
+        <LimitsSummary view={view} inherits={false} />
       )}
     </Card>
   );

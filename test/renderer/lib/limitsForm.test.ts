@@ -65,6 +65,18 @@ describe("formToLimits", () => {
     });
   });
 
+  it('leaves "no limit" out for scopes where absent already means no limit', () => {
+    const v = empty();
+    v.rpm = { mode: "none", value: "" };
+    v.allowed_models = { mode: "none", value: [] };
+    v.tpm = { mode: "set", value: "100,000" };
+    expect(formToLimits(v, { omitNone: true })).toEqual({ ok: true, body: { tpm: 100_000 } });
+    expect(formToLimits(v)).toEqual({
+      ok: true,
+      body: { rpm: null, tpm: 100_000, allowed_models: null },
+    });
+  });
+
   it("round-trips a set through the form", () => {
     const set = {
       rpm: 60,
