@@ -1,3 +1,4 @@
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "./config.js";
 import { createCore, type Core } from "./createCore.js";
@@ -69,7 +70,12 @@ export async function runCli(argv: string[]): Promise<number> {
       threads: values.threads,
       logLevel: values["log-level"],
     });
-    core = await createCore({ config });
+    // PATCH /manage/v1/server writes a moved bind address to the file the config came from.
+    const configFile = values.config ?? process.env.BENCHTOP_CONFIG;
+    core = await createCore({
+      config,
+      configFile: configFile ? path.resolve(configFile) : undefined,
+    });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);

@@ -1,3 +1,4 @@
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DestinationStream } from "pino";
 import { HostSupervisor } from "../engine/HostSupervisor.js";
@@ -32,7 +33,8 @@ import { UsageQueries } from "../store/usageQueries.js";
 import { UsageRepo } from "../store/usageRepo.js";
 import type { Config } from "./config.js";
 import { EventBus } from "./eventBus.js";
-import { allowedHostNames, isLoopbackHost } from "./hostNames.js";
+import { periodKeys } from "../policy/periods.js";
+import { ServerControl } from "./serverControl.js";
 import { createLogger, type Logger } from "./logger.js";
 import { ensureOwnerToken } from "./ownerToken.js";
 import { loadPriceCatalog, poolDefaultPrice } from "./priceCatalog.js";
@@ -55,6 +57,11 @@ export interface CoreOptions {
    * Defaults to `Date.now`; tests move it across midnights and DST changes.
    */
   now?: () => number;
+  /**
+   * The config file a new bind address and port (`PATCH /manage/v1/server`) are written to.
+   * Defaults to `<dataDir>/config.json`.
+   */
+  configFile?: string;
 }
 
 /** The repositories, one per table group. */
@@ -96,7 +103,12 @@ export interface Core {
   readonly models: LocalModels;
   readonly gateway: Gateway;
   readonly server: BenchtopServer;
-  /** Where the API listens, e.g. `http://127.0.0.1:4747` (set when `listen` is true). */
+  /** Bind address, LAN sharing, API pause, idle TTL and usage retention at run time. */
+  readonly serverControl: ServerControl;
+  /**
+   * Where this machine reaches the API, e.g. `http://127.0.0.1:4747` (set when `listen` is
+   * true; follows `PATCH /manage/v1/server`).
+   */
   readonly url?: string;
   /** Stops in order: server (in-flight requests finish) → engine → store. Safe to call twice. */
   close(): Promise<void>;
@@ -216,18 +228,21 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ledger,
     log: log.child({ mod: "gateway" }),
   });
-  const lan = !isLoopbackHost(config.server.host);
-  if (lan && opts.listen !== false && store.keys.countLiveMemberKeys() === 0) {
-    clearInterval(probeTimer);
-    await engine.close();
-    closeDb(db);
-    throw new Error(
-      `Refusing to share on the LAN (${config.server.host}): no member other than the owner has a live API key. ` +
-        "Start on 127.0.0.1, create a member and a key, then share.",
-    );
-  }
-  let listenPort = 0;
-  const hostNames = allowedHostNames(config.server.host, config.server.allowedHosts);
+  // Decides where the server listens (and moves it); built first, as the server reads it.
+  const control: ServerControl = new ServerControl({
+    server: () => server,
+    db,
+    keys: store.keys,
+    settings: store.settings,
+    engine,
+    host: config.server.host,
+    port: config.server.port,
+    allowedHosts: config.server.allowedHosts,
+    configFile: opts.configFile ?? path.join(config.dataDir, "config.json"),
+    monthOf: (ms) => periodKeys(ms, ledger.timeZone()).month,
+    now: opts.now,
+    log: log.child({ mod: "server" }),
+  });
   const startedAt = Date.now();
   const server = createServer({
     gateway,
@@ -239,14 +254,15 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       keys: store.keys,
       ownerId: owner.id,
       anonymousLoopback: () => store.settings.get<boolean>(ANONYMOUS_LOOPBACK_SETTING) === true,
-      boundToLoopback: () => !lan,
+      boundToLoopback: () => !control.lan,
     },
     hosts: {
-      hosts: () => hostNames,
-      port: () => listenPort,
+      hosts: () => control.hostNames(),
+      port: () => control.listenPort(),
       corsOrigins: config.server.corsOrigins,
     },
     rendererDir: opts.rendererDir ?? defaultRendererDir(),
+    apiPaused: () => control.apiPaused,
     manage: createManageRouter({
       db,
       store,
@@ -256,6 +272,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       ledger,
       events,
       anonymousLoopbackSetting: ANONYMOUS_LOOPBACK_SETTING,
+      server: control,
       cipher,
       poolHealth: () => pools.health(),
       localModelExists: async (id) => (await engine.registry.find(id)) !== undefined,
@@ -273,19 +290,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   });
 
   await registry.scan();
-  let url: string | undefined;
   if (opts.listen !== false) {
     try {
-      const bound = await server.listen(config.server.host, config.server.port);
-      listenPort = bound.port;
-      // Bound to every interface: this machine's own clients (the desktop window) use loopback.
-      url =
-        config.server.host === "0.0.0.0"
-          ? `http://127.0.0.1:${bound.port}`
-          : config.server.host === "::"
-            ? `http://[::1]:${bound.port}`
-            : bound.url;
-      if (lan) log.warn({ url }, "sharing on the LAN over plain HTTP: keys travel unencrypted");
+      // Beyond loopback only while a member has a live key (ServerControl.listen).
+      await control.listen();
     } catch (err) {
       clearInterval(probeTimer);
       await engine.close();
@@ -298,6 +306,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const close = () =>
     (closing ??= (async () => {
       events.emit({ type: "server.closing", memberId: null, data: null });
+      control.close();
       clearInterval(probeTimer);
       await server.close();
       await localModels.close(); // downloads stop; their .part files resume after a restart
@@ -322,7 +331,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     models: localModels,
     gateway,
     server,
-    url,
+    serverControl: control,
+    get url() {
+      return control.url;
+    },
     close,
   };
 }

@@ -29,3 +29,44 @@ export function allowedHostNames(bindHost: string, extra: readonly string[]): Se
   for (const e of extra) names.add(e.toLowerCase());
   return names;
 }
+
+/** Why a bind beyond loopback is refused (at start and by `PATCH /manage/v1/server`). */
+export function lanRefusalMessage(bindHost: string): string {
+  return (
+    `Refusing to share on the LAN (${bindHost}): no member other than the owner has a live API key. ` +
+    "Start on 127.0.0.1, create a member and a key, then share."
+  );
+}
+
+/** An API base URL to hand out, and where its address comes from. */
+export interface ShareUrl {
+  baseUrl: string;
+  /** `loopback`, `address` (the one bound address), `mdns` (`<host>.local`) or an interface name. */
+  via: string;
+}
+
+/**
+ * The base URLs teammates should put in their tools for a server bound to `bindHost:port`:
+ * on loopback, this machine's own URL; bound to one address, that address; bound to every
+ * interface (`0.0.0.0`, `::`), each non-internal IPv4 address (in the OS's interface order)
+ * and then `<hostname>.local`, which resolves where mDNS runs (macOS, most Linux desktops).
+ */
+export function shareUrls(bindHost: string, port: number): ShareUrl[] {
+  const url = (host: string) => `http://${host}:${port}/v1`;
+  if (isLoopbackHost(bindHost)) {
+    const h = bindHost.replace(/^\[|\]$/g, "");
+    return [{ baseUrl: url(h === "::1" ? "[::1]" : "127.0.0.1"), via: "loopback" }];
+  }
+  if (bindHost !== "0.0.0.0" && bindHost !== "::")
+    return [{ baseUrl: url(bracket(bindHost)), via: "address" }];
+  const out: ShareUrl[] = [];
+  for (const [name, list] of Object.entries(os.networkInterfaces()))
+    for (const a of list ?? [])
+      if (a.family === "IPv4" && !a.internal) out.push({ baseUrl: url(a.address), via: name });
+  const hostname = os.hostname().toLowerCase();
+  out.push({
+    baseUrl: url(hostname.endsWith(".local") ? hostname : `${hostname}.local`),
+    via: "mdns",
+  });
+  return out;
+}

@@ -60,6 +60,10 @@ export interface LoadedModelStatus {
   info?: LoadedModelInfo;
   inFlight: number;
   queued: number;
+  /** Sequences of this model generating right now (at most `slots`). */
+  busySlots: number;
+  /** Sequences this model was loaded with: requests beyond them wait in its queue. */
+  slots: number;
   lastUsedMs: number;
 }
 
@@ -94,6 +98,26 @@ export class LocalEngine {
     return this.opts.supervisor;
   }
 
+  /** Seconds an idle model stays loaded; 0 keeps it until shutdown. */
+  get idleTtlS(): number {
+    return this.opts.idleTtlS;
+  }
+
+  /** Requests that may wait for a sequence, per model, before `overloaded`. */
+  get maxQueue(): number {
+    return this.opts.maxQueue;
+  }
+
+  /**
+   * Changes the idle TTL at run time (the settings API). Idle resident models restart their
+   * countdown under the new value; busy ones start it when they go idle.
+   */
+  setIdleTtlS(seconds: number): void {
+    this.opts.idleTtlS = seconds;
+    // scheduleIdle clears the old timer, and sets none while busy or with a TTL of 0.
+    for (const r of this.residents.values()) if (r.info) this.scheduleIdle(r);
+  }
+
   listModels(): Promise<LocalModel[]> {
     return this.opts.registry.scan();
   }
@@ -105,6 +129,8 @@ export class LocalEngine {
       info: r.info,
       inFlight: r.inFlight,
       queued: r.slots.queued,
+      busySlots: r.slots.inUse,
+      slots: this.opts.sequences,
       lastUsedMs: r.lastUsedMs,
     }));
   }

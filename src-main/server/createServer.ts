@@ -1,16 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import fs from "node:fs";
-import http from "node:http";
 import path from "node:path";
-import type { AddressInfo } from "node:net";
 import express from "express";
 import type { Logger } from "pino";
 import type { Gateway } from "../gateway/Gateway.js";
 import { ApiError } from "../gateway/errors.js";
 import { requireAuth, type AuthOptions } from "./auth.js";
+import { ClientTracker, type ClientSnapshot } from "./clientTracker.js";
 import { errorHandler, sendError } from "./errors.js";
 import { hostCheck, type HostPolicy } from "./hostCheck.js";
+import { Listeners, type Bound } from "./listeners.js";
 import { requestContext } from "./requestContext.js";
 import { chatCompletions, type RouteDeps } from "./routes/chatCompletions.js";
 import { completions } from "./routes/completions.js";
@@ -39,11 +39,26 @@ export interface ServerOptions {
    * load the UI from the API's own origin (no CORS). Skipped when the folder does not exist.
    */
   rendererDir?: string;
+  /**
+   * The owner paused the API: `/v1` answers `503 server_paused` (after authentication) while
+   * management stays up. Read on every request. Defaults to never paused.
+   */
+  apiPaused?: () => boolean;
 }
 
 export interface BenchtopServer {
   readonly app: express.Express;
-  listen(host: string, port: number): Promise<{ host: string; port: number; url: string }>;
+  listen(host: string, port: number): Promise<Bound>;
+  /**
+   * Moves the API to another address without a restart: the new listener is bound before the
+   * old one stops accepting, and requests in flight on the old one finish. Rejects with the
+   * listen error (`EADDRINUSE`, `EACCES`…) and keeps the old listener.
+   */
+  rebind(host: string, port: number): Promise<Bound>;
+  /** Where it listens now (undefined before `listen` and after `close`). */
+  readonly bound: Bound | undefined;
+  /** Open connections and requests in flight right now. */
+  clients(): ClientSnapshot;
   close(): Promise<void>;
 }
 
@@ -56,6 +71,8 @@ export function createServer(opts: ServerOptions): BenchtopServer {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
+  const tracker = new ClientTracker();
+  app.use(tracker.trackRequests);
 
   app.use((req, res, next) => {
     (req as express.Request & { receivedAtMs?: number }).receivedAtMs = Date.now();
@@ -79,6 +96,21 @@ export function createServer(opts: ServerOptions): BenchtopServer {
   // URL is a 401 before a 404, so probing reveals nothing without a key.
   app.use("/v1", requireAuth(opts.auth, "inference"));
   app.use("/manage", requireAuth(opts.auth, "manage"));
+  app.use(["/v1", "/manage"], tracker.tagAuthenticated);
+  app.use("/v1", (_req, _res, next) => {
+    if (!opts.apiPaused?.()) return next();
+    // Retrying cannot help until the owner turns the API back on.
+    next(
+      new ApiError(
+        503,
+        "server_error",
+        "The owner has paused this server's API. Try again later.",
+        "server_paused",
+        null,
+        { "x-should-retry": "false" },
+      ),
+    );
+  });
   // Parse every body as JSON whatever its content type: `curl -d` sends form encoding by default,
   // and a body that is not JSON gets a clear 400 either way.
   app.use(express.json({ limit: opts.bodyLimitBytes, type: () => true, strict: false }));
@@ -137,40 +169,18 @@ export function createServer(opts: ServerOptions): BenchtopServer {
   });
   app.use(errorHandler(log));
 
-  const server = http.createServer(app);
-  // Generations can take minutes; Node's 5-minute request timeout would cut long streams.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
-  server.keepAliveTimeout = 65_000;
-
+  const listeners = new Listeners(app, tracker);
   return {
     app,
-    listen(host, port) {
-      return new Promise((resolve, reject) => {
-        if (server.listening) throw new Error("already listening");
-        server.once("error", reject);
-        // A burst of clients (a lab's scripts starting together) must not overflow the accept
-        // queue: Node's default backlog is 511. Defaults to 2048 (the kernel may cap it lower).
-        server.listen({ port, host, backlog: 2048 }, () => {
-          server.off("error", reject);
-          const addr = server.address() as AddressInfo;
-          const shownHost = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
-          resolve({ host: addr.address, port: addr.port, url: `http://${shownHost}:${addr.port}` });
-        });
-      });
+    listen: (host, port) => listeners.listen(host, port),
+    rebind: (host, port) => listeners.rebind(host, port),
+    get bound() {
+      return listeners.bound;
     },
+    clients: () => tracker.snapshot(),
     async close() {
-      if (!server.listening) return;
       closing = true;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const grace = setTimeout(() => {
-        shutdown.abort();
-        server.closeAllConnections();
-      }, opts.shutdownGraceMs ?? 10_000);
-      grace.unref();
-      await closed;
-      clearTimeout(grace);
+      await listeners.close(opts.shutdownGraceMs ?? 10_000, () => shutdown.abort());
     },
   };
 }

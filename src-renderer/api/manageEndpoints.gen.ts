@@ -170,6 +170,14 @@ export const manageEndpoints = {
     response: C.SettingsDto,
     status: 200,
   },
+  "GET /server": { method: "GET", path: "/server", response: C.ServerDto, status: 200 },
+  "PATCH /server": {
+    method: "PATCH",
+    path: "/server",
+    body: C.PatchServerBody,
+    response: C.ServerDto,
+    status: 200,
+  },
   "GET /connections": {
     method: "GET",
     path: "/connections",

@@ -89,6 +89,7 @@ const BODIES: Record<string, unknown> = {
   },
   "post /members/:id/credits": { kind: "grant", amount_micros: 1_000_000_000 },
   "patch /settings": { time_zone: "UTC" },
+  "patch /server": { api_paused: true },
   "post /connections": { name: "Intruder", kind: "openai" },
   "patch /connections/:id": { name: "Hijacked" },
   "post /connections/:id/keys": { label: "stolen", key: "sk-intruder-000000000000" },

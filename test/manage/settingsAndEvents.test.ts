@@ -25,6 +25,8 @@ describe("settings", () => {
     expect((await owner.get("/settings")).body).toEqual({
       time_zone: tz,
       anonymous_loopback: false,
+      model_idle_ttl_s: 900,
+      retention_days: null,
     });
     for (const bad of ["Mars/Olympus_Mons", "+05:00", "", "UTC; DROP TABLE usage"]) {
       const r = await owner.patch("/settings", { time_zone: bad });
@@ -33,7 +35,12 @@ describe("settings", () => {
     }
     expect(t.core.ledger.timeZone()).toBe(tz);
     const set = await owner.patch("/settings", { time_zone: "europe/berlin" });
-    expect(set.body).toEqual({ time_zone: "Europe/Berlin", anonymous_loopback: false });
+    expect(set.body).toEqual({
+      time_zone: "Europe/Berlin",
+      anonymous_loopback: false,
+      model_idle_ttl_s: 900,
+      retention_days: null,
+    });
     expect(t.core.ledger.timeZone()).toBe("Europe/Berlin");
     expect(t.core.store.settings.get("org.time_zone")).toBe("Europe/Berlin");
     const unknown = await owner.patch("/settings", { timezone: "UTC" });
@@ -49,6 +56,8 @@ describe("settings", () => {
     expect((await owner.patch("/settings", { anonymous_loopback: true })).body).toEqual({
       time_zone: "UTC",
       anonymous_loopback: true,
+      model_idle_ttl_s: 900,
+      retention_days: null,
     });
     expect(t.core.store.settings.get(ANONYMOUS_LOOPBACK_SETTING)).toBe(true);
     // Inference from this machine without a key now works; managing the lab still takes one.

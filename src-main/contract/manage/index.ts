@@ -6,6 +6,7 @@ export * from "./credits.js";
 export * from "./usage.js";
 export * from "./audit.js";
 export * from "./settings.js";
+export * from "./server.js";
 export * from "./connections.js";
 export * from "./models.js";
 export * from "./conversations.js";

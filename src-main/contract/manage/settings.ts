@@ -6,6 +6,17 @@ export const SettingsDto = z.object({
   time_zone: z.string(),
   /** Unauthenticated requests from this machine act as the owner (default false; loopback only). */
   anonymous_loopback: z.boolean(),
+  /**
+   * Seconds a local model stays loaded after its last request; 0 keeps it until shutdown.
+   * Defaults to the config's `engine.idleTtlS` (900) until changed here.
+   */
+  model_idle_ttl_s: z.number().nonnegative(),
+  /**
+   * Days of usage rows (the request log) to keep; older ones are deleted by an hourly sweep.
+   * `null` (the default) keeps them forever. The audit log is never deleted, and prompts and
+   * outputs are never stored.
+   */
+  retention_days: z.number().int().positive().nullable(),
 });
 export type SettingsDto = z.infer<typeof SettingsDto>;
 
@@ -13,5 +24,9 @@ export type SettingsDto = z.infer<typeof SettingsDto>;
 export const PatchSettingsBody = z.strictObject({
   time_zone: z.string().min(1).max(100).optional(),
   anonymous_loopback: z.boolean().optional(),
+  /** 0 … 30 days. */
+  model_idle_ttl_s: z.number().int().min(0).max(2_592_000).optional(),
+  /** 1 … 36 500 days, or `null` to keep usage forever. */
+  retention_days: z.number().int().min(1).max(36_500).nullable().optional(),
 });
 export type PatchSettingsBody = z.infer<typeof PatchSettingsBody>;

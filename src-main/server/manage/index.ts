@@ -15,6 +15,7 @@ import { modelRoutes } from "./models.js";
 import { poolRoutes } from "./pools.js";
 import { priceRoutes } from "./prices.js";
 import { ACCESS, forbidden, type ManageDeps, type ManageRoute } from "./routeTable.js";
+import { serverRoutes } from "./server.js";
 import { settingsRoutes } from "./settings.js";
 import { usageRoutes } from "./usage.js";
 
@@ -30,6 +31,7 @@ export const manageRoutes: readonly ManageRoute[] = [
   ...usageRoutes,
   ...auditRoutes,
   ...settingsRoutes,
+  ...serverRoutes,
   ...connectionRoutes,
   ...poolRoutes,
   ...modelRoutes,

@@ -1,6 +1,7 @@
 import type { Request, Response } from "express";
 import type { z } from "zod";
 import type { EventBus } from "../../app/eventBus.js";
+import type { ServerControl } from "../../app/serverControl.js";
 import { ApiError } from "../../gateway/errors.js";
 import type { CallerPrincipal } from "../../gateway/types.js";
 import type { LocalModels } from "../../models/LocalModels.js";
@@ -48,6 +49,11 @@ export interface ManageDeps {
   usage: UsageQueries;
   ledger: Ledger;
   events: EventBus;
+  /**
+   * Where the API listens and the run-time settings (idle TTL, retention, pause); absent: the
+   * `/server` and `/settings` routes 503.
+   */
+  server?: ServerControl;
   /** Settings key of the owner's "anonymous use from this machine" switch. */
   anonymousLoopbackSetting: string;
   now?: () => number;

@@ -1,5 +1,6 @@
+import { IDLE_TTL_SETTING, RETENTION_DAYS_SETTING } from "../../app/serverControl.js";
 import { PatchSettingsBody, SettingsDto } from "../../contract/index.js";
-import { invalidRequest } from "../../gateway/errors.js";
+import { ApiError, invalidRequest } from "../../gateway/errors.js";
 import { isValidTimeZone } from "../../policy/periods.js";
 import {
   forbidden,
@@ -11,10 +12,15 @@ import {
 } from "./routeTable.js";
 
 function current(c: Call): SettingsDto {
+  const server = c.deps.server;
+  if (!server)
+    throw new ApiError(503, "server_error", "Settings are not available here.", "unavailable");
   return {
     time_zone: c.deps.ledger.timeZone(),
     anonymous_loopback:
       c.deps.store.settings.get<boolean>(c.deps.anonymousLoopbackSetting) === true,
+    model_idle_ttl_s: server.idleTtlS(),
+    retention_days: server.retentionDays(),
   };
 }
 
@@ -29,7 +35,7 @@ export const settingsRoutes: ManageRoute[] = [
     method: "get",
     path: "/settings",
     access: "staff",
-    summary: "The org's time zone and the anonymous-loopback switch",
+    summary: "Time zone, anonymous loopback use, model idle TTL and usage retention",
     response: SettingsDto,
     handle: current,
   }),
@@ -37,12 +43,19 @@ export const settingsRoutes: ManageRoute[] = [
     method: "patch",
     path: "/settings",
     access: "admin",
-    summary: "Change the time zone (admins) or anonymous loopback use (owner only)",
+    summary:
+      "Change the time zone, model idle TTL or usage retention (admins) or anonymous loopback use (owner only)",
     body: PatchSettingsBody,
     response: SettingsDto,
     handle: (c) => {
-      const { time_zone, anonymous_loopback } = c.body;
-      if (time_zone === undefined && anonymous_loopback === undefined) throw nothingToChange();
+      const { time_zone, anonymous_loopback, model_idle_ttl_s, retention_days } = c.body;
+      if (
+        time_zone === undefined &&
+        anonymous_loopback === undefined &&
+        model_idle_ttl_s === undefined &&
+        retention_days === undefined
+      )
+        throw nothingToChange();
       // Letting unauthenticated local callers act as the owner is the owner's decision alone.
       if (anonymous_loopback !== undefined && c.principal.role !== "owner")
         throw forbidden("Only the owner can change anonymous_loopback.", "anonymous_loopback");
@@ -53,8 +66,9 @@ export const settingsRoutes: ManageRoute[] = [
           "invalid_time_zone",
         );
       const zoneBefore = c.deps.ledger.timeZone();
+      let after: SettingsDto;
       try {
-        return mutate(
+        after = mutate(
           c,
           { action: "settings.update", targetType: "settings", targetId: null, memberId: null },
           () => {
@@ -62,8 +76,12 @@ export const settingsRoutes: ManageRoute[] = [
             if (anonymous_loopback !== undefined)
               c.deps.store.settings.set(c.deps.anonymousLoopbackSetting, anonymous_loopback);
             if (time_zone !== undefined) c.deps.ledger.setTimeZone(canonicalZone(time_zone));
-            const after = current(c);
-            return { before, after, result: after };
+            if (model_idle_ttl_s !== undefined)
+              c.deps.store.settings.set(IDLE_TTL_SETTING, model_idle_ttl_s);
+            if (retention_days !== undefined)
+              c.deps.store.settings.set(RETENTION_DAYS_SETTING, retention_days);
+            const now = current(c);
+            return { before, after: now, result: now };
           },
         );
       } catch (err) {
@@ -72,6 +90,10 @@ export const settingsRoutes: ManageRoute[] = [
         if (c.deps.ledger.timeZone() !== zoneBefore) c.deps.ledger.setTimeZone(zoneBefore);
         throw err;
       }
+      // Committed: the engine takes the new TTL now, and a new retention applies at once.
+      if (model_idle_ttl_s !== undefined) c.deps.server!.applyIdleTtl();
+      if (retention_days !== undefined) c.deps.server!.sweeper.sweepNow();
+      return after;
     },
   }),
 ];
