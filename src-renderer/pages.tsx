@@ -3,7 +3,9 @@ import { IconPlugConnected, IconServer } from "@tabler/icons-react";
 import { IconUserCircle, IconUsers } from "@tabler/icons-react";
 import { IconMessages } from "@tabler/icons-react";
 import { IconChartBar } from "@tabler/icons-react";
+import { IconBox } from "@tabler/icons-react";
 import type { ComponentType } from "react";
+import { ModelsPage } from "./features/models/ModelsPage";
 import { UsagePage } from "./features/usage/UsagePage";
 import { ChatPage } from "./features/chat/ChatPage";
 import { ServerStatusPage } from "./features/server/ServerStatusPage";
@@ -49,6 +51,13 @@ export const pages: PageDef[] = [
     icon: IconPlugConnected,
     roles: STAFF,
     component: ConnectionsPage,
+  },
+  {
+    id: "models",
+    label: "Models",
+    icon: IconBox,
+    roles: STAFF,
+    component: ModelsPage,
   },
   {
     id: "members",

@@ -1,0 +1,181 @@
+import type { LocalModelDto } from "@contract";
+import { Badge, Button, Code, Group, Stack, Table, Text, Title } from "@mantine/core";
+import { IconPlayerPlay, IconPlayerStop, IconTrash } from "@tabler/icons-react";
+import { useState } from "react";
+import { useModelsStore } from "../../stores/useModelsStore";
+import { ConfirmDialog } from "../members/ConfirmDialog";
+import { errorText } from "../members/errorText";
+import { FitBadge } from "./FitBadge";
+import { formatBytes, formatParameters } from "./formatBytes";
+
+/** Badges and sizes keep to one line: the table scrolls sideways instead of cutting them. */
+const NOWRAP = { whiteSpace: "nowrap" } as const;
+
+function StateBadge({ model }: { model: LocalModelDto }) {
+  if (model.state === "loaded")
+    return (
+      <Badge color="teal" variant="filled" data-state="loaded" style={{ minWidth: "max-content" }}>
+        Loaded · {formatBytes((model.memory?.ram_bytes ?? 0) + (model.memory?.vram_bytes ?? 0))}
+      </Badge>
+    );
+  if (model.state === "loading")
+    return (
+      <Badge color="yellow" variant="light" data-state="loading">
+        Loading…
+      </Badge>
+    );
+  return (
+    <Badge color="gray" variant="light" data-state="not_loaded">
+      Not loaded
+    </Badge>
+  );
+}
+
+interface RowProps {
+  model: LocalModelDto;
+  canWrite: boolean;
+  onError: (message: string) => void;
+}
+
+function ModelRow({ model, canWrite, onError }: RowProps) {
+  const action = useModelsStore((s) => s.actions[model.id]);
+  const [confirming, setConfirming] = useState(false);
+  const run = (p: Promise<unknown>) => p.catch((err: unknown) => onError(errorText(err)));
+  const { load, unload, remove } = useModelsStore.getState();
+  return (
+    <Table.Tr data-model-id={model.id}>
+      <Table.Td>
+        <Stack gap={0}>
+          <Code fw={600}>{model.id}</Code>
+          <Text size="xs" c="dimmed">
+            {model.file}
+          </Text>
+          {model.error && (
+            <Text size="xs" c="red">
+              {model.error}
+            </Text>
+          )}
+        </Stack>
+      </Table.Td>
+      <Table.Td style={NOWRAP}>{formatBytes(model.size_bytes)}</Table.Td>
+      <Table.Td>
+        {model.architecture ?? "—"} · {formatParameters(model.parameters)}
+      </Table.Td>
+      <Table.Td>{model.quantization ?? "—"}</Table.Td>
+      <Table.Td>
+        {model.context_length?.toLocaleString("en-US") ?? "—"}
+        {!model.has_chat_template && model.error === null && (
+          <Text size="xs" c="dimmed">
+            no chat template
+          </Text>
+        )}
+      </Table.Td>
+      <Table.Td style={NOWRAP}>
+        <FitBadge fit={model.fit} />
+      </Table.Td>
+      <Table.Td style={NOWRAP}>
+        <StateBadge model={model} />
+      </Table.Td>
+      {canWrite && (
+        <Table.Td>
+          <Group gap="xs" wrap="nowrap">
+            {model.state === "not_loaded" ? (
+              <Button
+                size="xs"
+                variant="light"
+                leftSection={<IconPlayerPlay size={14} />}
+                loading={action === "loading"}
+                disabled={model.error !== null || action !== undefined}
+                onClick={() => void run(load(model.id))}
+                aria-label={`Load ${model.id}`}
+              >
+                Load
+              </Button>
+            ) : (
+              <Button
+                size="xs"
+                variant="light"
+                leftSection={<IconPlayerStop size={14} />}
+                loading={action === "unloading"}
+                disabled={action !== undefined || model.in_flight > 0}
+                onClick={() => void run(unload(model.id))}
+                aria-label={`Unload ${model.id}`}
+              >
+                Unload
+              </Button>
+            )}
+            <Button
+              size="xs"
+              variant="subtle"
+              color="red"
+              leftSection={<IconTrash size={14} />}
+              loading={action === "deleting"}
+              disabled={action !== undefined}
+              onClick={() => setConfirming(true)}
+              aria-label={`Delete ${model.id}`}
+            >
+              Delete
+            </Button>
+          </Group>
+          <ConfirmDialog
+            opened={confirming}
+            title={`Delete ${model.id}?`}
+            confirmLabel="Delete model"
+            onConfirm={() => remove(model.id)}
+            onClose={() => setConfirming(false)}
+          >
+            <Text size="sm">
+              This unloads the model if it is loaded and deletes <Code>{model.file}</Code> (
+              {formatBytes(model.size_bytes)}) from the models folder. Requests for{" "}
+              <Code>{model.id}</Code> will fail until it is added again.
+            </Text>
+          </ConfirmDialog>
+        </Table.Td>
+      )}
+    </Table.Tr>
+  );
+}
+
+/** Every GGUF model in the models folder, with where it would run and whether it is loaded. */
+export function LocalModelTable(props: {
+  models: LocalModelDto[];
+  canWrite: boolean;
+  onError: (message: string) => void;
+}) {
+  const { models, canWrite, onError } = props;
+  return (
+    <Stack gap="sm" component="section" aria-labelledby="local-models-title">
+      <Title order={2} size="h3" id="local-models-title">
+        Local models
+      </Title>
+      {models.length === 0 ? (
+        <Text c="dimmed">
+          No models yet. Download one from the catalog below, or put <Code>.gguf</Code> files in the
+          models folder.
+        </Text>
+      ) : (
+        <Table.ScrollContainer minWidth={900}>
+          <Table striped highlightOnHover aria-label="Local models">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Model</Table.Th>
+                <Table.Th>Size</Table.Th>
+                <Table.Th>Architecture · parameters</Table.Th>
+                <Table.Th>Quantization</Table.Th>
+                <Table.Th>Context</Table.Th>
+                <Table.Th>Fit</Table.Th>
+                <Table.Th>State</Table.Th>
+                {canWrite && <Table.Th>Actions</Table.Th>}
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {models.map((m) => (
+                <ModelRow key={m.id} model={m} canWrite={canWrite} onError={onError} />
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+    </Stack>
+  );
+}
