@@ -1,4 +1,11 @@
-import type { HealthDto, ModelDto } from "@contract";
+import type {
+  HealthDto,
+  ModelDto,
+  PatchServerBody,
+  PatchSettingsBody,
+  ServerDto,
+  SettingsDto,
+} from "@contract";
 import { create } from "zustand";
 import { describeError } from "../api/ApiRequestError";
 import { createApiClient, type ApiClient } from "../api/createApiClient";
@@ -28,6 +35,22 @@ export interface ServerState {
   startPolling(intervalMs?: number): () => void;
   /** Forgets what was seen (on sign-out: the next member must not see the last one's models). */
   reset(): void;
+
+  // ── staff: the server's binding, clients and settings (`/manage/v1/server`, `/settings`) ──
+  /** The last `GET /server`: binding, share URLs, connected clients, queues. */
+  server?: ServerDto;
+  /** Why the last `GET /server` failed. */
+  serverError?: string;
+  /** The last `GET /settings`. */
+  settings?: SettingsDto;
+  settingsError?: string;
+  /** Reads `GET /server` (staff only; a 403 lands in `serverError`). */
+  loadServer(): Promise<void>;
+  /** `PATCH /server` (owner only); resolves with the new state, rejects with the server's error. */
+  updateServer(patch: PatchServerBody): Promise<ServerDto>;
+  loadSettings(): Promise<void>;
+  /** `PATCH /settings`; resolves with the saved settings, rejects with the server's error. */
+  saveSettings(patch: PatchSettingsBody): Promise<SettingsDto>;
 }
 
 export interface ServerStoreDeps {
@@ -51,9 +74,21 @@ export function createServerStore(deps: ServerStoreDeps) {
     }));
   // Only the latest check may write: a slow answer must not overwrite a newer one.
   let latestCheck = 0;
+  // Likewise for the staff reads; a write bumps them too, so an older read cannot undo it.
+  let latestServerRead = 0;
+  let latestSettingsRead = 0;
 
   // Every field listed, undefined ones too, so that `set(initial)` clears them.
-  const initial: Omit<ServerState, "refresh" | "startPolling" | "reset"> = {
+  const initial: Omit<
+    ServerState,
+    | "refresh"
+    | "startPolling"
+    | "reset"
+    | "loadServer"
+    | "updateServer"
+    | "loadSettings"
+    | "saveSettings"
+  > = {
     baseUrl: undefined,
     reachability: "connecting",
     health: undefined,
@@ -61,6 +96,10 @@ export function createServerStore(deps: ServerStoreDeps) {
     healthError: undefined,
     modelsError: undefined,
     checkedAt: undefined,
+    server: undefined,
+    serverError: undefined,
+    settings: undefined,
+    settingsError: undefined,
   };
 
   return create<ServerState>()((set, get) => ({
@@ -113,7 +152,43 @@ export function createServerStore(deps: ServerStoreDeps) {
 
     reset() {
       latestCheck++; // a check still in flight must not write afterwards
+      latestServerRead++;
+      latestSettingsRead++;
       set(initial);
+    },
+
+    async loadServer() {
+      const read = ++latestServerRead;
+      try {
+        const server = await (await getClient()).manage("GET /server");
+        if (read === latestServerRead) set({ server, serverError: undefined });
+      } catch (err) {
+        if (read === latestServerRead) set({ serverError: describeError(err) });
+      }
+    },
+
+    async updateServer(patch) {
+      latestServerRead++;
+      const server = await (await getClient()).manage("PATCH /server", { body: patch });
+      set({ server, serverError: undefined });
+      return server;
+    },
+
+    async loadSettings() {
+      const read = ++latestSettingsRead;
+      try {
+        const settings = await (await getClient()).manage("GET /settings");
+        if (read === latestSettingsRead) set({ settings, settingsError: undefined });
+      } catch (err) {
+        if (read === latestSettingsRead) set({ settingsError: describeError(err) });
+      }
+    },
+
+    async saveSettings(patch) {
+      latestSettingsRead++;
+      const settings = await (await getClient()).manage("PATCH /settings", { body: patch });
+      set({ settings, settingsError: undefined });
+      return settings;
     },
   }));
 }

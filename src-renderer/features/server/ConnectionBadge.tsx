@@ -1,3 +1,4 @@
+import { Badge, Code, Group } from "@mantine/core";
 import { useServerStore, type Reachability } from "../../stores/useServerStore";
 
 const LABELS: Record<Reachability, string> = {
@@ -6,17 +7,22 @@ const LABELS: Record<Reachability, string> = {
   unreachable: "Unreachable",
 };
 
+const COLORS: Record<Reachability, string> = {
+  connecting: "gray",
+  online: "green",
+  unreachable: "red",
+};
+
 /** The header's one-glance answer to "is the server up, and where?". */
 export function ConnectionBadge() {
   const reachability = useServerStore((s) => s.reachability);
   const baseUrl = useServerStore((s) => s.baseUrl);
   return (
-    <div className="connection" role="status" aria-live="polite">
-      <span className={`pill pill-${reachability}`}>
-        <span className="dot" aria-hidden="true" />
+    <Group gap="xs" wrap="nowrap" role="status" aria-live="polite">
+      <Badge color={COLORS[reachability]} variant="dot" tt="none" size="lg">
         {LABELS[reachability]}
-      </span>
-      {baseUrl && <code className="connection-url">{baseUrl}</code>}
-    </div>
+      </Badge>
+      {baseUrl && <Code visibleFrom="md">{baseUrl}</Code>}
+    </Group>
   );
 }

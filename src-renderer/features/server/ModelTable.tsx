@@ -1,4 +1,5 @@
 import type { ModelDto } from "@contract";
+import { Card, Code, Group, Table, Text, Title } from "@mantine/core";
 
 interface ModelTableProps {
   models: ModelDto[];
@@ -11,40 +12,46 @@ interface ModelTableProps {
 /** What `GET /v1/models` lists: the names clients pass as `model`. */
 export function ModelTable({ models, error, loaded }: ModelTableProps) {
   return (
-    <section className="card" aria-labelledby="models-title">
-      <div className="card-header">
-        <h2 id="models-title">Models</h2>
-        {loaded && !error && <span className="muted small">{models.length} available</span>}
-      </div>
+    <Card withBorder component="section" aria-labelledby="models-title">
+      <Group justify="space-between" mb="sm">
+        <Title order={3} size="h4" id="models-title">
+          Models
+        </Title>
+        {loaded && !error && (
+          <Text size="sm" c="dimmed">
+            {models.length} available
+          </Text>
+        )}
+      </Group>
       {error ? (
-        <p className="muted">Could not list models: {error}</p>
+        <Text c="dimmed">Could not list models: {error}</Text>
       ) : !loaded ? (
-        <p className="muted">Waiting for the server…</p>
+        <Text c="dimmed">Waiting for the server…</Text>
       ) : models.length === 0 ? (
-        <p className="muted">
-          No models yet. Put <code>.gguf</code> files in the models folder of Benchtop&apos;s data
+        <Text c="dimmed">
+          No models yet. Put <Code>.gguf</Code> files in the models folder of Benchtop&apos;s data
           directory.
-        </p>
+        </Text>
       ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">ID</th>
-              <th scope="col">Owned by</th>
-            </tr>
-          </thead>
-          <tbody>
+        <Table striped>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th scope="col">ID</Table.Th>
+              <Table.Th scope="col">Owned by</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
             {models.map((m) => (
-              <tr key={m.id}>
-                <td>
-                  <code>{m.id}</code>
-                </td>
-                <td>{m.owned_by}</td>
-              </tr>
+              <Table.Tr key={m.id}>
+                <Table.Td>
+                  <Code>{m.id}</Code>
+                </Table.Td>
+                <Table.Td>{m.owned_by}</Table.Td>
+              </Table.Tr>
             ))}
-          </tbody>
-        </table>
+          </Table.Tbody>
+        </Table>
       )}
-    </section>
+    </Card>
   );
 }
