@@ -147,12 +147,16 @@ async function expectTotals(page: Page, totals: Totals) {
 }
 
 const logTable = (page: Page) => page.getByRole("table", { name: "Request log" });
-/** The log's row ids once `count` rows show (filters load asynchronously). */
+/** The log's row ids once `count` rows show and no page is loading (filters load asynchronously). */
 async function logIds(page: Page, count: number): Promise<string[]> {
-  const rows = logTable(page).locator("tbody tr");
-  await page.waitForFunction(
-    `document.querySelectorAll("table[aria-labelledby=usage-log-title] tbody tr").length === ${count} && document.querySelector("table[aria-labelledby=usage-log-title]").getAttribute("aria-busy") === "false"`,
-  );
+  // Locators only: the page's CSP (script-src 'self') refuses waitForFunction's string eval.
+  const settled = page.locator("table[aria-labelledby=usage-log-title][aria-busy=false]");
+  const rows = settled.locator("tbody tr");
+  await expect
+    .poll(async () => (await settled.count()) === 1 && (await rows.count()) === count, {
+      timeout: 15_000,
+    })
+    .toBe(true);
   return rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-request-id") ?? ""));
 }
 
@@ -231,7 +235,7 @@ describe.skipIf(!haveChromium)("the usage page in Chromium", () => {
 
     await page.emulateMedia({ colorScheme: "dark" });
     // From the top: a full-page shot of a scrolled page draws the fixed header mid-page.
-    await page.evaluate("window.scrollTo(0, 0)");
+    await page.getByRole("heading", { name: "Usage", level: 1 }).scrollIntoViewIfNeeded();
     await page.screenshot({ path: screenshotPath("usage-dark"), fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
