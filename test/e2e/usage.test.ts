@@ -237,6 +237,11 @@ describe.skipIf(!haveChromium)("the usage page in Chromium", () => {
     // From the top: a full-page shot of a scrolled page draws the fixed header mid-page.
     await page.getByRole("heading", { name: "Usage", level: 1 }).scrollIntoViewIfNeeded();
     await page.screenshot({ path: screenshotPath("usage-dark"), fullPage: true });
+
+    // Day: hourly buckets over the last 24 hours, which hold every request of this test.
+    await page.getByText("Day", { exact: true }).click();
+    await page.getByRole("figure", { name: "Cost per hour" }).waitFor();
+    await expectTotals(page, ledger().totals);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApiClient } from "../../../src-renderer/api/createApiClient";
+import { createUsageStore } from "../../../src-renderer/stores/useUsageStore";
+import { startTestServer, type TestMember, type TestServer } from "../../helpers/testServer";
+import { BASE, BULK, bulk, HOUR, seed, seeds } from "../../manage/usageSeeds";
+
+/**
+ * The usage store against a real server with the seeded usage rows (test/manage/usageSeeds.ts),
+ * its clock two hours after them: the week's window, totals, latency, log paging and filters,
+ * the CSV, and a member's view.
+ */
+let t: TestServer;
+let a: TestMember;
+let b: TestMember;
+const NOW = BASE + 2 * HOUR;
+
+beforeAll(async () => {
+  t = await startTestServer();
+  a = t.addMember({ name: "Ada" });
+  b = t.addMember({ name: "Bo" });
+  t.core.db.transaction(() => {
+    for (const s of seeds) seed(t, { a, b }, s);
+    for (let i = 0; i < BULK; i++) seed(t, { a, b }, bulk(i));
+  })();
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const storeFor = (key: string) =>
+  createUsageStore({
+    connect: async () => createApiClient(t.url, { apiKey: () => key }),
+    now: () => NOW,
+    pageSize: 4,
+  });
+
+/** Row ids straight from the ledger, newest first, optionally for one member. */
+const ledgerIds = (memberId?: string) =>
+  (
+    t.core.db
+      .prepare(
+        `SELECT id FROM usage ${memberId ? "WHERE member_id = ?" : ""} ORDER BY created_ms DESC, id DESC`,
+      )
+      .all(...(memberId ? [memberId] : [])) as { id: string }[]
+  ).map((r) => r.id);
+
+describe("the usage store", () => {
+  it("loads the week, pages the log with its cursor and filters it, and exports the CSV", async () => {
+    const store = storeFor(t.core.ownerToken);
+    await store.getState().start({ staff: true, memberId: "mem_owner", name: "Owner" });
+    const s = store.getState();
+    expect(s.error).toBeUndefined();
+    // The window starts at the org day the server widened the week's start to.
+    expect(s.window).toEqual({ start_ms: s.page!.data[0]!.start_ms, end_ms: NOW });
+    expect(s.page!.data).toHaveLength(7);
+    expect(s.page!.totals).toMatchObject({ requests: 13 + BULK, cost_micros: 180 + BULK });
+    expect(s.latency.map((l) => l.model)).toContain("bench");
+    expect(s.memberNames).toMatchObject({ [a.id]: "Ada", [b.id]: "Bo" });
+
+    const all = ledgerIds();
+    expect(s.log.rows.map((r) => r.id)).toEqual(all.slice(0, 4));
+    await store.getState().nextLogPage();
+    await store.getState().nextLogPage();
+    expect(store.getState().log.rows.map((r) => r.id)).toEqual(all.slice(8, 12));
+    expect(store.getState().log.cursors).toHaveLength(2);
+    await store.getState().prevLogPage();
+    expect(store.getState().log.rows.map((r) => r.id)).toEqual(all.slice(4, 8));
+
+    await store.getState().setLogFilters({ member: a.id, provider: "remote" });
+    expect(store.getState().log).toMatchObject({ cursors: [], hasMore: false });
+    expect(store.getState().log.rows.map((r) => r.id)).toEqual(["req_3:2", "req_3:1"]);
+    await store.getState().setLogFilters({ provider: undefined, status: "in_flight" });
+    expect(store.getState().log.filters).toEqual({ member: a.id, status: "in_flight" });
+    expect(store.getState().log.rows).toEqual([]);
+    await store.getState().setLogFilters({ member: b.id });
+    expect(store.getState().log.rows.map((r) => r.id)).toEqual(["req_6:1"]);
+
+    const { blob, filename } = await store.getState().exportCsv();
+    expect(filename).toMatch(/^benchtop-requests-.*\.csv$/);
+    const lines = (await blob.text()).split("\r\n");
+    expect(lines.slice(1, -1).map((l) => l.split(",")[0])).toEqual(["req_6:1"]);
+  });
+
+  it("gives a member their own usage and names only them, stacked by model", async () => {
+    const store = storeFor(a.key);
+    await store.getState().start({ staff: false, memberId: a.id, name: "Ada" });
+    const s = store.getState();
+    expect(s.error).toBeUndefined();
+    expect(s.stackBy).toBe("model");
+    expect(s.memberNames).toEqual({ [a.id]: "Ada" });
+    expect(s.connectionNames).toEqual({});
+    expect(s.page!.totals).toMatchObject({ requests: 3, cost_micros: 69 });
+    expect(s.log.rows.map((r) => r.id)).toEqual(ledgerIds(a.id));
+    // A member filter is never sent for a member.
+    await store.getState().setLogFilters({ member: b.id });
+    expect(store.getState().log.filters).toEqual({});
+    expect(store.getState().log.rows.map((r) => r.id)).toEqual(ledgerIds(a.id));
+  });
+});
