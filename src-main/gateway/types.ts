@@ -32,8 +32,8 @@ export interface ChatRequest {
   /**
    * The whole conversation in a provider-neutral form (content parts, tool calls and results,
    * tool definitions), which the remote adapters translate to their upstream. When it is set,
-   * `messages` is its text-only view: what a local model reads, and what sizes the reservation
-   * (requests with tools or images are refused by local models). Absent: `messages` is all.
+   * `messages` is its text-only view: what a local model reads of a plain chat, and what sizes
+   * the reservation (with tool definitions and calls rendered as text). Absent: `messages` is all.
    */
   conversation?: Conversation;
 }

@@ -21,8 +21,8 @@ import { toolCallText, toolsText } from "./textView.js";
 
 /**
  * Anthropic Messages API requests → Benchtop's `ChatRequest`: the neutral conversation that
- * remote adapters translate (images, tool_use and tool_result blocks, tools, tool_choice), and
- * the text-only view local models read. What a local model cannot take is noted in
+ * providers translate (images, tool_use and tool_result blocks, tools, tool_choice), and the
+ * text-only view of a plain chat. What a local model cannot take (images, a prefill) is noted in
  * `unsupportedLocally` (refused with 400 before admission when the model is local); block types
  * no upstream is given (documents, server tool results) are refused here, never dropped.
  */
@@ -64,14 +64,7 @@ type Input = Required<Pick<ChatRequest, "messages" | "conversation">> &
 
 function toInput(body: CountTokensBody): Input {
   const tools = (body.tools ?? []).map(toolSpec);
-  let unsupported: ChatRequest["unsupportedLocally"] =
-    tools.length > 0
-      ? {
-          message: "Tools are not supported by this model yet.",
-          param: "tools",
-          code: "unsupported_parameter",
-        }
-      : undefined;
+  let unsupported: ChatRequest["unsupportedLocally"];
   const note = (message: string, param: string) =>
     (unsupported ??= { message, param, code: "unsupported_content" });
 
@@ -115,7 +108,6 @@ function toInput(body: CountTokensBody): Input {
         note("Image content blocks are not supported by this model yet.", param);
         parts.push({ type: "image", source: imageSource(block.source) });
       } else if (block.type === "tool_use") {
-        note("Tool use and tool result blocks are not supported by this model yet.", param);
         // Tool input is a JSON object; the neutral form carries it as the JSON text.
         const call = {
           id: block.id,
@@ -125,7 +117,6 @@ function toInput(body: CountTokensBody): Input {
         calls.push(call);
         texts.push(toolCallText(call));
       } else if (block.type === "tool_result") {
-        note("Tool use and tool result blocks are not supported by this model yet.", param);
         // Results end the user turn so far: OpenAI's tool messages stand between turns.
         flushUser(turns, parts);
         const content = resultContent(block.content);

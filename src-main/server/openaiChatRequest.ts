@@ -11,9 +11,9 @@ import { toolCallText, toolsText } from "./textView.js";
 
 /**
  * An OpenAI chat-completions body as Benchtop's `ChatRequest`: the neutral conversation (images,
- * tool calls and results, tools, tool_choice) that remote adapters translate, and the text-only
- * view local models read. What a local model cannot take (tools, tool calls and results,
- * images) is noted in `unsupportedLocally`, not refused here: a remote pool may serve it.
+ * tool calls and results, tools, tool_choice) that providers translate, and the text-only view
+ * of a plain chat. What a local model cannot take (images) is noted in `unsupportedLocally`, not
+ * refused here: a remote pool may serve it.
  */
 export function openAiConversation(
   body: ChatCompletionBody,
@@ -24,14 +24,7 @@ export function openAiConversation(
     // OpenAI's default for a function without parameters: an object with no properties.
     parameters: t.function.parameters ?? { type: "object", properties: {} },
   }));
-  let unsupported: ChatRequest["unsupportedLocally"] =
-    tools.length > 0
-      ? {
-          message: "Tool calling is not supported by local models yet.",
-          param: "tools",
-          code: "unsupported_parameter",
-        }
-      : undefined;
+  let unsupported: ChatRequest["unsupportedLocally"];
   const note = (message: string, param: string, code: string) =>
     (unsupported ??= { message, param, code });
 
@@ -64,22 +57,11 @@ export function openAiConversation(
           name: c.function.name,
           arguments: c.function.arguments,
         }));
-        if (toolCalls.length > 0)
-          note(
-            "Tool calls in assistant messages are not supported by local models yet.",
-            `messages[${i}].tool_calls`,
-            "unsupported_content",
-          );
         turns.push({ role: "assistant", content: parts, toolCalls });
         out.push({ role: "assistant", content: text + toolCalls.map(toolCallText).join("") });
         return;
       }
       case "tool":
-        note(
-          "Tool messages are not supported by local models yet.",
-          `messages[${i}].role`,
-          "invalid_value",
-        );
         turns.push({ role: "tool", toolCallId: m.tool_call_id, content: parts, isError: false });
         out.push({ role: "user", content: text });
     }

@@ -415,28 +415,56 @@ describe("an Anthropic pool behind the OpenAI API", () => {
 });
 
 describe("local models", () => {
-  it("refuse tools, tool messages and images with a 400 before admission (no usage row)", async () => {
-    const cases: [OpenAI.ChatCompletionCreateParamsNonStreaming, string, string][] = [
-      [
-        { model: "tiny", messages: [{ role: "user", content: "hi" }], tools: [weather] },
-        "tools",
-        "unsupported_parameter",
-      ],
-      [{ model: "tiny", messages: conversation.slice(3, 4) }, "messages[0].role", "invalid_value"],
-      [
-        { model: "tiny", messages: conversation.slice(1, 2) },
-        "messages[0].content[1]",
-        "unsupported_content",
-      ],
-    ];
-    for (const [params, param, code] of cases) {
-      const err = await p.member.openai.chat.completions.create(params).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(OpenAI.BadRequestError);
-      expect((err as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ param, code });
-    }
+  it("refuse images with a 400 before admission (no usage row)", async () => {
+    const err = await p.member.openai.chat.completions
+      .create({ model: "tiny", messages: conversation.slice(1, 2) })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({
+      param: "messages[0]",
+      code: "unsupported_content",
+    });
     // Refused before admission: nothing reserved, nothing recorded.
     expect(usageRows(p.t.core, "member_id = ? AND requested_model = 'tiny'", p.member.id)).toEqual(
       [],
     );
+  });
+
+  it("serve a forced tool call through /v1/messages as a tool_use block (the engine's tools)", async () => {
+    const { data, response } = await p.anthropic.messages
+      .create({
+        model: "tiny",
+        max_tokens: 160,
+        messages: [{ role: "user", content: "time?" }],
+        tools: [
+          {
+            name: "get_time",
+            input_schema: {
+              type: "object",
+              properties: { zone: { type: "string", maxLength: 8 } },
+              required: ["zone"],
+            },
+          },
+        ],
+        tool_choice: { type: "tool", name: "get_time" },
+      })
+      .withResponse();
+    expect(data.stop_reason).toBe("tool_use");
+    expect(data.content).toEqual([
+      {
+        type: "tool_use",
+        id: expect.any(String),
+        name: "get_time",
+        input: { zone: expect.any(String) },
+      },
+    ]);
+    expect(p.rowsOf(requestIdOf(response))).toMatchObject([
+      {
+        endpoint: "messages",
+        provider: "local",
+        usage_source: "engine",
+        completion_tokens: data.usage.output_tokens,
+      },
+    ]);
   });
 });

@@ -500,7 +500,7 @@ describe("errors on /v1/messages in Anthropic's shape", () => {
     }
   });
 
-  it("image, tool_use and tool_result blocks and tools are refused with 400", async () => {
+  it("images, a prefill and document blocks are refused with 400 (tools are served: engine tests)", async () => {
     const cases: Anthropic.MessageCreateParamsNonStreaming[] = [
       {
         model: "tiny",
@@ -520,21 +520,23 @@ describe("errors on /v1/messages in Anthropic's shape", () => {
         max_tokens: 1,
         messages: [
           { role: "user", content: "weather?" },
-          {
-            role: "assistant",
-            content: [{ type: "tool_use", id: "toolu_1", name: "weather", input: {} }],
-          },
-          {
-            role: "user",
-            content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "sunny" }],
-          },
+          { role: "assistant", content: "It is" },
         ],
       },
       {
         model: "tiny",
         max_tokens: 1,
-        messages: user("weather?"),
-        tools: [{ name: "weather", input_schema: { type: "object", properties: {} } }],
+        messages: [
+          {
+            role: "user",
+            content: [
+              {
+                type: "document",
+                source: { type: "text", media_type: "text/plain", data: "a note" },
+              },
+            ],
+          },
+        ],
       },
     ];
     const before = usageRows(t.core, "member_id = ?", member.id).length;
@@ -542,7 +544,7 @@ describe("errors on /v1/messages in Anthropic's shape", () => {
       const err = await thrown(client.messages.create(params));
       expect(err).toBeInstanceOf(BadRequestError);
       expect(err.type).toBe("invalid_request_error");
-      expect(err.apiMessage).toMatch(/not supported by this model yet/);
+      expect(err.apiMessage).toMatch(/not supported by (this model|local models) yet/);
     }
     const counted = await thrown(
       client.messages.countTokens({ model: "tiny", messages: cases[0]!.messages }),
