@@ -38,6 +38,8 @@ export interface StreamChatOptions {
   api: Pick<ApiClient, "fetchRaw">;
   model: string;
   messages: readonly ChatTurn[];
+  /** Sampling temperature; undefined leaves the server's default (1). */
+  temperature?: number;
   /** Aborting it (Stop) ends the stream; the server settles what was generated. */
   signal: AbortSignal;
   /** Called with the whole text so far after each piece arrives. */
@@ -124,6 +126,7 @@ export async function streamChatCompletion(o: StreamChatOptions): Promise<ChatSt
       body: JSON.stringify({
         model: o.model,
         messages: o.messages,
+        ...(o.temperature === undefined ? {} : { temperature: o.temperature }),
         stream: true,
         stream_options: { include_usage: true },
       }),

@@ -21,6 +21,11 @@ export interface ChatState extends ChatListSlice {
   conversationId: string | null;
   title: string;
   systemPrompt: string;
+  /**
+   * Sampling temperature for the next answers; null: the server's default. Kept for this window
+   * only (not saved with the conversation).
+   */
+  temperature: number | null;
   messages: ChatMessage[];
   streaming: boolean;
   /** Why the last save or load failed (a failed answer shows on its own message instead). */
@@ -29,6 +34,7 @@ export interface ChatState extends ChatListSlice {
   newChat(): void;
   selectModel(id: string): Promise<void>;
   setSystemPrompt(text: string): Promise<void>;
+  setTemperature(value: number | null): void;
   rename(title: string): Promise<void>;
   remove(id: string): Promise<void>;
   /** Sends a user message and streams the answer. */
@@ -69,6 +75,7 @@ export function createChatStore(deps: ChatStoreDeps) {
     conversationId: null as string | null,
     title: "New chat",
     systemPrompt: "",
+    temperature: null as number | null,
     messages: [] as ChatMessage[],
     streaming: false,
     error: undefined as string | undefined,
@@ -162,6 +169,7 @@ export function createChatStore(deps: ChatStoreDeps) {
         api,
         model,
         messages: turnsFor(s.systemPrompt, s.messages),
+        ...(s.temperature === null ? {} : { temperature: s.temperature }),
         signal: controller.signal,
         onText: (content) => {
           if (mine !== session) return;
@@ -249,6 +257,10 @@ export function createChatStore(deps: ChatStoreDeps) {
             body: { model: id },
           });
         });
+      },
+
+      setTemperature(value) {
+        set({ temperature: value });
       },
 
       async setSystemPrompt(text) {

@@ -38,6 +38,16 @@ afterAll(async () => {
 const answers = (page: Page) => page.locator('[data-role="assistant"]');
 const messageBox = (page: Page) => page.getByLabel("Message", { exact: true });
 
+/**
+ * Temperature 0 through the settings panel: the tiny model's random weights then answer the same
+ * way every time, so lengths are exact (the setting lasts until the page reloads).
+ */
+async function sampleGreedily(page: Page): Promise<void> {
+  await page.getByRole("button", { name: "Conversation settings" }).click();
+  await page.getByLabel("Temperature", { exact: true }).fill("0");
+  await page.getByRole("button", { name: "Conversation settings" }).click();
+}
+
 async function send(page: Page, text: string): Promise<void> {
   await messageBox(page).fill(text);
   await messageBox(page).press("Enter");
@@ -52,6 +62,7 @@ const lastUsage = () =>
     state: string;
     outcome: string | null;
     cost_micros: number | null;
+    completion_tokens: number | null;
   };
 
 describe.skipIf(!haveChromium)("the chat page in Chromium", () => {
@@ -69,15 +80,21 @@ describe.skipIf(!haveChromium)("the chat page in Chromium", () => {
       "This computer · $1.00 in · $2.00 out per 1M tokens",
     );
 
-    await send(page, "Hello from the browser");
+    await sampleGreedily(page);
+    await send(page, long);
     const first = answers(page).first();
     await first.locator(".chat-metrics", { hasText: "out tokens" }).waitFor({ timeout: 60_000 });
     const usage = lastUsage();
-    expect(usage).toMatchObject({ state: "settled", outcome: "ok" });
+    expect(usage).toMatchObject({ state: "settled", outcome: "ok", completion_tokens: 16 });
     const metrics = await first.locator(".chat-metrics").textContent();
-    expect(metrics).toMatch(/^\d+ in · \d+ out tokens · first token \d+ ms · /);
-    expect(metrics).toContain(`$0.${String(usage.cost_micros).padStart(6, "0")}`);
+    expect(metrics).toMatch(
+      /^\d+ in · 16 out tokens · first token \d+ ms · [\d.]+ tokens\/s · \$0\.\d{6} · cut off at the token limit$/,
+    );
+    expect(metrics).toContain(` $0.${String(usage.cost_micros).padStart(6, "0")} `);
     const answerText = await first.locator(".chat-markdown").textContent();
+    await page.getByRole("button", { name: "Rename" }).click();
+    await page.getByLabel("Title", { exact: true }).fill("Hello from the browser");
+    await page.getByLabel("Title", { exact: true }).press("Enter");
 
     // Saved: after a reload the conversation is listed, opens, and search finds it.
     await page.reload();
@@ -97,6 +114,7 @@ describe.skipIf(!haveChromium)("the chat page in Chromium", () => {
     // Stop during a long answer: the stream ends, the partial text stays, the ledger settles.
     t.core.store.limits.setLimits(t.core.ownerId, {});
     await page.getByRole("button", { name: "New chat" }).click();
+    await sampleGreedily(page);
     await send(page, long);
     await page.getByText("Answering…").waitFor({ timeout: 60_000 });
     const streaming = answers(page).last().locator(".chat-markdown");

@@ -3,6 +3,7 @@ import {
   Alert,
   Collapse,
   Group,
+  NumberInput,
   ScrollArea,
   Stack,
   Text,
@@ -31,6 +32,7 @@ export function ChatPanel() {
       models: x.models,
       modelsError: x.modelsError,
       systemPrompt: x.systemPrompt,
+      temperature: x.temperature,
     })),
   );
   const actions = useChatStore.getState();
@@ -92,11 +94,11 @@ export function ChatPanel() {
             disabled={s.streaming}
             onChange={(id) => void actions.selectModel(id)}
           />
-          <Tooltip label="System prompt" withArrow>
+          <Tooltip label="System prompt and temperature" withArrow>
             <ActionIcon
               variant={showSettings ? "light" : "subtle"}
               size="lg"
-              aria-label="System prompt"
+              aria-label="Conversation settings"
               onClick={() => setShowSettings((v) => !v)}
             >
               <IconAdjustments size={18} />
@@ -105,11 +107,26 @@ export function ChatPanel() {
         </Group>
       </Group>
       <Collapse expanded={showSettings}>
-        <SystemPromptEditor
-          value={s.systemPrompt}
-          disabled={s.streaming}
-          onSave={(text) => void actions.setSystemPrompt(text)}
-        />
+        <Stack gap="xs">
+          <SystemPromptEditor
+            value={s.systemPrompt}
+            disabled={s.streaming}
+            onSave={(text) => void actions.setSystemPrompt(text)}
+          />
+          <NumberInput
+            label="Temperature"
+            description="Empty: the server's default (1). 0 gives the same answer every time. For this window only."
+            placeholder="Default"
+            min={0}
+            max={2}
+            step={0.1}
+            decimalScale={2}
+            w={420}
+            value={s.temperature ?? ""}
+            onChange={(v) => actions.setTemperature(typeof v === "number" ? v : null)}
+            disabled={s.streaming}
+          />
+        </Stack>
       </Collapse>
       {s.modelsError && (
         <Alert color="red" variant="light" title="Could not list the models">

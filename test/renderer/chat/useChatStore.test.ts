@@ -29,12 +29,23 @@ afterAll(async () => {
   await t?.close();
 });
 
-const storeFor = (key: string, role: "owner" | "member" | "viewer" = "member") =>
-  createChatStore({
+/**
+ * A store for `key`, sampling greedily (temperature 0): the tiny model's random weights then give
+ * the same answer every time, so lengths and finish reasons are exact.
+ */
+function storeFor(key: string, role: "owner" | "member" | "viewer" = "member") {
+  const store = createChatStore({
     api: async () => createApiClient(t.url, { apiKey: () => key, timeoutMs: 30_000 }),
     role: () => role,
     costRetry: { tries: 100, delayMs: 50 },
   });
+  store.getState().setTemperature(0);
+  return store;
+}
+
+/** A prompt the tiny model answers for at least 64 tokens under greedy sampling. */
+let long: Promise<string> | undefined;
+const longPrompt = () => (long ??= longRunningPrompt(t));
 
 interface UsageRow {
   state: string;
@@ -69,18 +80,21 @@ describe("the chat store", () => {
       const last = now.messages.at(-1);
       if (last?.streaming && last.content && seen.at(-1) !== last.content) seen.push(last.content);
     });
-    await s.getState().send("hello there");
+    const prompt = await longPrompt();
+    await s.getState().send(prompt);
     off();
     const { messages, conversationId, streaming, title } = s.getState();
     expect(streaming).toBe(false);
-    expect(title).toBe("hello there");
+    expect(title).toBe(prompt);
     expect(messages.map((x) => x.role)).toEqual(["user", "assistant"]);
     const a = messages[1]!;
     const row = usageRow(a.request_id!)!;
-    expect(row).toMatchObject({ state: "settled", outcome: "ok" });
+    // The member's max_tokens limit (24) ends the answer.
+    expect(row).toMatchObject({ state: "settled", outcome: "ok", completion_tokens: 24 });
     expect(a).toMatchObject({
-      content: seen.at(-1) ?? "",
+      content: seen.at(-1),
       model: "tiny",
+      finish_reason: "length",
       prompt_tokens: row.prompt_tokens,
       completion_tokens: row.completion_tokens,
       cost_micros: row.prompt_tokens + 2 * row.completion_tokens,
@@ -88,27 +102,28 @@ describe("the chat store", () => {
     });
     expect(row.cost_micros).toBe(a.cost_micros);
     expect(a.ttft_ms).toEqual(expect.any(Number));
-    expect(["stop", "length"]).toContain(a.finish_reason);
+    expect(a.tokens_per_s).toEqual(expect.any(Number));
     // The text arrived in pieces, each one the previous plus more.
+    expect(seen.length).toBeGreaterThan(1);
     for (let i = 1; i < seen.length; i++) expect(seen[i]!.startsWith(seen[i - 1]!)).toBe(true);
 
     // Saved: what the server has is what the store shows; the list has it on top.
     const api = createApiClient(t.url, { apiKey: () => m.key });
     const saved = await api.manage("GET /conversations/:id", { params: { id: conversationId! } });
     expect(saved.messages).toEqual(messages);
-    await s.getState().loadList("hello");
+    await s.getState().loadList(prompt);
     expect(s.getState().list.map((c) => c.id)).toEqual([conversationId]);
   });
 
   it("Stop ends the stream, keeps the partial text and shows the settled cost", async () => {
-    const long = await longRunningPrompt(t);
+    const prompt = await longPrompt();
     const s = storeFor(t.core.ownerToken, "owner");
     await s.getState().loadModels();
     const off = s.subscribe((now) => {
       const last = now.messages.at(-1);
       if (last?.streaming && last.content) now.stop();
     });
-    await s.getState().send(long);
+    await s.getState().send(prompt);
     off();
     const a = s.getState().messages[1]!;
     expect(a.finish_reason).toBe("aborted");
@@ -141,6 +156,8 @@ describe("the chat store", () => {
     expect(regenerated.slice(0, 3)).toEqual(before.slice(0, 3));
     expect(regenerated[3]!.id).not.toBe(before[3]!.id);
     expect(regenerated[3]!.request_id).not.toBe(before[3]!.request_id);
+    // Greedy sampling: asked again, the model answers the same.
+    expect(regenerated[3]!.content).toBe(before[3]!.content);
 
     await s.getState().editAndResend(before[0]!.id, "first, edited");
     const edited = s.getState().messages;
