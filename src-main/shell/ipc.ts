@@ -11,8 +11,11 @@ import {
 import { checkIpcCall, type SenderFrame } from "./ipcRules.js";
 
 export interface IpcOptions {
-  /** The origin allowed to call: the core's own HTTP server, which serves the renderer. */
-  appOrigin: string;
+  /**
+   * The origin allowed to call now: the core's own HTTP server, which serves the renderer. Read
+   * on every call, so the check follows the server when it moves (apiOrigin.ts).
+   */
+  appOrigin: () => string;
   /** Resolves once the core listens; the window may ask before that. */
   connection: () => Promise<BenchtopConnection>;
   desktopSettings: () => DesktopSettings;
@@ -50,12 +53,12 @@ export function registerIpc(opts: IpcOptions): () => void {
  */
 function handleTrusted<S extends z.ZodType>(
   channel: string,
-  appOrigin: string,
+  appOrigin: () => string,
   argsSchema: S,
   handler: (args: z.infer<S>) => unknown,
 ): () => void {
   ipcMain.handle(channel, (event, ...args: unknown[]) =>
-    handler(checkIpcCall(channel, senderOf(event), appOrigin, argsSchema, args)),
+    handler(checkIpcCall(channel, senderOf(event), appOrigin(), argsSchema, args)),
   );
   return () => ipcMain.removeHandler(channel);
 }
@@ -65,14 +68,4 @@ function senderOf(event: IpcMainInvokeEvent): SenderFrame | null {
   const frame = event.senderFrame;
   if (!frame || frame.isDestroyed()) return null;
   return { url: frame.url, isTopFrame: frame.parent === null };
-}
-
-/**
- * The address the renderer should call. A server bound to every interface (`0.0.0.0`, `::`) is
- * reached over loopback, which the window's CSP allows (`connect-src` names the API origin).
- */
-export function rendererBaseUrl(coreUrl: string): string {
-  const url = new URL(coreUrl);
-  if (url.hostname === "0.0.0.0" || url.hostname === "[::]") url.hostname = "127.0.0.1";
-  return url.origin;
 }

@@ -5,6 +5,7 @@
  * (DESIGN.md §1).
  */
 import os from "node:os";
+import path from "node:path";
 import { app, dialog, type BrowserWindow } from "electron";
 import { loadConfig } from "../app/config.js";
 import { createCore, type Core } from "../app/createCore.js";
@@ -15,14 +16,17 @@ import type {
   DesktopSettingsPatch,
 } from "../contract/bridge.js";
 import { notifyOnAlerts } from "./alertNotifications.js";
+import { ApiOrigin, movedPageUrl } from "./apiOrigin.js";
 import { closeWithin } from "./closeWithin.js";
 import { electronNotifier } from "./electronNotifier.js";
-import { registerIpc, rendererBaseUrl } from "./ipc.js";
+import { registerIpc } from "./ipc.js";
 import { electronLoginItemRegistrar } from "./loginItemRegistrar.js";
 import { DesktopSettingsService, startedHidden } from "./openAtLogin.js";
 import { safeStorageCipher } from "./safeStorageCipher.js";
+import { ServerSwitches, serverUpdateOf, switchFailure } from "./serverSwitches.js";
+import { showSwitchFailure } from "./switchFailureDialog.js";
 import { createTray, type BenchtopTray } from "./tray.js";
-import { serverPageUrl, type TrayAction } from "./trayMenuModel.js";
+import { serverPageUrl, serverSwitchPatch, type TrayAction } from "./trayMenuModel.js";
 import { utilityEngineSpawner } from "./utilityEngineSpawner.js";
 import { createMainWindow } from "./window.js";
 
@@ -53,7 +57,13 @@ async function runApp(): Promise<void> {
   let core: Core | undefined;
   let mainWindow: BrowserWindow | undefined;
   let tray: BenchtopTray | undefined;
-  let appUrl: string | undefined;
+  // Where the API is now; every window and IPC rule reads it (moved on `server.update`).
+  let origin: ApiOrigin | undefined;
+  let switches: ServerSwitches | undefined;
+  // A tray switch (LAN, pause) is being applied; the switches wait for it.
+  let switching = false;
+  // Where the server listens and whether /v1 is paused, as the last `server.update` said.
+  let server = { bindHost: "", apiPaused: false };
   let settings: DesktopSettingsService | undefined;
   // What the tray shows; kept here so the tray never reads the database (closed while quitting).
   let desktop: DesktopSettings = { openAtLogin: false, openAtLoginSupported: false };
@@ -66,9 +76,9 @@ async function runApp(): Promise<void> {
   };
   /** Shows (creating if needed) and focuses the window; `page` also navigates it there. */
   const showWindow = (page?: string) => {
-    if (!appUrl || quitting) return; // the window opens once the core listens (see below)
+    if (!origin || quitting) return; // the window opens once the core listens (see below)
     if (!mainWindow || mainWindow.isDestroyed()) {
-      mainWindow = createMainWindow(page ?? appUrl, report);
+      mainWindow = createMainWindow(page ?? origin.current, origin, report);
     } else if (page) {
       mainWindow.loadURL(page).catch((err: unknown) => report("could not open a page", err));
     }
@@ -80,7 +90,9 @@ async function runApp(): Promise<void> {
     if (!tray || !core) return;
     tray.update({
       url: core.url,
-      bindHost: core.config.server.host,
+      // Where it listens now, not the config it started with: the switches move it.
+      ...server,
+      switching,
       interfaces: os.networkInterfaces(),
       stopping: quitting,
       ...desktop,
@@ -92,10 +104,36 @@ async function runApp(): Promise<void> {
     refreshTray();
     return desktop;
   };
+  /** Share on the LAN / Pause API from the tray: `PATCH /manage/v1/server`, in-process. */
+  const flipServerSwitch = async (action: TrayAction) => {
+    if (!switches || switching || quitting) return;
+    const patch = serverSwitchPatch(action, server);
+    if (!patch) return;
+    switching = true;
+    refreshTray();
+    try {
+      await switches.change(patch);
+    } catch (err) {
+      log?.info({ patch, err: err instanceof Error ? err.message : err }, "tray switch refused");
+      showSwitchFailure(
+        switchFailure(err, patch),
+        (hash) => {
+          if (origin) showWindow(serverPageUrl(origin.current, hash));
+        },
+        report,
+      );
+    } finally {
+      switching = false;
+      // Also puts back a checkbox Electron ticked on the click when the change was refused.
+      refreshTray();
+    }
+  };
   const onTrayAction = (action: TrayAction) => {
     if (action === "open-window") showWindow();
     else if (action === "quit") app.quit();
-    else if (action === "open-server-page" && appUrl) showWindow(serverPageUrl(appUrl));
+    else if (action === "open-server-page" && origin) showWindow(serverPageUrl(origin.current));
+    else if (action === "toggle-lan" || action === "toggle-api-paused")
+      void flipServerSwitch(action);
     else if (action === "toggle-open-at-login") {
       try {
         updateDesktopSettings({ openAtLogin: !desktop.openAtLogin });
@@ -111,8 +149,8 @@ async function runApp(): Promise<void> {
   // The owner token lets the person at this desk in without typing a key (DESIGN.md §5).
   const connection = async (): Promise<BenchtopConnection> => {
     const c = await corePromise;
-    if (!c.url) throw new Error("the core is not listening");
-    return { baseUrl: rendererBaseUrl(c.url), ownerToken: c.ownerToken };
+    if (!origin) throw new Error("the core is not listening");
+    return { baseUrl: origin.current, ownerToken: c.ownerToken };
   };
 
   app.on("second-instance", () => showWindow());
@@ -146,7 +184,14 @@ async function runApp(): Promise<void> {
         "no OS keychain: provider keys would be stored without real protection; storing one needs an explicit acknowledgement",
       );
     }
-    appUrl = (await connection()).baseUrl;
+    if (!core.url) throw new Error("the core is not listening");
+    const api = new ApiOrigin(core.url);
+    origin = api;
+    switches = new ServerSwitches(core);
+    server = {
+      bindHost: core.serverControl.binding().host,
+      apiPaused: core.serverControl.apiPaused,
+    };
     settings = new DesktopSettingsService(core.store.settings, electronLoginItemRegistrar());
     desktop = settings.get();
     try {
@@ -155,7 +200,7 @@ async function runApp(): Promise<void> {
       report("could not apply start at login", err);
     }
     registerIpc({
-      appOrigin: new URL(appUrl).origin,
+      appOrigin: () => api.current,
       connection,
       desktopSettings: () => desktop,
       setDesktopSettings: updateDesktopSettings,
@@ -169,6 +214,22 @@ async function runApp(): Promise<void> {
       ),
       (memberId) => members.get(memberId)?.name,
     );
+    // The server moved (tray, Server page, or a script with the owner key): the rules already
+    // read `api`; the window follows to the same page on the new origin, the tray redraws.
+    const started = core;
+    started.events.on((event) => {
+      const update = serverUpdateOf(event);
+      if (!update || quitting) return;
+      server = { bindHost: update.host, apiPaused: update.api_paused };
+      const moved = api.follow(started.url);
+      if (moved) log?.info(moved, "the API moved: the window follows");
+      if (moved && mainWindow && !mainWindow.isDestroyed()) {
+        mainWindow
+          .loadURL(movedPageUrl(mainWindow.webContents.getURL(), moved.from, moved.to))
+          .catch((err: unknown) => report("could not follow the API to its new address", err));
+      }
+      refreshTray();
+    });
     try {
       tray = createTray(onTrayAction);
       refreshTray();
@@ -203,8 +264,12 @@ function startCore(onEngineStderr: (line: string) => void): Promise<Core> {
     // The same data folder as `benchtop serve` (config.ts defaultDataDir; BENCHTOP_DATA_DIR
     // overrides), so the desktop app and the headless server share one database.
     const config = loadConfig();
+    // As `benchtop serve` does: a port or LAN change made at run time is written to the file the
+    // config came from (BENCHTOP_CONFIG), else `<data folder>/config.json`, so it survives a restart.
+    const configFile = process.env.BENCHTOP_CONFIG;
     return createCore({
       config,
+      configFile: configFile ? path.resolve(configFile) : undefined,
       platform: {
         engineSpawner: utilityEngineSpawner(onEngineStderr),
         secretCipher: safeStorageCipher(),

@@ -1,5 +1,6 @@
 import type { NetworkInterfaceInfo } from "node:os";
 import { isLoopbackHost } from "../app/hostNames.js";
+import type { PatchServerBody } from "../contract/index.js";
 
 /**
  * What the tray icon shows: the server's state, and a few quick actions. Pure (no `electron`
@@ -9,8 +10,15 @@ import { isLoopbackHost } from "../app/hostNames.js";
 export interface TrayStatus {
   /** Where this machine reaches the API (`core.url`); `undefined` until the core listens. */
   url: string | undefined;
-  /** The address the server is bound to (`config.server.host`, e.g. `127.0.0.1` or `0.0.0.0`). */
+  /**
+   * The address the server is bound to now (`serverControl.binding().host`, e.g. `127.0.0.1` or
+   * `0.0.0.0`); it moves when LAN sharing is switched at run time.
+   */
   bindHost: string;
+  /** `/v1` answers `503 server_paused` (`serverControl.apiPaused`). */
+  apiPaused: boolean;
+  /** A server switch is being applied: the switches wait for it. */
+  switching: boolean;
   /** This machine's network interfaces (`os.networkInterfaces()`), for the LAN address. */
   interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>;
   /** The app is quitting: the server finishes in-flight requests. */
@@ -19,7 +27,13 @@ export interface TrayStatus {
   openAtLoginSupported: boolean;
 }
 
-export type TrayAction = "open-window" | "open-server-page" | "toggle-open-at-login" | "quit";
+export type TrayAction =
+  | "open-window"
+  | "toggle-lan"
+  | "toggle-api-paused"
+  | "open-server-page"
+  | "toggle-open-at-login"
+  | "quit";
 
 export type TrayItem =
   | { type: "status"; label: string }
@@ -64,23 +78,40 @@ export function trayMenuModel(status: TrayStatus): TrayMenuModel {
     : status.url
       ? `Listening on ${status.url}`
       : "Starting…";
-  const lanLines = !lan
+  const stateLines = !lan
     ? ["Shared on the LAN: off"]
     : lanList.length > 0
       ? lanList.map((u) => `Shared on the LAN: ${u}`)
       : ["Shared on the LAN: on (no network address found)"];
+  if (status.apiPaused) stateLines.push("API paused: /v1 answers 503");
   const running = !status.stopping;
+  const canSwitch = running && status.url !== undefined && !status.switching;
   const items: TrayItem[] = [
     { type: "status", label: serverLine },
-    ...lanLines.map((label): TrayItem => ({ type: "status", label })),
+    ...stateLines.map((label): TrayItem => ({ type: "status", label })),
     { type: "separator" },
     { type: "action", action: "open-window", label: "Open Benchtop", enabled: running },
     {
       type: "action",
       action: "open-server-page",
-      // The core chooses its bind address at start; the server page explains how to change it.
-      label: lan ? "Stop sharing on the LAN…" : "Share on the LAN…",
+      // The port, the addresses to hand out and their QR code live on the server page.
+      label: "Server settings…",
       enabled: running && status.url !== undefined,
+    },
+    { type: "separator" },
+    {
+      type: "action",
+      action: "toggle-lan",
+      label: "Share on the LAN",
+      enabled: canSwitch,
+      checked: lan,
+    },
+    {
+      type: "action",
+      action: "toggle-api-paused",
+      label: "Pause API",
+      enabled: canSwitch,
+      checked: status.apiPaused,
     },
     {
       type: "action",
@@ -95,16 +126,29 @@ export function trayMenuModel(status: TrayStatus): TrayMenuModel {
   const tooltip = status.stopping
     ? "Benchtop: stopping"
     : status.url
-      ? `Benchtop: ${lan ? "shared on the LAN" : "this computer only"} (${lanList[0] ?? status.url})`
+      ? `Benchtop: ${lan ? "shared on the LAN" : "this computer only"} (${lanList[0] ?? status.url})` +
+        (status.apiPaused ? ", API paused" : "")
       : "Benchtop: starting";
   return { tooltip, items };
 }
 
 /**
- * The app's server page, where LAN sharing is explained and configured. The core picks its bind
- * address when it starts and has no switch to flip it while running, so the tray's "Share on
- * the LAN…" opens this page rather than toggling anything itself.
+ * The change a server switch asks for, from the state the menu showed: `toggle-lan` flips LAN
+ * sharing, `toggle-api-paused` the pause switch; other actions change nothing on the server.
  */
-export function serverPageUrl(appOrigin: string): string {
-  return new URL("/#/server", appOrigin).href;
+export function serverSwitchPatch(
+  action: TrayAction,
+  status: Pick<TrayStatus, "bindHost" | "apiPaused">,
+): PatchServerBody | undefined {
+  if (action === "toggle-lan") return { lan: isLoopbackHost(status.bindHost) };
+  if (action === "toggle-api-paused") return { api_paused: !status.apiPaused };
+  return undefined;
+}
+
+/**
+ * The app's server page (the port, the addresses to share, the settings), or another page by
+ * its hash route, on the app's origin.
+ */
+export function serverPageUrl(appOrigin: string, hash = "#/server"): string {
+  return new URL(`/${hash}`, appOrigin).href;
 }

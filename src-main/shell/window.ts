@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { BrowserWindow, shell, type Session, type WebContents } from "electron";
-import { contentSecurityPolicy, withContentSecurityPolicy } from "./contentSecurityPolicy.js";
+import type { ApiOrigin } from "./apiOrigin.js";
+import { withContentSecurityPolicy } from "./contentSecurityPolicy.js";
 import {
   isAppUrl,
   isPermissionAllowed,
@@ -19,10 +20,16 @@ export type ReportError = (what: string, err: unknown) => void;
  * Creates the main window with Electron's security recommendations applied: an isolated,
  * sandboxed renderer without Node, web security on, a strict Content-Security-Policy, no new
  * windows, no navigation away from the app's origin, and no permissions beyond writing to the
- * clipboard. The page is served by the core's own HTTP server (`appUrl`, loopback), so it calls
- * the API same-origin: no CORS, and it is exactly the UI a browser on the LAN gets.
+ * clipboard. The page is served by the core's own HTTP server (`origin`, loopback), so it calls
+ * the API same-origin: no CORS, and it is exactly the UI a browser on the LAN gets. Every rule
+ * reads `origin.current` when it runs, so they follow the server when it moves; `pageUrl` is
+ * the first page to show, on that origin.
  */
-export function createMainWindow(appUrl: string, report: ReportError): BrowserWindow {
+export function createMainWindow(
+  pageUrl: string,
+  origin: ApiOrigin,
+  report: ReportError,
+): BrowserWindow {
   const window = new BrowserWindow({
     title: "Benchtop",
     width: 1100,
@@ -49,12 +56,11 @@ export function createMainWindow(appUrl: string, report: ReportError): BrowserWi
   });
   window.once("ready-to-show", () => window.show());
 
-  const origin = new URL(appUrl).origin;
   hardenSession(window.webContents.session, origin);
   hardenWebContents(window.webContents, origin, report);
 
   window
-    .loadURL(appUrl)
+    .loadURL(pageUrl)
     .catch((err: unknown) => report("could not load the renderer (was it built?)", err));
   return window;
 }
@@ -62,19 +68,24 @@ export function createMainWindow(appUrl: string, report: ReportError): BrowserWi
 /**
  * Session-wide rules: the CSP header on every response from the app's origin (the API is the
  * same origin), and permission requests, checks and device access denied except the clipboard
- * write the UI needs. Calling it again replaces the previous handlers (one per session).
+ * write the UI needs. Calling it again replaces the previous handlers (one per session). The
+ * origin is read per response and request, so a moved server's pages get the header at once.
  */
-export function hardenSession(session: Session, appOrigin: string): void {
-  const csp = contentSecurityPolicy(appOrigin);
+export function hardenSession(session: Session, origin: ApiOrigin): void {
   session.webRequest.onHeadersReceived({ urls: ["<all_urls>"] }, (details, callback) => {
-    if (!isAppUrl(details.url, appOrigin)) return callback({});
-    callback({ responseHeaders: withContentSecurityPolicy(details.responseHeaders, csp) });
+    if (!isAppUrl(details.url, origin.current)) return callback({});
+    callback({
+      responseHeaders: withContentSecurityPolicy(
+        details.responseHeaders,
+        origin.contentSecurityPolicy,
+      ),
+    });
   });
   session.setPermissionRequestHandler((_contents, permission, callback, details) =>
-    callback(isPermissionAllowed(permission, details.requestingUrl, appOrigin)),
+    callback(isPermissionAllowed(permission, details.requestingUrl, origin.current)),
   );
   session.setPermissionCheckHandler((_contents, permission, requestingOrigin) =>
-    isPermissionAllowed(permission, requestingOrigin, appOrigin),
+    isPermissionAllowed(permission, requestingOrigin, origin.current),
   );
   session.setDevicePermissionHandler(() => false);
 }
@@ -87,7 +98,7 @@ export function hardenSession(session: Session, appOrigin: string): void {
  */
 export function hardenWebContents(
   contents: WebContents,
-  appOrigin: string,
+  origin: ApiOrigin,
   report: ReportError,
 ): void {
   contents.setWindowOpenHandler(({ url }) => {
@@ -97,14 +108,14 @@ export function hardenWebContents(
   // Every frame's navigation, the top frame's included. In-page (hash) navigation stays.
   contents.on("will-frame-navigate", (event) => {
     if (event.isSameDocument) return;
-    const verdict = navigationVerdict(event.url, appOrigin);
+    const verdict = navigationVerdict(event.url, origin.current);
     if (verdict.action === "allow") return;
     event.preventDefault();
     // Only the top frame may hand a link to the browser; a frame cannot open tabs by itself.
     if (event.isMainFrame) follow(verdict, report);
   });
   contents.on("will-redirect", (event) => {
-    if (!isAppUrl(event.url, appOrigin)) event.preventDefault();
+    if (!isAppUrl(event.url, origin.current)) event.preventDefault();
   });
   contents.on("will-attach-webview", (event) => event.preventDefault());
 }

@@ -22,11 +22,13 @@ const read = (rel: string) => fs.readFileSync(path.join(root, rel), "utf8");
 /** Modules of src-main/shell that must run under plain Node (tested here without Electron). */
 const PURE = [
   "alertNotifications.ts",
+  "apiOrigin.ts",
   "closeWithin.ts",
   "contentSecurityPolicy.ts",
   "ipcRules.ts",
   "openAtLogin.ts",
   "safeStorageBackend.ts",
+  "serverSwitches.ts",
   "trayMenuModel.ts",
   "urlRules.ts",
 ];

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   lanUrls,
   serverPageUrl,
+  serverSwitchPatch,
   trayMenuModel,
   type TrayStatus,
 } from "../../src-main/shell/trayMenuModel.js";
@@ -27,6 +28,8 @@ const interfaces = {
 const status = (over: Partial<TrayStatus> = {}): TrayStatus => ({
   url: "http://127.0.0.1:4747",
   bindHost: "127.0.0.1",
+  apiPaused: false,
+  switching: false,
   interfaces,
   stopping: false,
   openAtLogin: false,
@@ -68,7 +71,7 @@ describe("lanUrls", () => {
 });
 
 describe("trayMenuModel", () => {
-  it("on loopback: the address, sharing off, and the quick actions", () => {
+  it("on loopback: the address, sharing off, and the quick actions and switches", () => {
     expect(trayMenuModel(status())).toEqual({
       tooltip: "Benchtop: this computer only (http://127.0.0.1:4747)",
       items: [
@@ -76,7 +79,22 @@ describe("trayMenuModel", () => {
         { type: "status", label: "Shared on the LAN: off" },
         { type: "separator" },
         { type: "action", action: "open-window", label: "Open Benchtop", enabled: true },
-        { type: "action", action: "open-server-page", label: "Share on the LAN…", enabled: true },
+        { type: "action", action: "open-server-page", label: "Server settings…", enabled: true },
+        { type: "separator" },
+        {
+          type: "action",
+          action: "toggle-lan",
+          label: "Share on the LAN",
+          enabled: true,
+          checked: false,
+        },
+        {
+          type: "action",
+          action: "toggle-api-paused",
+          label: "Pause API",
+          enabled: true,
+          checked: false,
+        },
         {
           type: "action",
           action: "toggle-open-at-login",
@@ -98,14 +116,13 @@ describe("trayMenuModel", () => {
       "Shared on the LAN: http://192.168.1.20:4747",
       "Shared on the LAN: http://10.0.0.7:4747",
     ]);
-    expect(model.items.find((i) => i.type === "action" && i.action === "open-server-page")).toEqual(
-      {
-        type: "action",
-        action: "open-server-page",
-        label: "Stop sharing on the LAN…",
-        enabled: true,
-      },
-    );
+    expect(model.items.find((i) => i.type === "action" && i.action === "toggle-lan")).toEqual({
+      type: "action",
+      action: "toggle-lan",
+      label: "Share on the LAN",
+      enabled: true,
+      checked: true,
+    });
     expect(
       model.items.find((i) => i.type === "action" && i.action === "toggle-open-at-login"),
     ).toMatchObject({ checked: true, enabled: true });
@@ -114,6 +131,27 @@ describe("trayMenuModel", () => {
       trayMenuModel(status({ bindHost: "0.0.0.0", interfaces: { eth0: [nic("169.254.1.1")] } }))
         .items[1],
     ).toEqual({ type: "status", label: "Shared on the LAN: on (no network address found)" });
+  });
+
+  it("paused: says so in the menu and the tooltip, and ticks Pause API", () => {
+    const model = trayMenuModel(status({ apiPaused: true }));
+    expect(model.tooltip).toBe("Benchtop: this computer only (http://127.0.0.1:4747), API paused");
+    expect(model.items.filter((i) => i.type === "status").map((i) => i.label)).toEqual([
+      "Listening on http://127.0.0.1:4747",
+      "Shared on the LAN: off",
+      "API paused: /v1 answers 503",
+    ]);
+    expect(
+      model.items.find((i) => i.type === "action" && i.action === "toggle-api-paused"),
+    ).toMatchObject({ checked: true, enabled: true });
+  });
+
+  it("while a switch is applied, both switches wait; the rest stays usable", () => {
+    const model = trayMenuModel(status({ switching: true }));
+    const enabled = model.items.flatMap((i) =>
+      i.type === "action" && i.enabled ? [i.action] : [],
+    );
+    expect(enabled).toEqual(["open-window", "open-server-page", "toggle-open-at-login", "quit"]);
   });
 
   it("greys out start-at-login where it cannot be registered", () => {
@@ -134,15 +172,54 @@ describe("trayMenuModel", () => {
     const model = trayMenuModel(status({ url: undefined }));
     expect(model.tooltip).toBe("Benchtop: starting");
     expect(model.items[0]).toEqual({ type: "status", label: "Starting…" });
-    expect(
-      model.items.find((i) => i.type === "action" && i.action === "open-server-page"),
-    ).toMatchObject({ enabled: false });
+    for (const action of ["open-server-page", "toggle-lan", "toggle-api-paused"])
+      expect(model.items.find((i) => i.type === "action" && i.action === action)).toMatchObject({
+        enabled: false,
+      });
   });
 });
 
 describe("serverPageUrl", () => {
-  it("is the app's server page on the app's origin", () => {
+  it("is the app's server page on the app's origin, or another page by its hash route", () => {
     expect(serverPageUrl("http://127.0.0.1:4747")).toBe("http://127.0.0.1:4747/#/server");
     expect(serverPageUrl("http://[::1]:4800/")).toBe("http://[::1]:4800/#/server");
+    expect(serverPageUrl("http://127.0.0.1:4747", "#/members")).toBe(
+      "http://127.0.0.1:4747/#/members",
+    );
+  });
+});
+
+describe("serverSwitchPatch", () => {
+  it("flips what the menu showed: LAN sharing, or the pause switch", () => {
+    expect(serverSwitchPatch("toggle-lan", { bindHost: "127.0.0.1", apiPaused: false })).toEqual({
+      lan: true,
+    });
+    expect(serverSwitchPatch("toggle-lan", { bindHost: "::1", apiPaused: false })).toEqual({
+      lan: true,
+    });
+    expect(serverSwitchPatch("toggle-lan", { bindHost: "0.0.0.0", apiPaused: true })).toEqual({
+      lan: false,
+    });
+    expect(serverSwitchPatch("toggle-lan", { bindHost: "192.168.1.20", apiPaused: false })).toEqual(
+      { lan: false },
+    );
+    expect(
+      serverSwitchPatch("toggle-api-paused", { bindHost: "0.0.0.0", apiPaused: false }),
+    ).toEqual({ api_paused: true });
+    expect(
+      serverSwitchPatch("toggle-api-paused", { bindHost: "0.0.0.0", apiPaused: true }),
+    ).toEqual({ api_paused: false });
+  });
+
+  it("changes nothing on the server for the other actions", () => {
+    for (const action of [
+      "open-window",
+      "open-server-page",
+      "toggle-open-at-login",
+      "quit",
+    ] as const)
+      expect(
+        serverSwitchPatch(action, { bindHost: "127.0.0.1", apiPaused: false }),
+      ).toBeUndefined();
   });
 });
