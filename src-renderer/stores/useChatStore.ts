@@ -3,15 +3,10 @@ import { create } from "zustand";
 import { describeError } from "../api/ApiRequestError";
 import { appApi } from "../api/appApi";
 import type { ApiClient } from "../api/createApiClient";
-import {
-  assistantBody,
-  localMessage,
-  titleFrom,
-  turnsFor,
-  type ChatMessage,
-} from "../lib/chatMessages";
+import { assistantBody, localMessage, turnsFor, type ChatMessage } from "../lib/chatMessages";
 import { chatListInitial, chatListSlice, type ChatListSlice } from "../lib/chatListSlice";
 import { streamChatCompletion } from "../lib/chatStream";
+import { saveMessages, settledMessage, type CostRetry } from "../lib/chatSync";
 import { useAuthStore } from "./useAuthStore";
 
 export type { ChatMessage } from "../lib/chatMessages";
@@ -56,16 +51,14 @@ export interface ChatStoreDeps {
   now?: () => number;
   /**
    * After Stop the server settles the usage a moment after the stream ends: the answer's cost is
-   * read again up to `tries` times, `delayMs` apart. Defaults to 8 × 250 ms.
+   * read again up to `tries` times, `delayMs` apart. Defaults to 20 × 250 ms.
    */
-  costRetry?: { tries: number; delayMs: number };
+  costRetry?: CostRetry;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function createChatStore(deps: ChatStoreDeps) {
   const now = deps.now ?? Date.now;
-  const retry = deps.costRetry ?? { tries: 8, delayMs: 250 };
+  const retry = deps.costRetry ?? { tries: 20, delayMs: 250 };
   const saves = () => deps.role() !== "viewer";
   /** Bumped when another conversation opens: late answers for the old one stay off screen. */
   let session = 0;
@@ -95,10 +88,7 @@ export function createChatStore(deps: ChatStoreDeps) {
       }
     }
 
-    /**
-     * Saves `bodies` to conversation `conversationId`, or to a new one made from the open chat's
-     * settings when it is null; returns them as stored. Viewers' messages stay on screen only.
-     */
+    /** Saves `bodies` (see saveMessages); a viewer's stay on screen only. */
     async function save(
       bodies: NewMessageBody[],
       conversationId = get().conversationId,
@@ -108,38 +98,16 @@ export function createChatStore(deps: ChatStoreDeps) {
         const id = conversationId ?? "local";
         return bodies.map((b, i) => localMessage(id, s.messages.length + i, b, now()));
       }
-      const api = await deps.api();
-      if (conversationId === null) {
-        const c = await api.manage("POST /conversations", {
-          body: {
-            title: titleFrom(bodies[0]!.content),
-            system_prompt: s.systemPrompt,
-            ...(s.model ? { model: s.model } : {}),
-            messages: bodies,
-          },
-        });
-        set({ conversationId: c.id, title: c.title });
-        return c.messages;
-      }
-      const added = await api.manage("POST /conversations/:id/messages", {
-        params: { id: conversationId },
-        body: { messages: bodies },
-      });
-      return added.data;
+      const out = await saveMessages(await deps.api(), conversationId, bodies, s);
+      if (out.created) set({ conversationId: out.created.id, title: out.created.title });
+      return out.messages;
     }
 
-    /** The stopped answer's cost once the server has settled it (bounded retries). */
+    /** Shows a stopped answer's cost once the server has settled it. */
     async function settleCost(conversationId: string, messageId: string, mine: number) {
-      const api = await deps.api();
-      for (let i = 0; i < retry.tries; i++) {
-        await sleep(retry.delayMs);
-        const c = await api.manage("GET /conversations/:id", { params: { id: conversationId } });
-        const m = c.messages.find((x) => x.id === messageId);
-        if (!m || m.cost_micros === null) continue;
-        if (mine === session)
-          set({ messages: get().messages.map((x) => (x.id === messageId ? m : x)) });
-        return;
-      }
+      const m = await settledMessage(await deps.api(), conversationId, messageId, retry);
+      if (m && mine === session)
+        set({ messages: get().messages.map((x) => (x.id === messageId ? m : x)) });
     }
 
     /** Streams an answer to the conversation as it is on screen, then saves it. */
