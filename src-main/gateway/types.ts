@@ -13,6 +13,13 @@ export interface Sampling {
   grammar?: EngineGrammar;
   /** Set by admission: the member's max_tokens limit, applied without refusing the request. */
   maxTokensCap?: number;
+  /**
+   * `maxTokens` is a ceiling, not a demand: a local model with less room left in its context
+   * answers up to the context's end instead of refusing with context_length_exceeded. Set for
+   * Anthropic's required `max_tokens`, which clients such as Claude Code set far above a small
+   * local context. Defaults to false (OpenAI's behaviour: too much is a 400).
+   */
+  fitMaxTokens?: boolean;
 }
 
 /** One chat request in Benchtop's internal shape (OpenAI and, later, Anthropic map onto it). */

@@ -46,6 +46,7 @@ export function toChatRequest(body: MessagesBody): ChatRequest {
     },
     sampling: {
       maxTokens: body.max_tokens,
+      fitMaxTokens: true,
       // Anthropic's defaults.
       temperature: body.temperature ?? 1,
       topP: body.top_p ?? 1,

@@ -421,7 +421,7 @@ describe("local models", () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect((err as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({
-      param: "messages[0]",
+      param: "messages[0].content[1]",
       code: "unsupported_content",
     });
     // Refused before admission: nothing reserved, nothing recorded.

@@ -148,6 +148,20 @@ describe("POST /v1/messages", () => {
     expect(msg.usage.output_tokens).toBe(3);
   });
 
+  it("fits a max_tokens above the local context (Claude Code sends 32000) to the room left", async () => {
+    // The test server's context is 512 tokens per sequence: OpenAI's API refuses the same ask.
+    const asked = { model: "tiny", max_tokens: 32_000, messages: user("hi") };
+    const msg = await client.messages.create(greedy({ ...asked, stop_sequences: ["\u0000"] }));
+    expect(["max_tokens", "end_turn", "stop_sequence"]).toContain(msg.stop_reason);
+    expect(msg.usage.input_tokens + msg.usage.output_tokens).toBeLessThanOrEqual(512);
+    if (msg.stop_reason === "max_tokens")
+      expect(msg.usage.input_tokens + msg.usage.output_tokens).toBe(512);
+    const openai = await member.openai.chat.completions
+      .create({ model: "tiny", max_tokens: 32_000, messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e as { status: number; code: string });
+    expect(openai).toMatchObject({ status: 400, code: "context_length_exceeded" });
+  });
+
   it("puts the system prompt first: input_tokens grow by its tokens", async () => {
     const messages = user(plainText(10));
     const count = async (system?: Anthropic.MessageCountTokensParams["system"]) =>

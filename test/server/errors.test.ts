@@ -147,7 +147,7 @@ describe("errors in the OpenAI shape", () => {
     expect(image.status).toBe(400);
     expect(image.body.error).toMatchObject({
       type: "invalid_request_error",
-      param: "messages[0]",
+      param: "messages[0].content[0]",
       code: "unsupported_content",
     });
   });

@@ -42,24 +42,13 @@ export function localChatInput(req: ChatRequest): ChatInput {
   return { kind: "chat", messages, tools: c.tools, toolChoice: engineChoice(choice) };
 }
 
-/** Why a local model cannot take this request (as the 400 to answer), if it cannot. */
+/**
+ * Why a local model cannot take this request (as the 400 to answer), if it cannot: what the
+ * request parser noted (images, an Anthropic assistant prefill), named by the client's own path.
+ */
 export function localRefusal(req: ChatRequest): ApiError | undefined {
-  const c = req.conversation;
-  if (c) {
-    for (const [i, t] of c.turns.entries())
-      if (t.role !== "system" && t.content.some((p) => p.type === "image"))
-        return new ApiError(
-          400,
-          "invalid_request_error",
-          "Image inputs are not supported by local models yet; use a remote pool for images.",
-          "unsupported_content",
-          `messages[${i}]`,
-        );
-  }
-  // What else the request parser noted (e.g. an Anthropic assistant prefill).
   const u = req.unsupportedLocally;
-  if (u) return new ApiError(400, "invalid_request_error", u.message, u.code, u.param);
-  return undefined;
+  return u ? new ApiError(400, "invalid_request_error", u.message, u.code, u.param) : undefined;
 }
 
 function engineChoice(choice: ToolChoice | undefined): EngineToolChoice {

@@ -6,13 +6,16 @@ import { localChatInput, localRefusal } from "./localConversation.js";
 /** The local GPU (or CPU) as a provider: every `.gguf` in the models dir is a model. */
 export function localProvider(engine: LocalEngine): Provider {
   const sampling = (s: Sampling) => ({
-    maxTokens: s.maxTokens,
+    // A ceiling to fit (Anthropic's max_tokens) goes as a cap: the engine stops at it or at the
+    // context's end, whichever comes first, and never refuses for it.
+    ...(s.fitMaxTokens && s.maxTokens !== undefined
+      ? { maxTokens: undefined, maxTokensCap: Math.min(s.maxTokens, s.maxTokensCap ?? Infinity) }
+      : { maxTokens: s.maxTokens, maxTokensCap: s.maxTokensCap }),
     temperature: s.temperature,
     topP: s.topP,
     seed: s.seed,
     stop: s.stop,
     grammar: s.grammar,
-    maxTokensCap: s.maxTokensCap,
   });
   return {
     id: "local",
