@@ -52,6 +52,13 @@ export const DesktopSettingsPatch = z.strictObject({
 export type DesktopSettingsPatch = z.infer<typeof DesktopSettingsPatch>;
 
 /**
+ * The IPC channel behind `pickModelFile()`: the OS's file dialog, filtered to `.gguf`. Repeated
+ * in the preload like `CONNECTION_CHANNEL`.
+ */
+export const PICK_MODEL_FILE_CHANNEL = "benchtop:pick-model-file";
+export type PickModelFileChannel = typeof PICK_MODEL_FILE_CHANNEL;
+
+/**
  * What the Electron preload exposes as `window.benchtop`. Kept tiny on purpose: everything else
  * goes through the HTTP API, so the renderer behaves the same in Electron and in a browser.
  */
@@ -61,4 +68,9 @@ export interface BenchtopBridge {
   getDesktopSettings(): Promise<DesktopSettings>;
   /** Changes them and applies the change to the OS; resolves with the settings now in force. */
   setDesktopSettings(patch: DesktopSettingsPatch): Promise<DesktopSettings>;
+  /**
+   * Asks the user for a GGUF file with the OS's dialog; resolves with its absolute path (which
+   * the Models page then imports through the API), or null when they cancel.
+   */
+  pickModelFile(): Promise<string | null>;
 }

@@ -4,6 +4,7 @@ import {
   CONNECTION_CHANNEL,
   DESKTOP_SETTINGS_CHANNEL,
   DesktopSettingsPatch,
+  PICK_MODEL_FILE_CHANNEL,
   SET_DESKTOP_SETTINGS_CHANNEL,
   type BenchtopConnection,
   type DesktopSettings,
@@ -21,6 +22,8 @@ export interface IpcOptions {
   desktopSettings: () => DesktopSettings;
   /** Stores and applies a change (start at login); returns the settings now in force. */
   setDesktopSettings: (patch: DesktopSettingsPatch) => DesktopSettings;
+  /** The OS's open-file dialog for a `.gguf`; the chosen absolute path, or null. */
+  pickModelFile: () => Promise<string | null>;
 }
 
 /**
@@ -41,6 +44,7 @@ export function registerIpc(opts: IpcOptions): () => void {
       z.tuple([DesktopSettingsPatch]),
       ([patch]) => opts.setDesktopSettings(patch),
     ),
+    handleTrusted(PICK_MODEL_FILE_CHANNEL, opts.appOrigin, z.tuple([]), () => opts.pickModelFile()),
   ];
   return () => {
     for (const off of unregister) off();

@@ -204,6 +204,18 @@ async function runApp(): Promise<void> {
       connection,
       desktopSettings: () => desktop,
       setDesktopSettings: updateDesktopSettings,
+      pickModelFile: async () => {
+        const options = {
+          title: "Import a GGUF model",
+          properties: ["openFile" as const],
+          filters: [{ name: "GGUF models", extensions: ["gguf"] }],
+        };
+        const picked =
+          mainWindow && !mainWindow.isDestroyed()
+            ? await dialog.showOpenDialog(mainWindow, options)
+            : await dialog.showOpenDialog(options);
+        return picked.canceled ? null : (picked.filePaths[0] ?? null);
+      },
     });
     const members = core.store.members;
     notifyOnAlerts(

@@ -12,6 +12,7 @@ import { describe, expect, it } from "vitest";
 import {
   CONNECTION_CHANNEL,
   DESKTOP_SETTINGS_CHANNEL,
+  PICK_MODEL_FILE_CHANNEL,
   SET_DESKTOP_SETTINGS_CHANNEL,
 } from "../../src-main/contract/bridge.js";
 
@@ -123,6 +124,7 @@ describe("IPC", () => {
       CONNECTION_CHANNEL,
       DESKTOP_SETTINGS_CHANNEL,
       SET_DESKTOP_SETTINGS_CHANNEL,
+      PICK_MODEL_FILE_CHANNEL,
     ]);
     expect([...preload.matchAll(/exposeInMainWorld\(/g)]).toHaveLength(1);
     expect(preload).toContain('exposeInMainWorld("benchtop", bridge)');

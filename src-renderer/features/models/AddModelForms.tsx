@@ -27,6 +27,8 @@ export function AddModelForms() {
   const [url, setUrl] = useState("");
   const [urlId, setUrlId] = useState("");
   const [path, setPath] = useState("");
+  // Only inside the desktop app (the preload's bridge); a browser types the path.
+  const pickFile = window.benchtop?.pickModelFile;
   const [pathId, setPathId] = useState("");
   const { download, importFile } = useModelsStore.getState();
   const byUrl = useSubmit(async () => {
@@ -84,6 +86,17 @@ export function AddModelForms() {
             onChange={(e) => setPath(e.currentTarget.value)}
             required
           />
+          {pickFile && (
+            // The desktop window runs on the server's machine: its file dialog picks a server path.
+            <Group>
+              <Button
+                variant="default"
+                onClick={() => void pickFile().then((picked) => picked && setPath(picked))}
+              >
+                Choose a file…
+              </Button>
+            </Group>
+          )}
           <TextInput
             label="Model id (optional)"
             value={pathId}
