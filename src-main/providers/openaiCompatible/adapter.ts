@@ -1,12 +1,14 @@
 import { randomUUID } from "node:crypto";
-import OpenAI from "openai";
+import type http from "node:http";
 import type { ChatRequest, GenerationEvent } from "../../gateway/types.js";
-import { parseRetryAfter, type UpstreamFailure } from "../../pools/errorClass.js";
 import type { Connection } from "../../store/connectionsRepo.js";
-import { ClientCache } from "../clientCache.js";
 import { conversationOf, ToolCallAssembly } from "../conversation.js";
 import { countCompletionTokens, countPromptTokens, roughPromptTokens } from "../tokenEstimate.js";
 import { openAiBody } from "./toOpenAi.js";
+import { events, headerReader, post, readText, TransportError } from "./upstreamHttp.js";
+import { httpFailure, malformed, UpstreamError, withFirstByte } from "./failures.js";
+
+export { UpstreamError, toUpstreamError } from "./failures.js";
 
 /** A call to one upstream: which connection, which of its keys (decrypted), which model. */
 export interface UpstreamCall {
@@ -16,52 +18,39 @@ export interface UpstreamCall {
   upstreamModel: string;
 }
 
-/**
- * An upstream failed. `failure` classifies it for failover (status, code/type, transport kind,
- * whether the client already had bytes); `message` is safe to show the caller (the upstream's
- * own message, which never contains our key: only the upstream knows it).
- */
-export class UpstreamError extends Error {
-  constructor(
-    readonly failure: UpstreamFailure,
-    message: string,
-  ) {
-    super(message);
-    this.name = "UpstreamError";
-  }
-}
-
 /** Upstream request timeout. Defaults to 600 s: long generations are normal. */
 const TIMEOUT_MS = 600_000;
 
+/** One streamed chat completion chunk, as far as it is read here. */
+interface Chunk {
+  choices: {
+    delta?: { content?: string | null; tool_calls?: ToolCallPiece[] | null } | null;
+    finish_reason?: string | null;
+  }[];
+  usage?: {
+    prompt_tokens: number;
+    completion_tokens: number;
+    prompt_tokens_details?: { cached_tokens?: number } | null;
+  } | null;
+  error?: unknown;
+}
+
+interface ToolCallPiece {
+  index: number;
+  id?: string;
+  function?: { name?: string; arguments?: string };
+}
+
 /**
- * The OpenAI-compatible adapter (OpenAI, Groq, OpenRouter, vLLM, llama-server…): the official
- * `openai` SDK as the upstream client, retries off (failover is the pool's job, counted once),
- * one SDK client per connection key. The upstream is always streamed, with
- * `stream_options.include_usage`, so usage arrives in the last chunk and time to first token is
- * real whether or not the caller streams. Tool calls stream back as `tool_call` events; an
- * upstream that reports no usage is counted with gpt-tokenizer (flagged `estimated`).
+ * The OpenAI-compatible adapter (OpenAI, Groq, OpenRouter, vLLM, llama-server…): one POST to
+ * `<baseUrl>/chat/completions` over keep-alive sockets (upstreamHttp.ts), no retries (failover
+ * is the pool's job, counted once), the stream read with the `openai` SDK's SSE rules. The
+ * upstream is always streamed, with `stream_options.include_usage`, so usage arrives in the
+ * last chunk and time to first token is real whether or not the caller streams. Tool calls
+ * stream back as `tool_call` events; an upstream that reports no usage is counted with
+ * gpt-tokenizer (flagged `estimated`). Failures are classified as the SDK's errors were.
  */
 export class OpenAiCompatibleAdapter {
-  private readonly clients = new ClientCache(
-    (call) =>
-      new OpenAI({
-        apiKey: call.apiKey,
-        // Never the server's OPENAI_ORG_ID / OPENAI_PROJECT_ID: they would reach every upstream.
-        organization: null,
-        project: null,
-        baseURL: call.connection.baseUrl,
-        maxRetries: 0,
-        timeout: TIMEOUT_MS,
-        defaultHeaders: call.connection.headers,
-      }),
-  );
-
-  /** Forgets cached clients of a connection (its URL, headers or keys changed). */
-  forget(connectionId: string): void {
-    this.clients.forget(connectionId);
-  }
-
   /**
    * Prompt tokens of `req` for the call's model. OpenAI-compatible APIs have no counting
    * endpoint, so they are counted here with gpt-tokenizer: exact text counts for OpenAI's own
@@ -94,22 +83,27 @@ export class OpenAiCompatibleAdapter {
     let started = false;
     let text = "";
     let finish: string | null = null;
-    let usage: OpenAI.CompletionUsage | undefined;
+    let usage: Chunk["usage"];
     /** Chunks that carried content or a piece of a tool call (each at least one token). */
     let pieces = 0;
     const tools = new ToolCalls();
+    const res = await this.send(call, body, signal);
+    let done = false;
     try {
-      const stream = await this.clients
-        .get(call)
-        .chat.completions.create(body as unknown as OpenAI.ChatCompletionCreateParamsStreaming, {
-          signal,
-        });
-      for await (const chunk of stream) {
+      for await (const sse of events(res, signal)) {
+        // Like the SDK: nothing after [DONE] counts, but the body is read to its end.
+        if (done) continue;
+        if (sse.data.startsWith("[DONE]")) {
+          done = true;
+          continue;
+        }
+        const chunk = readChunk(sse.data, res) as Chunk | null;
         if (!started) {
           started = true;
           // Prompt tokens are known only at the end (this estimate serves if the stream breaks).
           yield { type: "started", promptTokens: roughPromptTokens(conv), cachedTokens: 0 };
         }
+        if (chunk == null || chunk.choices == null) throw new Error("a chunk without choices");
         // Usage may come in the last chunk with empty choices or with the last content chunk.
         if (chunk.usage) usage = chunk.usage;
         const choice = chunk.choices[0];
@@ -128,7 +122,7 @@ export class OpenAiCompatibleAdapter {
         }
       }
     } catch (err) {
-      throw toUpstreamError(err, started, signal);
+      throw err instanceof UpstreamError ? withFirstByte(err, started) : malformed(started);
     }
     if (!started) yield { type: "started", promptTokens: roughPromptTokens(conv), cachedTokens: 0 };
     const toolCalls = tools.assembly.calls;
@@ -157,6 +151,78 @@ export class OpenAiCompatibleAdapter {
       servedBy: { provider: call.connection.id, model: call.upstreamModel },
     };
   }
+
+  /** POSTs the chat request; the response once it is a 2xx, else the upstream's failure. */
+  private async send(
+    call: UpstreamCall,
+    body: Record<string, unknown>,
+    signal: AbortSignal,
+  ): Promise<http.IncomingMessage> {
+    const base = call.connection.baseUrl;
+    let res: http.IncomingMessage;
+    try {
+      res = await post({
+        url: new URL(`${base}${base.endsWith("/") ? "" : "/"}chat/completions`),
+        headers: requestHeaders(call),
+        body: JSON.stringify(body),
+        signal,
+        timeoutMs: TIMEOUT_MS,
+      });
+    } catch (err) {
+      if (!(err instanceof TransportError) || err.kind === "aborted") throw err;
+      throw err.kind === "timeout"
+        ? new UpstreamError({ kind: "timeout", afterFirstByte: false }, "The upstream timed out.")
+        : new UpstreamError(
+            { kind: "connect", afterFirstByte: false },
+            "The upstream could not be reached.",
+          );
+    }
+    const status = res.statusCode ?? 0;
+    if (status >= 200 && status < 300) return res;
+    const text = await readText(res).catch((err: Error) => err.message);
+    if (signal.aborted) throw new TransportError("aborted");
+    const json = parseJson(text) as { error?: unknown } | undefined;
+    throw httpFailure(status, json?.error, headerReader(res), false);
+  }
+}
+
+/**
+ * What the upstream is sent besides the body: the SDK's defaults that matter (JSON in and out,
+ * the key as a bearer token), then the connection's own headers, which may override them (as
+ * the SDK's `defaultHeaders` did). Never the server's OPENAI_ORG_ID / OPENAI_PROJECT_ID.
+ * Compression is declined: a stream of small events gains nothing from it.
+ */
+function requestHeaders(call: UpstreamCall): Record<string, string> {
+  const headers: Record<string, string> = {
+    accept: "application/json",
+    "content-type": "application/json",
+    "accept-encoding": "identity",
+    "user-agent": USER_AGENT,
+    authorization: `Bearer ${call.apiKey}`,
+  };
+  for (const [name, value] of Object.entries(call.connection.headers))
+    headers[name.toLowerCase()] = value;
+  return headers;
+}
+
+const USER_AGENT = "Benchtop";
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One SSE event's data as a chunk. Unparseable JSON throws (malformed); an `{"error": …}`
+ * event is the upstream failing mid-stream, classified by its code and type like an HTTP error.
+ */
+function readChunk(data: string, res: http.IncomingMessage): Chunk | null {
+  const chunk = JSON.parse(data) as Chunk | null;
+  if (chunk && chunk.error) throw httpFailure(undefined, chunk.error, headerReader(res), false);
+  return chunk;
 }
 
 /**
@@ -169,7 +235,7 @@ class ToolCalls {
   readonly assembly = new ToolCallAssembly();
   private readonly byUpstream = new Map<number, number>();
 
-  take(piece: OpenAI.ChatCompletionChunk.Choice.Delta.ToolCall): GenerationEvent | undefined {
+  take(piece: ToolCallPiece): GenerationEvent | undefined {
     const args = piece.function?.arguments ?? "";
     const known = this.byUpstream.get(piece.index);
     if (known === undefined) {
@@ -184,36 +250,4 @@ class ToolCalls {
     this.assembly.append(known, args);
     return { type: "tool_call", index: known, argumentsDelta: args };
   }
-}
-
-/** The SDK's errors as failover facts. Never reads the message to decide anything. */
-export function toUpstreamError(err: unknown, afterFirstByte: boolean, signal: AbortSignal): Error {
-  if (signal.aborted) return err instanceof Error ? err : new Error(String(err));
-  if (err instanceof OpenAI.APIConnectionTimeoutError)
-    return new UpstreamError({ kind: "timeout", afterFirstByte }, "The upstream timed out.");
-  if (err instanceof OpenAI.APIConnectionError)
-    return new UpstreamError(
-      { kind: "connect", afterFirstByte },
-      "The upstream could not be reached.",
-    );
-  if (err instanceof OpenAI.APIError) {
-    const body = (err.error ?? {}) as { code?: unknown; type?: unknown; message?: unknown };
-    const retryAfterMs = err.headers ? parseRetryAfter(err.headers, Date.now()) : undefined;
-    return new UpstreamError(
-      {
-        kind: "http",
-        ...(err.status !== undefined ? { status: err.status } : {}),
-        code: typeof body.code === "string" ? body.code : null,
-        type: typeof body.type === "string" ? body.type : null,
-        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-        afterFirstByte,
-      },
-      typeof body.message === "string" ? body.message : `The upstream answered ${err.status}.`,
-    );
-  }
-  // A stream the SDK could not parse (malformed SSE), or anything else mid-flight.
-  return new UpstreamError(
-    { kind: "malformed", afterFirstByte },
-    "The upstream sent an answer that could not be read.",
-  );
 }
