@@ -65,7 +65,8 @@ export const csvHeader = () => `${CSV_COLUMNS.join(",")}\r\n`;
  * Streams every row matching `q` as CSV. Rows are read a page at a time with the log's own
  * keyset cursor, so no SQLite statement stays open while the socket drains (other requests keep
  * writing the ledger meanwhile); rows admitted after the export began are newer than the cursor
- * and never appear. Stops early when the client goes away.
+ * and never appear. Stops early when the client goes away. A failure after the header (a SQLite
+ * error on a later step) cuts the connection: the export is then visibly incomplete.
  */
 export async function streamRequestLogCsv(
   res: Response,
@@ -92,15 +93,24 @@ export async function streamRequestLogCsv(
       res.on("close", done);
     });
   };
-  await write(csvHeader());
-  let cursor: { beforeMs?: number; beforeId?: string } = {};
-  for (;;) {
-    if (closed()) return;
-    const { rows, hasMore } = usage.requests({ ...q, ...cursor, limit: PAGE_ROWS });
-    if (rows.length > 0) await write(rows.map(csvLine).join(""));
-    const last = rows[rows.length - 1];
-    if (!hasMore || !last) break;
-    cursor = { beforeMs: last.created_ms, beforeId: last.id };
+  try {
+    await write(csvHeader());
+    let cursor: { beforeMs?: number; beforeId?: string } = {};
+    for (;;) {
+      if (closed()) return;
+      const { rows, hasMore } = usage.requests({ ...q, ...cursor, limit: PAGE_ROWS });
+      if (rows.length > 0) await write(rows.map(csvLine).join(""));
+      const last = rows[rows.length - 1];
+      if (!hasMore || !last) break;
+      cursor = { beforeMs: last.created_ms, beforeId: last.id };
+    }
+  } catch (err) {
+    // The status line went out with the header, so no error body can follow. Cutting the
+    // connection (no final chunk) makes the client see a broken transfer rather than a file that
+    // looks complete, and frees it; the error handler still logs `err` (it sends nothing once
+    // headers are out).
+    res.destroy();
+    throw err;
   }
   if (!closed()) res.end();
 }
