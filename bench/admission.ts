@@ -89,6 +89,9 @@ class PassThroughLedger extends Ledger {
     } satisfies Admission;
     return { ok: true as const, admission };
   }
+  override admitDurably(req: AdmitRequest) {
+    return Promise.resolve(this.admit(req));
+  }
   override settle(a: Admission) {
     a.done = true;
     return 0;

@@ -101,7 +101,7 @@ export class Gateway {
 
   async embed(req: EmbeddingRequest, ctx: RequestContext) {
     const provider = await this.route(req.model);
-    const admission = this.admit(provider, "embeddings", req.model, false, ctx, {
+    const admission = await this.admit(provider, "embeddings", req.model, false, ctx, {
       promptTokens: embeddingBound(req),
       completion: false,
     });
@@ -131,15 +131,16 @@ export class Gateway {
     throw modelNotFound(model);
   }
 
-  private admit(
+  /** Admits and resolves once the admission is on disk: nothing is dispatched before that. */
+  private async admit(
     provider: Provider,
     endpoint: Endpoint,
     model: string,
     stream: boolean,
     ctx: RequestContext,
     size: { promptTokens: number; maxTokens?: number; completion: boolean },
-  ): Admission {
-    const result = this.opts.ledger.admit({
+  ): Promise<Admission> {
+    const result = await this.opts.ledger.admitDurably({
       requestId: ctx.requestId,
       memberId: ctx.principal.memberId,
       keyId: ctx.principal.keyId,
@@ -165,7 +166,7 @@ export class Gateway {
     const { model } = req;
     const provider = await this.route(model);
     refuse?.(provider);
-    let admission = this.admit(provider, endpoint, model, req.stream ?? false, ctx, {
+    let admission = await this.admit(provider, endpoint, model, req.stream ?? false, ctx, {
       promptTokens: promptBound,
       ...(req.sampling.maxTokens !== undefined ? { maxTokens: req.sampling.maxTokens } : {}),
       completion: true,

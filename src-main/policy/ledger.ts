@@ -16,6 +16,7 @@ import type { UsageRepo } from "../store/usageRepo.js";
 import { dayEndMs, monthEndMs, periodKeys, systemTimeZone } from "./periods.js";
 import { budgetRejection, modelRejection, rateRejection, worstCase } from "./admissionChecks.js";
 import { AlertRules } from "./alertRules.js";
+import { CommitDurability } from "./commitDurability.js";
 import { costMicros } from "./pricing.js";
 import type {
   Admission,
@@ -27,6 +28,10 @@ import type {
 import { RateWindows, WINDOW_MS } from "./rateWindows.js";
 import { rateLimitHeaders } from "./rateLimitHeaders.js";
 import { SpendBook } from "./spendBook.js";
+
+export type AdmitResult =
+  | { ok: true; admission: Admission }
+  | { ok: false; rejection: Rejection; headers: Record<string, string> };
 
 export type {
   Admission,
@@ -49,7 +54,8 @@ export interface LedgerDeps {
   onEvent?: (event: LedgerEvent) => void;
   /**
    * How admission commits reach the disk. Defaults to `FULL` (fsync: an acknowledged row
-   * survives power loss). `OFF` exists for benchmarks that separate the fsync's share.
+   * survives power loss; `admitDurably` groups the fsyncs of concurrent admissions). `OFF`
+   * exists for benchmarks that separate the fsync's share.
    */
   synchronous?: "FULL" | "OFF";
   /** Price of a model the lab has not priced (e.g. a pool of well-known upstream models). */
@@ -74,12 +80,14 @@ export class Ledger {
   private readonly admitTx;
   private readonly settleTx;
   private readonly releaseTx;
+  private readonly durability: CommitDurability;
   private tz: string;
 
   constructor(private readonly deps: LedgerDeps) {
     this.now = deps.now ?? Date.now;
     this.tz = deps.settings.get<string>(TZ_SETTING) ?? systemTimeZone();
     this.book = new SpendBook(deps.usage, deps.credits);
+    this.durability = new CommitDurability(deps.db, deps.synchronous ?? "FULL");
     this.alertRules = new AlertRules(deps.alerts, this.book);
     this.admitTx = deps.db.transaction(
       (req: AdmitRequest, member: EffectiveLimits, org: EffectiveLimits, price: PriceDto) =>
@@ -131,19 +139,38 @@ export class Ledger {
 
   // ── admission ────────────────────────────────────────────────────────────────────────
 
-  admit(
-    req: AdmitRequest,
-  ):
-    | { ok: true; admission: Admission }
-    | { ok: false; rejection: Rejection; headers: Record<string, string> } {
+  /** Admits with the admission's own fsync (synchronous=FULL) before it returns. */
+  admit(req: AdmitRequest): AdmitResult {
+    return this.admitWith(req, (commit) => commit());
+  }
+
+  /**
+   * Admits like `admit`, and resolves once the admission is on disk: the commit itself does not
+   * fsync, and the fsyncs of concurrent admissions are shared (group commit, see
+   * CommitDurability). Check and write are still one synchronous transaction; only acting on
+   * the admission waits. If the fsync fails the admission is released and this rejects.
+   */
+  async admitDurably(req: AdmitRequest): Promise<AdmitResult> {
+    if (!this.durability.grouped) return this.admit(req);
+    const result = this.admitWith(req, (commit) => this.durability.relaxed(commit));
+    if (!result.ok) return result;
+    try {
+      await this.durability.durable();
+    } catch (err) {
+      this.deps.log.error({ err }, "an admission could not be written to disk");
+      this.release(result.admission, "storage_error", 503);
+      throw new Error("The usage ledger could not be written to disk.", { cause: err });
+    }
+    return result;
+  }
+
+  private admitWith(req: AdmitRequest, commit: <T>(tx: () => T) => T): AdmitResult {
     // Limits and the price are read before the transaction (from the repository's cache):
     // nothing awaits in between, so they cannot change before the checks run.
-    const result = this.admitTx.immediate(
-      req,
-      this.memberLimits(req.memberId),
-      this.orgLimits(),
-      this.price(req.model),
-    );
+    const member = this.memberLimits(req.memberId);
+    const org = this.orgLimits();
+    const price = this.price(req.model);
+    const result = commit(() => this.admitTx.immediate(req, member, org, price));
     if (!result.ok) {
       const r = result.rejection;
       if (r.kind === "budget" || r.kind === "credits") this.alertOnRefusal(req.memberId, r);
@@ -161,9 +188,7 @@ export class Ledger {
     member: EffectiveLimits,
     org: EffectiveLimits,
     price: PriceDto,
-  ):
-    | { ok: true; admission: Admission }
-    | { ok: false; rejection: Rejection; headers: Record<string, string> } {
+  ): AdmitResult {
     const now = this.now();
     const memberKey = `m:${req.memberId}`;
     const headersNow = () => rateLimitHeaders(this.rate.window(memberKey, now), member, now);
@@ -460,22 +485,15 @@ export class Ledger {
 
   /**
    * Runs a settlement or release commit without its own fsync (`synchronous=NORMAL`; the
-   * connection is FULL otherwise). Admission commits stay FULL: a row the client saw
-   * acknowledged survives power loss. A settlement lost to power loss (never to a process
-   * crash: the WAL is written before the commit returns) leaves its row `reserved`, and the
-   * startup sweep settles it at the reserved worst case, flagged — money is never lost, at
-   * worst overstated and marked. The next FULL commit makes earlier settlements durable too.
+   * connection is FULL otherwise). Admissions are durable before they are acted on (their own
+   * fsync, or a shared one): a row the client saw acknowledged survives power loss. A
+   * settlement lost to power loss (never to a process crash: the WAL is written before the
+   * commit returns) leaves its row `reserved`, and the startup sweep settles it at the reserved
+   * worst case, flagged — money is never lost, at worst overstated and marked. The next fsync of
+   * the WAL (an admission's) makes earlier settlements durable too.
    */
   private relaxed<T>(commit: () => T): T {
-    const db = this.deps.db;
-    const durable = this.deps.synchronous ?? "FULL";
-    if (durable === "OFF") return commit();
-    db.pragma("synchronous = NORMAL");
-    try {
-      return commit();
-    } finally {
-      db.pragma(`synchronous = ${durable}`);
-    }
+    return this.durability.relaxed(commit);
   }
 
   /** Raises (once per period) the alert saying a cap or the credits now refuse requests. */
