@@ -1,5 +1,6 @@
 import http from "node:http";
 import https from "node:https";
+import net from "node:net";
 import { isLoopbackHost } from "../app/hostNames.js";
 import { VERSION } from "../app/version.js";
 
@@ -9,9 +10,34 @@ export const MAX_REDIRECTS = 5;
 export const IDLE_TIMEOUT_MS = 60_000;
 
 /**
+ * Addresses a download never names: link-local (169.254/16, fe80::/10, where cloud metadata
+ * services answer), unspecified (0.0.0.0/8, ::, which reach this machine) and the metadata
+ * addresses outside those ranges (AWS's IPv6 one, Alibaba's). IPv4-mapped IPv6 forms match the
+ * IPv4 rules (BlockList does that).
+ */
+const FORBIDDEN_ADDRESSES = (() => {
+  const list = new net.BlockList();
+  list.addSubnet("169.254.0.0", 16, "ipv4");
+  list.addSubnet("0.0.0.0", 8, "ipv4");
+  list.addAddress("100.100.100.200", "ipv4");
+  list.addSubnet("fe80::", 10, "ipv6");
+  list.addAddress("::", "ipv6");
+  list.addAddress("fd00:ec2::254", "ipv6");
+  return list;
+})();
+
+function isForbiddenAddress(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, "");
+  const family = net.isIP(h);
+  return family !== 0 && FORBIDDEN_ADDRESSES.check(h, family === 4 ? "ipv4" : "ipv6");
+}
+
+/**
  * Why Benchtop refuses to fetch `url`, or null: https anywhere; plain http only to this machine
  * (a mirror or test server on loopback), since a model fetched in the clear could be swapped on
- * the way. No credentials in the URL (they would be logged and shown in the download list).
+ * the way. No credentials in the URL (they would be logged and shown in the download list), and
+ * no link-local, unspecified or cloud metadata address (the URL written in any form the URL
+ * parser normalises: `2852039166` is 169.254.169.254).
  */
 export function downloadUrlProblem(url: string): string | null {
   let u: URL;
@@ -21,10 +47,26 @@ export function downloadUrlProblem(url: string): string | null {
     return "must be an absolute https URL";
   }
   if (u.username || u.password) return "must not contain credentials";
+  if (u.protocol !== "https:" && u.protocol !== "http:") return "must be an https URL";
+  if (isForbiddenAddress(u.hostname))
+    return "must not name a link-local, unspecified or cloud metadata address";
   if (u.protocol === "https:") return null;
-  if (u.protocol === "http:")
-    return isLoopbackHost(u.hostname) ? null : "must use https (plain http only to this machine)";
-  return "must be an https URL";
+  return isLoopbackHost(u.hostname) ? null : "must use https (plain http only to this machine)";
+}
+
+/**
+ * Why a redirect from `from` to `to` is not followed, or null: `to` must pass
+ * `downloadUrlProblem`, and a server elsewhere may not send the download to this machine
+ * (loopback, http or https): a URL pasted from a model card would otherwise make Benchtop call
+ * local services (another inference server, Benchtop's own API) on the host's behalf. A mirror
+ * on this machine may redirect within it.
+ */
+export function redirectProblem(from: URL, to: URL): string | null {
+  const problem = downloadUrlProblem(to.href);
+  if (problem) return problem;
+  if (isLoopbackHost(to.hostname) && !isLoopbackHost(from.hostname))
+    return "must not lead from another machine to this one";
+  return null;
 }
 
 /** What the part file was fetched against, so a resume can tell whether the file changed. */
@@ -98,7 +140,7 @@ function contentRange(header: string | undefined): { start: number | null; total
 }
 
 /**
- * GETs `url` from `offset`, following redirects (each hop must pass `downloadUrlProblem`). A
+ * GETs `url` from `offset`, following redirects (each hop must pass `redirectProblem`). A
  * server that ignores the range, or answers for a file with another ETag / Last-Modified, gets
  * the download restarted from byte 0: the answer then has `start: 0`. The caller reads `body`.
  */
@@ -130,7 +172,7 @@ export async function openTransfer(opts: OpenTransferOptions): Promise<OpenedTra
         if (hop + 1 > MAX_REDIRECTS)
           throw new TransferError(`More than ${MAX_REDIRECTS} redirects; giving up.`);
         const next = new URL(location, url);
-        const problem = downloadUrlProblem(next.href);
+        const problem = redirectProblem(url, next);
         if (problem)
           throw new TransferError(`Refused a redirect to ${next.host}: the URL ${problem}.`);
         url = next;

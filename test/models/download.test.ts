@@ -215,6 +215,11 @@ describe("model downloads", () => {
     await refused({ url: "ftp://127.0.0.1/m.gguf" }, "url", "invalid_url");
     await refused({ url: "file:///etc/passwd" }, "url", "invalid_url");
     await refused({ url: "https://user:pw@huggingface.co/m.gguf" }, "url", "invalid_url");
+    // Cloud metadata and other link-local or unspecified addresses, in any spelling.
+    await refused({ url: "https://169.254.169.254/latest/m.gguf" }, "url", "invalid_url");
+    await refused({ url: "https://2852039166/m.gguf" }, "url", "invalid_url");
+    await refused({ url: "https://[fe80::1]/m.gguf" }, "url", "invalid_url");
+    await refused({ url: "http://0.0.0.0:1/m.gguf" }, "url", "invalid_url");
     await refused({ url: "not a url" }, "url", "invalid_url");
     await refused({ url: `${host.url}/files/x.gguf`, id: "../escape" }, "id", "invalid_value");
     await refused({ url: `${host.url}/files/x.gguf`, id: ".hidden" }, "id", "invalid_value");
