@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Logger } from "pino";
 import type { EventBus } from "../app/eventBus.js";
 import type { DownloadDto, DownloadState } from "../contract/index.js";
+import { roomFor } from "./diskSpace.js";
 import { downloadDto, newDownload, type Download } from "./downloadRecord.js";
 import { ggufFileProblem } from "../engine/modelFit.js";
 import { openTransfer } from "./httpTransfer.js";
@@ -31,6 +32,8 @@ export interface ModelDownloadsOptions {
   /** Least milliseconds between two progress events of one download. Defaults to 250 (4/s). */
   progressIntervalMs?: number;
   now?: () => number;
+  /** Bytes free on the models folder's disk. Defaults to the OS's answer (statfs). */
+  diskFree?: (dir: string) => Promise<number>;
 }
 
 /**
@@ -179,15 +182,23 @@ export class ModelDownloads {
       });
       if (opened.kind === "complete") d.bytesDone = d.bytesTotal = opened.total;
       else {
+        // Never fill the disk (the ledger usually shares it): refuse what does not fit, and
+        // stop a body of unknown size where the room ends.
+        const left = opened.total === null ? null : opened.total - opened.start;
+        const room = await roomFor(this.opts.modelsDir, left, this.opts.diskFree).catch((err) => {
+          opened.body.destroy();
+          throw err;
+        });
         d.validator = opened.validator;
         d.bytesTotal = opened.total;
         d.bytesDone = opened.start;
         this.writeSidecar(d);
-        await writeBody(opened.body, part, opened.start > 0, (bytes) => {
+        const onWritten = (bytes: number) => {
           d.bytesDone += bytes;
           d.meter.add(this.now(), d.bytesDone);
           this.progress(d);
-        });
+        };
+        await writeBody(opened.body, part, opened.start > 0, onWritten, room);
       }
       await this.publish(d, part);
     } catch (err) {

@@ -27,6 +27,8 @@ export interface Gate {
  *   /away/<name>           302 → http://10.255.255.1/<name> (plain http off this machine)
  *   /html/<name>           200 with an HTML page (not GGUF)
  *   /missing/<name>        404
+ *   /chunked/<name>        200 with the file, chunked: no Content-Length (size unknown)
+ *   /huge/<name>           200 announcing 1 PiB, sending the GGUF magic, then holding the line
  */
 export class FakeModelServer {
   readonly requests: ServedRequest[] = [];
@@ -94,6 +96,24 @@ export class FakeModelServer {
     if (kind === "html") {
       const page = "<!doctype html><html><body>Please sign in</body></html>";
       return send(200, { "content-type": "text/html", "content-length": page.length }, page);
+    }
+    if (kind === "huge") {
+      record.status = 200;
+      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": 2 ** 50 });
+      res.write(this.body.subarray(0, 8));
+      record.bytes = 8;
+      return; // held open until the client goes away (or close())
+    }
+    if (kind === "chunked") {
+      record.status = 200;
+      res.writeHead(200, { "content-type": "application/octet-stream" });
+      // Several chunks, so a bound can stop the transfer part-way.
+      for (let at = 0; at < this.body.length; at += 1024) {
+        res.write(this.body.subarray(at, at + 1024));
+        record.bytes += Math.min(1024, this.body.length - at);
+      }
+      res.end();
+      return;
     }
     if (kind !== "files") return send(404, {});
 
