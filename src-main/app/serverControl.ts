@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
@@ -178,8 +179,8 @@ export class ServerControl {
   }
 
   /**
-   * Writes the binding into the config file (other fields kept), so the next start listens
-   * there too. Flags and environment variables still win over the file at start.
+   * Writes the binding into the config file (other fields and its permissions kept), so the next
+   * start listens there too. Flags and environment variables still win over the file at start.
    */
   persist(b: Binding): void {
     const file = this.opts.configFile;
@@ -197,9 +198,26 @@ export class ServerControl {
       port: b.port,
     };
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, `${JSON.stringify(data, null, 2)}\n`);
-    fs.renameSync(tmp, file);
+    // The existing file's permissions (a new file is the owner's alone: 0600). The temporary file
+    // has a fresh name and is created exclusively, so nothing already there (a planted link) is
+    // written through; it is on disk before it replaces the file, so a crash leaves one or the
+    // other whole.
+    const mode = fs.existsSync(file) ? fs.statSync(file).mode & 0o777 : 0o600;
+    const tmp = `${file}.${crypto.randomBytes(6).toString("hex")}.tmp`;
+    const fd = fs.openSync(tmp, "wx", mode);
+    try {
+      try {
+        fs.writeFileSync(fd, `${JSON.stringify(data, null, 2)}\n`);
+        fs.fchmodSync(fd, mode); // the umask may have narrowed it
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(tmp, file);
+    } catch (err) {
+      fs.rmSync(tmp, { force: true });
+      throw err;
+    }
   }
 
   /** Whether `/v1` answers `503 server_paused` (read on every request: kept in memory). */
