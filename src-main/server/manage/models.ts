@@ -1,3 +1,4 @@
+import path from "node:path";
 import {
   CatalogModelListDto,
   CreateDownloadBody,
@@ -67,6 +68,18 @@ function idFromUrl(url: string): string | undefined {
 }
 
 /**
+ * Refuses an id that names a pool: local models are routed first, so a local model of that id
+ * would take every request meant for the pool (pools refuse local ids the same way).
+ */
+function refusePoolId(c: Call, id: string): void {
+  if (c.deps.store.pools.get(id))
+    throw conflict(
+      `'${id}' is a pool's model id: a local model of that name would take every request meant for the pool. Pick another id.`,
+      "model_id_taken",
+    );
+}
+
+/**
  * Local model management: list with fit estimates, load, unload, delete, import, the catalog and
  * downloads. Reads are for staff, changes for admins; members reach none of it (DESIGN.md §5).
  * Specific paths come before `/models/:id` so that `catalog`, `downloads` and `import` are never
@@ -117,6 +130,7 @@ export const modelRoutes: ManageRoute[] = [
           "id",
           "invalid_model_id",
         );
+      refusePoolId(c, id);
       if (await models.exists(id))
         throw conflict(`A model '${id}' is already in the models folder.`, "model_exists");
       return answering("download", id, () =>
@@ -204,6 +218,8 @@ export const modelRoutes: ManageRoute[] = [
     status: 201,
     handle: async (c) => {
       const models = modelsOf(c);
+      const named = c.body.id ?? idFromFileName(path.basename(c.body.path));
+      if (named) refusePoolId(c, named);
       const dto = await answering("model", c.body.id ?? "", () =>
         models.import(c.body.path, c.body.id),
       );
