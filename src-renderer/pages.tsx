@@ -1,16 +1,20 @@
 import type { Role } from "@contract";
-import { IconPlugConnected, IconServer } from "@tabler/icons-react";
-import { IconUserCircle, IconUsers } from "@tabler/icons-react";
-import { IconMessages } from "@tabler/icons-react";
-import { IconChartBar } from "@tabler/icons-react";
-import { IconBox } from "@tabler/icons-react";
+import {
+  IconBox,
+  IconChartBar,
+  IconMessages,
+  IconPlugConnected,
+  IconServer,
+  IconUserCircle,
+  IconUsers,
+} from "@tabler/icons-react";
 import type { ComponentType } from "react";
-import { ModelsPage } from "./features/models/ModelsPage";
-import { UsagePage } from "./features/usage/UsagePage";
 import { ChatPage } from "./features/chat/ChatPage";
-import { ServerStatusPage } from "./features/server/ServerStatusPage";
 import { ConnectionsPage } from "./features/connections/ConnectionsPage";
 import { MembersPage, MyAccountPage } from "./features/members/MembersPage";
+import { ModelsPage } from "./features/models/ModelsPage";
+import { ServerStatusPage } from "./features/server/ServerStatusPage";
+import { UsagePage } from "./features/usage/UsagePage";
 
 /**
  * The app's pages, in navigation order. Each page registers itself here with the roles that
@@ -31,13 +35,8 @@ export const STAFF: readonly Role[] = ["owner", "admin", "viewer"];
 
 export const pages: PageDef[] = [
   // ── pages register below this line (one entry each) ──
-  {
-    id: "server",
-    label: "Server",
-    icon: IconServer,
-    roles: ALL_ROLES,
-    component: ServerStatusPage,
-  },
+  // Order: what everyone uses daily first (Chat is every role's home), then spend, people,
+  // then the machine's setup.
   {
     id: "chat",
     label: "Chat",
@@ -46,18 +45,11 @@ export const pages: PageDef[] = [
     component: ChatPage,
   },
   {
-    id: "connections",
-    label: "Connections",
-    icon: IconPlugConnected,
-    roles: STAFF,
-    component: ConnectionsPage,
-  },
-  {
-    id: "models",
-    label: "Models",
-    icon: IconBox,
-    roles: STAFF,
-    component: ModelsPage,
+    id: "usage",
+    label: "Usage",
+    icon: IconChartBar,
+    roles: ALL_ROLES,
+    component: UsagePage,
   },
   {
     id: "members",
@@ -75,11 +67,25 @@ export const pages: PageDef[] = [
     component: MyAccountPage,
   },
   {
-    id: "usage",
-    label: "Usage",
-    icon: IconChartBar,
+    id: "connections",
+    label: "Connections",
+    icon: IconPlugConnected,
+    roles: STAFF,
+    component: ConnectionsPage,
+  },
+  {
+    id: "models",
+    label: "Models",
+    icon: IconBox,
+    roles: STAFF,
+    component: ModelsPage,
+  },
+  {
+    id: "server",
+    label: "Server",
+    icon: IconServer,
     roles: ALL_ROLES,
-    component: UsagePage,
+    component: ServerStatusPage,
   },
 ];
 

@@ -286,7 +286,7 @@ describe.skipIf(!haveChromium)("the Members page in Chromium", () => {
     expect(html).not.toContain(memberKey);
     // The staff-only members page is not reachable by URL either.
     await page.goto(`${t.url}/#/members`);
-    await page.waitForURL(/#\/server$/, { timeout: 15_000 });
+    await page.waitForURL(/#\/chat$/, { timeout: 15_000 });
     expect(await page.content()).not.toContain(OTHER_NAME);
     expect(errors).toEqual([]);
     await page.close();

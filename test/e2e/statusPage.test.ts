@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openPage } from "../helpers/appPage.js";
 import {
   builtRenderer,
   CHROMIUM_PATH,
@@ -63,6 +64,9 @@ describe.skipIf(!haveChromium)("the web UI in Chromium, served by the API's own 
     page.on("request", (r) => sent.set(new URL(r.url()).pathname, r.headers().authorization));
     await signIn(page, ownerToken);
     await page.getByText("Online", { exact: true }).waitFor({ timeout: 15_000 });
+    // Chat is the home page; the server's status is one click away.
+    await page.getByRole("heading", { name: "New chat" }).waitFor({ timeout: 15_000 });
+    await openPage(page, "Server");
     const models = page.locator("section[aria-labelledby=models-title]");
     await models.getByText("tiny", { exact: true }).waitFor({ timeout: 15_000 });
     await expect(page.getByRole("heading", { name: "Local engine" }).count()).resolves.toBe(1);
