@@ -1,18 +1,24 @@
-import { AppShell, Burger, Group, NavLink, ScrollArea, Title } from "@mantine/core";
+import { AppShell, Box, Burger, Group, NavLink, ScrollArea, Title } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { useEffect } from "react";
 import { SignedInMember } from "../features/auth/SignedInMember";
 import { ConnectionBadge } from "../features/server/ConnectionBadge";
+import { UnreachableNotice } from "../features/server/UnreachableNotice";
 import { visiblePages } from "../pages";
 import { useAuthStore } from "../stores/useAuthStore";
 import { useRouteStore } from "../stores/useRouteStore";
+import { useServerStore } from "../stores/useServerStore";
 import { ColorSchemeToggle } from "./ColorSchemeToggle";
 
-/** Header, navigation (a drawer below the `sm` breakpoint) and the current page. */
+/**
+ * Header, navigation (a drawer below the `sm` breakpoint) and the current page, with the
+ * server-unreachable notice above whichever page is open.
+ */
 export function AppLayout() {
   const role = useAuthStore((s) => s.me?.role);
   const page = useRouteStore((s) => s.page);
   const navigate = useRouteStore((s) => s.navigate);
+  const unreachable = useServerStore((s) => s.reachability === "unreachable");
   const [opened, { toggle, close }] = useDisclosure();
   const visible = visiblePages(role);
   const current = visible.find((p) => p.id === page) ?? visible[0];
@@ -39,7 +45,7 @@ export function AppLayout() {
               size="sm"
               aria-label="Navigation"
             />
-            <Title order={1} size="h3" className="wordmark">
+            <Title order={1} size="h3">
               Benchtop
             </Title>
           </Group>
@@ -65,7 +71,14 @@ export function AppLayout() {
           ))}
         </ScrollArea>
       </AppShell.Navbar>
-      <AppShell.Main>{Page && <Page />}</AppShell.Main>
+      <AppShell.Main>
+        {unreachable && (
+          <Box mb="md">
+            <UnreachableNotice />
+          </Box>
+        )}
+        {Page && <Page />}
+      </AppShell.Main>
     </AppShell>
   );
 }

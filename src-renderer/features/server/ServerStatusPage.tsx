@@ -12,7 +12,6 @@ import { ModelTable } from "./ModelTable";
 import { QueueCard } from "./QueueCard";
 import { SettingsPanel } from "./SettingsPanel";
 import { SharingPanel } from "./SharingPanel";
-import { UnreachableNotice } from "./UnreachableNotice";
 
 const TABS = ["status", "sharing", "settings", "audit"] as const;
 type Tab = (typeof TABS)[number];
@@ -94,7 +93,6 @@ function StatusTab({ staff }: { staff: boolean }) {
   const server = useServerStore((s) => s.server);
   return (
     <Stack>
-      {reachability === "unreachable" && <UnreachableNotice />}
       <HealthCards health={health} />
       {staff && server && reachability !== "unreachable" && (
         <>

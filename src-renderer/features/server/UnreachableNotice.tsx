@@ -2,7 +2,7 @@ import { Alert, Button, Group, Stack, Text, Title } from "@mantine/core";
 import { IconPlugConnectedX } from "@tabler/icons-react";
 import { useServerStore } from "../../stores/useServerStore";
 
-/** Shown while `/health` does not answer: what failed, and that we keep trying. */
+/** Shown above every page while `/health` does not answer: what failed, and that we keep trying. */
 export function UnreachableNotice() {
   const healthError = useServerStore((s) => s.healthError);
   const refresh = useServerStore((s) => s.refresh);
@@ -15,7 +15,7 @@ export function UnreachableNotice() {
     >
       <Group justify="space-between" align="start" wrap="nowrap">
         <Stack gap={4}>
-          <Title order={3} size="h4" id="unreachable-title">
+          <Title order={2} size="h4" id="unreachable-title">
             Server unreachable
           </Title>
           <Text size="sm">{healthError ?? "The API did not answer."}</Text>
