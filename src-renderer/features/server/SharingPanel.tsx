@@ -67,8 +67,9 @@ function SharingControls({ server, isOwner }: { server: ServerDto; isOwner: bool
     const next = await apply({ port: to }, `The API now listens on port ${to}.`);
     if (!next) return;
     setPort(next.port);
-    // This page came from the old port: follow the API to the new one (a browser tab signs in
-    // again there; the desktop window keeps its address until Benchtop restarts).
+    // This page came from the old port: a browser tab follows the API to the new one (and signs
+    // in again there). The desktop window is moved by the Electron shell, which reloads it at
+    // the new address on the server.update event, so the page leaves that to the shell.
     const here = window.location;
     if (!window.benchtop && Number(here.port || 80) !== next.port)
       here.assign(`${here.protocol}//${here.hostname}:${next.port}/#/server/sharing`);
@@ -141,8 +142,8 @@ function SharingControls({ server, isOwner }: { server: ServerDto; isOwner: bool
         <Stack>
           <Text size="sm">
             Everything that uses port {server.port} — teammates&apos; tools and this page — must
-            switch to port {confirmPort}. Requests already running finish on the old port. In a
-            browser, this page reloads at the new address and asks for your key again.
+            switch to port {confirmPort}. Requests already running finish on the old port. This page
+            reloads at the new address (in a browser it asks for your key again).
           </Text>
           <Group justify="end">
             <Button variant="default" onClick={() => setConfirmPort(undefined)}>
