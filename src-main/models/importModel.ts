@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import { constants, createWriteStream } from "node:fs";
+import { constants, createWriteStream, existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -25,9 +25,9 @@ const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants
 
 /** A name for the open file itself, where the OS has one (the checks then read that file). */
 function pathOfOpen(fd: number, source: string): string {
-  if (process.platform === "linux") return `/proc/self/fd/${fd}`;
-  if (process.platform === "darwin") return `/dev/fd/${fd}`;
-  return source;
+  const dir = process.platform === "darwin" ? "/dev/fd" : "/proc/self/fd";
+  // Elsewhere (Windows), or without /proc, the path itself: the copy is checked again anyway.
+  return process.platform !== "win32" && existsSync(dir) ? `${dir}/${fd}` : source;
 }
 
 const notAFile = (source: string) =>
