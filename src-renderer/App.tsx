@@ -37,12 +37,7 @@ export function App() {
           <Loader aria-label="Signing in…" />
         </Center>
       ) : (
-        <div className="app">
-          <main className="app-main">
-            <h1 className="wordmark">Benchtop</h1>
-            <SignInPage />
-          </main>
-        </div>
+        <SignInPage />
       )}
     </MantineProvider>
   );

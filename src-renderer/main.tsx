@@ -3,11 +3,11 @@ import "./lib/configureZod";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App";
-// Mantine's styles first, so the app's own CSS can refine them.
+// The component kit's styles (its global baseline sets the page's font, colours and box sizing
+// for both themes); features style themselves with Mantine props, chat's markdown with chat.css.
 import "@mantine/core/styles.css";
 import "@mantine/notifications/styles.css";
 import "@mantine/charts/styles.css";
-import "./styles/index.css";
 
 const root = document.getElementById("root");
 if (!root) throw new Error("index.html has no #root element");

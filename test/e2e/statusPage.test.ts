@@ -70,8 +70,8 @@ describe.skipIf(!haveChromium)("the web UI in Chromium, served by the API's own 
     const models = page.locator("section[aria-labelledby=models-title]");
     await models.getByText("tiny", { exact: true }).waitFor({ timeout: 15_000 });
     await expect(page.getByRole("heading", { name: "Local engine" }).count()).resolves.toBe(1);
-    const member = page.locator(".member");
-    await expect(member.locator(".tag").textContent()).resolves.toBe("owner");
+    const member = page.getByRole("group", { name: "Signed in" });
+    await expect(member.locator("[data-member-role]").textContent()).resolves.toBe("owner");
     await expect(member.getByRole("button", { name: "Sign out" }).count()).resolves.toBe(1);
     await expect(page.getByLabel("API key").count()).resolves.toBe(0);
     await page.screenshot({ path: screenshotPath("status-page"), fullPage: true });

@@ -1,3 +1,4 @@
+import { Button, Container, Paper, Stack, Text, TextInput, Title } from "@mantine/core";
 import { useState, type FormEvent } from "react";
 import { keyFormatProblem, useAuthStore } from "../../stores/useAuthStore";
 
@@ -23,35 +24,40 @@ export function SignInPage() {
   }
 
   return (
-    <section className="card signin" aria-labelledby="signin-title">
-      <h2 id="signin-title">Sign in</h2>
-      <p className="muted">
-        Enter your Benchtop API key. It is kept in this tab only and forgotten when you close it.
-      </p>
-      <form className="signin-form" onSubmit={submit} noValidate>
-        <label htmlFor="api-key">API key</label>
-        <input
-          id="api-key"
-          className="input"
-          type="password"
-          name="api-key"
-          autoComplete="off"
-          spellCheck={false}
-          placeholder="btk_…"
-          onChange={() => setFormatError(undefined)}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={error ? "signin-error" : undefined}
-          readOnly={verifying}
-        />
-        {error && (
-          <p id="signin-error" className="field-error" role="alert">
-            {error}
-          </p>
-        )}
-        <button type="submit" className="button button-primary" disabled={verifying}>
-          {verifying ? "Checking…" : "Sign in"}
-        </button>
-      </form>
-    </section>
+    <Container component="main" size={460} py={48}>
+      <Title order={1} size="h3" mb="lg">
+        Benchtop
+      </Title>
+      <Paper withBorder p="lg" component="section" aria-labelledby="signin-title">
+        <Title order={2} size="h4" id="signin-title" mb={4}>
+          Sign in
+        </Title>
+        <Text size="sm" c="dimmed" mb="md">
+          Enter your Benchtop API key. It is kept in this tab only and forgotten when you close it.
+        </Text>
+        <form onSubmit={submit} noValidate>
+          <Stack gap="sm" align="flex-start">
+            <TextInput
+              label="API key"
+              type="password"
+              name="api-key"
+              autoComplete="off"
+              spellCheck={false}
+              placeholder="btk_…"
+              w="100%"
+              styles={{ input: { fontFamily: "var(--mantine-font-family-monospace)" } }}
+              onChange={() => setFormatError(undefined)}
+              error={error}
+              // The reason is announced as soon as it appears (a refused key, a typo).
+              errorProps={{ role: "alert" }}
+              readOnly={verifying}
+            />
+            <Button type="submit" loading={verifying}>
+              Sign in
+            </Button>
+          </Stack>
+        </form>
+      </Paper>
+    </Container>
   );
 }

@@ -1,3 +1,4 @@
+import { Badge, Button, Code, Group, Text } from "@mantine/core";
 import { maskKey } from "../../lib/maskKey";
 import { useAuthStore } from "../../stores/useAuthStore";
 
@@ -8,20 +9,25 @@ export function SignedInMember() {
   const signOut = useAuthStore((s) => s.signOut);
   if (!key) return null;
   return (
-    <div className="member">
+    <Group gap="xs" wrap="nowrap" role="group" aria-label="Signed in">
       {me ? (
-        <span className="member-name" title={me.email ?? undefined}>
-          {me.name} <span className="tag tag-idle">{me.role}</span>
-        </span>
+        <Group gap={6} wrap="nowrap" visibleFrom="xs">
+          <Text fw={600} size="sm" title={me.email ?? undefined} truncate="end" maw={180}>
+            {me.name}
+          </Text>
+          <Badge color="gray" variant="light" tt="none" data-member-role>
+            {me.role}
+          </Badge>
+        </Group>
       ) : (
         // The server does not say whose key it is (no /manage/v1/me yet): its last 4 characters.
-        <span className="member-name muted">
-          Key <code>{maskKey(key)}</code>
-        </span>
+        <Text size="sm" c="dimmed" visibleFrom="xs">
+          Key <Code>{maskKey(key)}</Code>
+        </Text>
       )}
-      <button type="button" className="button" onClick={signOut}>
+      <Button variant="default" onClick={signOut}>
         Sign out
-      </button>
-    </div>
+      </Button>
+    </Group>
   );
 }
