@@ -85,19 +85,19 @@ export class UsageRepo {
   private readonly byIdStmt;
 
   constructor(db: Db) {
+    // The statements run on every request take positional parameters: binding by name costs a
+    // property lookup per parameter, and the callers' objects would be copied first.
     this.insert = db.prepare(
       `INSERT INTO usage (id, request_id, attempt, member_id, key_id, endpoint, requested_model,
          billing_mode, stream, state, created_ms, day, month, reserved_tokens, reserved_micros)
-       VALUES (@id, @requestId, @attempt, @memberId, @keyId, @endpoint, @requestedModel,
-         @billingMode, @stream, 'reserved', @createdMs, @day, @month, @reservedTokens, @reservedMicros)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'reserved', ?, ?, ?, ?, ?)`,
     );
     this.settleStmt = db.prepare(
-      `UPDATE usage SET state = 'settled', served_model = @servedModel, provider = @provider,
-         prompt_tokens = @promptTokens, completion_tokens = @completionTokens,
-         cached_tokens = @cachedTokens, cost_micros = @costMicros, usage_source = @source,
-         estimated = @estimated, orphaned = @orphaned, outcome = @outcome, error_code = @errorCode,
-         http_status = @httpStatus, ttft_ms = @ttftMs, latency_ms = @latencyMs, settled_ms = @settledMs
-       WHERE id = @id AND state = 'reserved'`,
+      `UPDATE usage SET state = 'settled', served_model = ?, provider = ?, prompt_tokens = ?,
+         completion_tokens = ?, cached_tokens = ?, cost_micros = ?, usage_source = ?,
+         estimated = ?, orphaned = ?, outcome = ?, error_code = ?, http_status = ?, ttft_ms = ?,
+         latency_ms = ?, settled_ms = ?
+       WHERE id = ? AND state = 'reserved'`,
     );
     this.releaseStmt = db.prepare(
       `UPDATE usage SET state = 'released', cost_micros = 0, outcome = 'error', error_code = @errorCode,
@@ -144,18 +144,45 @@ export class UsageRepo {
   }
 
   reserve(r: UsageReservation): void {
-    this.insert.run({ ...r, stream: r.stream ? 1 : 0 });
+    this.insert.run(
+      r.id,
+      r.requestId,
+      r.attempt,
+      r.memberId,
+      r.keyId,
+      r.endpoint,
+      r.requestedModel,
+      r.billingMode,
+      r.stream ? 1 : 0,
+      r.createdMs,
+      r.day,
+      r.month,
+      r.reservedTokens,
+      r.reservedMicros,
+    );
   }
 
   /** Settles a reserved row. False if it was not reserved (already settled or released). */
   settle(id: string, s: UsageSettlement): boolean {
     return (
-      this.settleStmt.run({
-        ...s,
+      this.settleStmt.run(
+        s.servedModel,
+        s.provider,
+        s.promptTokens,
+        s.completionTokens,
+        s.cachedTokens,
+        s.costMicros,
+        s.source,
+        s.estimated ? 1 : 0,
+        s.orphaned ? 1 : 0,
+        s.outcome,
+        s.errorCode,
+        s.httpStatus,
+        s.ttftMs,
+        s.latencyMs,
+        s.settledMs,
         id,
-        estimated: s.estimated ? 1 : 0,
-        orphaned: s.orphaned ? 1 : 0,
-      }).changes === 1
+      ).changes === 1
     );
   }
 
