@@ -54,6 +54,11 @@ const POOL_CONTEXT_TOKENS = 131_072;
 interface Target {
   id: string;
   call: Omit<UpstreamCall, "apiKey"> & { secret: Buffer };
+  /**
+   * The key decrypted on first use and kept while the target is cached (until the pools or
+   * connections change): decrypting it per request cost a cipher setup each time.
+   */
+  apiKey?: string;
   priority: number;
   weight: number;
 }
@@ -234,11 +239,8 @@ export function poolProvider(deps: PoolProviderDeps): Provider & {
       let firstByte = false;
       try {
         const { secret, ...call } = target.call;
-        const events = adapterFor(call.connection.kind).chat(
-          { ...call, apiKey: deps.cipher.decrypt(secret) },
-          req,
-          ctx.signal,
-        );
+        const apiKey = (target.apiKey ??= deps.cipher.decrypt(secret));
+        const events = adapterFor(call.connection.kind).chat({ ...call, apiKey }, req, ctx.signal);
         for await (const event of events) {
           // Once anything is yielded the gateway answers the client: no failover after that.
           firstByte = true;
