@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import fs from "node:fs";
 import path from "node:path";
@@ -11,7 +10,7 @@ import { ClientTracker, type ClientSnapshot } from "./clientTracker.js";
 import { errorHandler, sendError } from "./errors.js";
 import { hostCheck, type HostPolicy } from "./hostCheck.js";
 import { Listeners, type Bound } from "./listeners.js";
-import { requestContext } from "./requestContext.js";
+import { newRequestId, requestContext } from "./requestContext.js";
 import { chatCompletions, type RouteDeps } from "./routes/chatCompletions.js";
 import { completions } from "./routes/completions.js";
 import { embeddings } from "./routes/embeddings.js";
@@ -76,7 +75,7 @@ export function createServer(opts: ServerOptions): BenchtopServer {
 
   app.use((req, res, next) => {
     (req as express.Request & { receivedAtMs?: number }).receivedAtMs = Date.now();
-    res.setHeader("x-request-id", `req_${randomBytes(12).toString("hex")}`);
+    res.setHeader("x-request-id", newRequestId());
     next();
   });
   let closing = false;

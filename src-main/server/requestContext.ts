@@ -1,3 +1,4 @@
+import { randomFillSync } from "node:crypto";
 import type { Request, Response } from "express";
 import type { CallerPrincipal, RequestContext } from "../gateway/types.js";
 
@@ -22,4 +23,18 @@ export function requestContext(req: Request, res: Response, shutdown: AbortSigna
     onClose: (fn) => res.once("close", fn),
     receivedAtMs: (req as Request & { receivedAtMs?: number }).receivedAtMs ?? Date.now(),
   };
+}
+
+/** Random bytes for request ids, filled 4 KiB at a time rather than one call per request. */
+const pool = Buffer.alloc(4096);
+let used = pool.length;
+
+/** `req_` and 24 hex digits (96 random bits), unique per request. */
+export function newRequestId(): string {
+  if (used + 12 > pool.length) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  used += 12;
+  return `req_${pool.toString("hex", used - 12, used)}`;
 }

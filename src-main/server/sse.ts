@@ -26,6 +26,11 @@ export interface AnthropicSseStream {
  * Starts an SSE response: headers flushed at once, `heartbeat` written every `heartbeatS`
  * (proxies keep the connection), no buffering by proxies. `finish` writes a last frame (or none)
  * and ends the response, once.
+ *
+ * Frames written in one turn of the event loop leave in one socket write: the response is corked
+ * at the first and uncorked once the turn's I/O callbacks ran (setImmediate). An upstream that
+ * sends several events in one packet costs one syscall and one packet here, not one per event;
+ * a frame still leaves in the same turn it was written.
  */
 function startSse(res: Response, heartbeatS: number, heartbeat: string) {
   res.status(200).set({
@@ -34,15 +39,30 @@ function startSse(res: Response, heartbeatS: number, heartbeat: string) {
     connection: "keep-alive",
     "x-accel-buffering": "no",
   });
+  const ended = () => res.writableEnded || res.destroyed;
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    // end() uncorks fully by itself; after it the socket may serve the connection's next request.
+    if (!ended()) res.uncork();
+  };
+  const batch = () => {
+    if (corked) return;
+    corked = true;
+    res.cork();
+    setImmediate(uncork);
+  };
+  batch();
   res.flushHeaders();
   const beat = setInterval(() => res.write(heartbeat), heartbeatS * 1000);
   beat.unref();
   res.on("close", () => clearInterval(beat));
-  const ended = () => res.writableEnded || res.destroyed;
   return {
     ended,
     write(frame: string) {
-      if (!ended()) res.write(frame);
+      if (ended()) return;
+      batch();
+      res.write(frame);
     },
     finish(frame?: string) {
       if (ended()) return;

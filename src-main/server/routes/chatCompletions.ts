@@ -54,7 +54,7 @@ async function answerChat(res: Response, gen: StartedGeneration, id: string, mod
   for await (const event of gen.events) {
     if (event.type !== "done") continue;
     const calls = event.toolCalls ?? [];
-    res.json({
+    sendJson(res, {
       id,
       object: "chat.completion",
       created: nowSeconds(),
@@ -77,6 +77,19 @@ async function answerChat(res: Response, gen: StartedGeneration, id: string, mod
       usage: usageBody(event.usage),
     });
   }
+}
+
+/**
+ * `res.json` without express's send path (content negotiation, freshness, etag: none apply to
+ * this POST's answer): the same bytes and headers, written at once.
+ */
+function sendJson(res: Response, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(200, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(body),
+  });
+  res.end(body);
 }
 
 const choice = (delta: object, finish: string | null = null) => ({
