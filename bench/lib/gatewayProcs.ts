@@ -187,11 +187,13 @@ export function prepareBenchtop(upstreamUrl: string, upstreamKey: string, model:
 export async function startBenchtop(
   dataDir: string,
   core: "src" | "dist",
+  /** Extra node flags before the entry (e.g. `--cpu-prof`, for bench/gateway-profile.ts). */
+  nodeArgs: string[] = [],
 ): Promise<Child & { url: string }> {
   const entry =
     core === "dist"
-      ? ["bin/benchtop.js"]
-      : ["--import", "tsx", path.join("src-main", "app", "main.ts")];
+      ? [...nodeArgs, "bin/benchtop.js"]
+      : [...nodeArgs, "--import", "tsx", path.join("src-main", "app", "main.ts")];
   if (core === "dist" && !fs.existsSync(path.join(ROOT, "dist", "main", "app", "main.js")))
     throw new Error("--core dist: no dist/main (run npm run build:main)");
   const args = [...entry, "serve", "--port", "0", "--threads", "1"];
