@@ -4,7 +4,7 @@ import { useEffect } from "react";
 import { appApi } from "./api/appApi";
 import { SignInPage } from "./features/auth/SignInPage";
 import { AppLayout } from "./layout/AppLayout";
-import { theme } from "./layout/theme";
+import { cssVariablesResolver, theme } from "./layout/theme";
 import { useAuthStore } from "./stores/useAuthStore";
 import { useEventsStore } from "./stores/useEventsStore";
 import { useServerStore } from "./stores/useServerStore";
@@ -28,7 +28,11 @@ export function App() {
   }, [signedIn]);
 
   return (
-    <MantineProvider theme={theme} defaultColorScheme="auto">
+    <MantineProvider
+      theme={theme}
+      cssVariablesResolver={cssVariablesResolver}
+      defaultColorScheme="auto"
+    >
       <Notifications position="top-right" />
       {signedIn ? (
         <AppLayout />

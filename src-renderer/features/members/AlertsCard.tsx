@@ -43,7 +43,7 @@ export function AlertsCard({ alerts, status }: { alerts: AlertDto[]; status?: Me
                     <Group gap="xs">
                       {alertSummary(a)}
                       {current.has(a.id) && (
-                        <Badge color="red" size="xs">
+                        <Badge color="red.9" size="xs">
                           now
                         </Badge>
                       )}

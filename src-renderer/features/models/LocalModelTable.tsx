@@ -14,7 +14,8 @@ const NOWRAP = { whiteSpace: "nowrap" } as const;
 function StateBadge({ model }: { model: LocalModelDto }) {
   if (model.state === "loaded")
     return (
-      <Badge color="teal" variant="filled" data-state="loaded" style={{ minWidth: "max-content" }}>
+      // teal.9: white text at 5:1 in both themes (Mantine's teal fill is 3:1).
+      <Badge color="teal.9" variant="filled" data-state="loaded">
         Loaded · {formatBytes((model.memory?.ram_bytes ?? 0) + (model.memory?.vram_bytes ?? 0))}
       </Badge>
     );
