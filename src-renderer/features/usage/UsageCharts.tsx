@@ -8,6 +8,7 @@ import {
   bucketLabeller,
   chartShape,
   LOCATION_LABELS,
+  stackOrder,
   type Metric,
   type StackBy,
 } from "./usageSeries";
@@ -67,9 +68,11 @@ export function UsageCharts({
           ? (LOCATION_LABELS[key] ?? key)
           : key;
     const bucketLabel = bucketLabeller(bucket, page.time_zone);
+    // One colour per member/model across both charts, though each stacks by its own metric.
+    const colorKeys = stackOrder(page, stackBy);
     return METRICS.map((m) => ({
       ...m,
-      shape: chartShape(page, stackBy, m.metric, { labelFor, bucketLabel }),
+      shape: chartShape(page, stackBy, m.metric, { labelFor, bucketLabel, colorKeys }),
     }));
   }, [page, bucket, stackBy, memberNames]);
 

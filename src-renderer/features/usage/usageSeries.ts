@@ -88,6 +88,44 @@ export interface ChartOptions {
   bucketLabel: (startMs: number) => string;
   /** Stacks shown on their own before the rest become "Other". Defaults to the colours' count. */
   maxSeries?: number;
+  /**
+   * Stack keys in colour order (see `stackOrder`): the i-th key gets the i-th colour, so charts
+   * drawn with the same list colour a member or model alike. Defaults to this chart's own order.
+   */
+  colorKeys?: string[];
+}
+
+/**
+ * Every stack key of the page, by cost, then tokens, then requests: one order for the colours
+ * of all charts of the page (each chart still stacks by its own metric).
+ */
+export function stackOrder(page: UsagePageDto, by: StackBy): string[] {
+  const sums = new Map<string, [number, number, number]>();
+  for (const b of page.data)
+    for (const r of b.results) {
+      const k = stackKey(r, by);
+      const sum = sums.get(k) ?? [0, 0, 0];
+      sum[0] += metricOf(r, "cost");
+      sum[1] += metricOf(r, "tokens");
+      sum[2] += metricOf(r, "requests");
+      sums.set(k, sum);
+    }
+  return [...sums.entries()]
+    .sort(([ka, a], [kb, b]) => b[0] - a[0] || b[1] - a[1] || b[2] - a[2] || ka.localeCompare(kb))
+    .map(([k]) => k);
+}
+
+/** Colours of `keys`: their place in `colorKeys`, or the first colour no one else has. */
+function seriesColors(keys: string[], colorKeys: string[] = keys): string[] {
+  const fixed = new Map<string, string>();
+  colorKeys.forEach((k, i) => {
+    if (i < SERIES_COLORS.length) fixed.set(k, SERIES_COLORS[i]!);
+  });
+  const taken = new Set(keys.map((k) => fixed.get(k)));
+  const spare = SERIES_COLORS.filter((c) => !taken.has(c));
+  return keys.map(
+    (k, i) => fixed.get(k) ?? spare.shift() ?? SERIES_COLORS[i % SERIES_COLORS.length]!,
+  );
 }
 
 /**
@@ -114,10 +152,14 @@ export function chartShape(
     .sort((x, y) => y.total - x.total || x.label.localeCompare(y.label));
   const shown = ranked.length > max ? ranked.slice(0, max - 1) : ranked;
   const rest = ranked.slice(shown.length);
+  const colors = seriesColors(
+    shown.map((s) => s.key),
+    opts.colorKeys,
+  );
   const series: ChartSeriesDef[] = shown.map((s, i) => ({
     ...s,
     name: `s${i}`,
-    color: SERIES_COLORS[i % SERIES_COLORS.length]!,
+    color: colors[i]!,
   }));
   if (rest.length > 0)
     series.push({

@@ -5,6 +5,7 @@ import {
   chartShape,
   seenValues,
   stackKey,
+  stackOrder,
   topRows,
   usageQuery,
 } from "../../../src-renderer/features/usage/usageSeries";
@@ -135,6 +136,36 @@ describe("chartShape", () => {
     const two = chartShape(page, "member", "requests", { ...opts, maxSeries: 1 });
     expect(two.series.map((s) => [s.name, s.label, s.total])).toEqual([["s0", "Other (2)", 5]]);
     expect(two.data.map((d) => d.s0)).toEqual([3, 0, 2]);
+  });
+});
+
+describe("series colours", () => {
+  it("gives a member the same colour in the cost and the token chart, whatever each one's order", () => {
+    const colorKeys = stackOrder(page, "member");
+    expect(colorKeys).toEqual(["mem_b", "mem_a"]);
+    const colours = (metric: "cost" | "tokens") =>
+      chartShape(page, "member", metric, { ...opts, colorKeys }).series.map((x) => [
+        x.key,
+        x.color,
+      ]);
+    // Bo spent more, Ada used more tokens: the stacks swap places, not colours.
+    expect(colours("cost")).toEqual([
+      ["mem_b", "indigo.6"],
+      ["mem_a", "teal.6"],
+    ]);
+    expect(colours("tokens")).toEqual([
+      ["mem_a", "teal.6"],
+      ["mem_b", "indigo.6"],
+    ]);
+  });
+
+  it("gives stacks missing from the colour order the first colours nobody has", () => {
+    const shape = chartShape(page, "location", "requests", { ...opts, colorKeys: ["remote"] });
+    expect(shape.series.map((x) => [x.key, x.color])).toEqual([
+      ["local", "teal.6"],
+      ["remote", "indigo.6"],
+      ["unknown", "orange.6"],
+    ]);
   });
 });
 
