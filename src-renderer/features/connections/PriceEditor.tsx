@@ -1,6 +1,7 @@
 import type { BillingMode, PriceDto } from "@contract";
 import { Alert, Button, Group, Modal, Select, Stack, TextInput } from "@mantine/core";
 import { useState } from "react";
+import { useReturnFocus } from "../../components/useReturnFocus";
 import { describeError } from "../../api/ApiRequestError";
 import { moneyInputText, parseMoney } from "../../lib/formatMoney";
 import { usePoolsStore } from "../../stores/usePoolsStore";
@@ -28,6 +29,7 @@ export function PriceEditor({
   price?: PriceDto;
   onClose(): void;
 }) {
+  useReturnFocus();
   const [input, setInput] = useState(price ? moneyInputText(price.input_micros_per_mtok) : "");
   const [output, setOutput] = useState(price ? moneyInputText(price.output_micros_per_mtok) : "");
   const [mode, setMode] = useState<BillingMode>(price?.billing_mode ?? "org");

@@ -2,6 +2,7 @@ import type { CreateKeyBody, CreatedKeyDto, MemberDto } from "@contract";
 import { Alert, Button, Group, Modal, Select, Stack, Text, TextInput } from "@mantine/core";
 import { IconAlertTriangle } from "@tabler/icons-react";
 import { useState, type FormEvent } from "react";
+import { useReturnFocus } from "../../components/useReturnFocus";
 import { CopyTextButton } from "./CopyTextButton";
 import { errorText } from "./errorText";
 import { KeySnippets } from "./KeySnippets";
@@ -27,6 +28,7 @@ export interface CreateKeyModalProps {
  * snippets. The key lives in this component's state only: closing the dialog forgets it.
  */
 export function CreateKeyModal({ member, model, onCreate, onClose }: CreateKeyModalProps) {
+  useReturnFocus();
   const [name, setName] = useState("");
   const [expiry, setExpiry] = useState("never");
   const [busy, setBusy] = useState(false);

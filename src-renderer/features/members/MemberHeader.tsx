@@ -2,6 +2,7 @@ import type { AssignableRole, MeDto, MemberDto } from "@contract";
 import { Button, Group, Modal, Select, Stack, Text, TextInput, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { useState, type FormEvent } from "react";
+import { useReturnFocus } from "../../components/useReturnFocus";
 import {
   assignableRoles,
   canDelete,
@@ -111,6 +112,7 @@ function EditMemberModal(props: {
   onSave: (body: EditBody) => Promise<void>;
 }) {
   const { member, me } = props;
+  useReturnFocus();
   const [name, setName] = useState(member.name);
   const [email, setEmail] = useState(member.email ?? "");
   const [role, setRole] = useState(member.role);
