@@ -74,6 +74,20 @@ export const ConfigSchema = z.object({
       restartDelayS: z.number().min(0).default(0.2),
     })
     .prefault({}),
+  chat: z
+    .object({
+      /**
+       * Bytes of saved chat text one member may keep over all their conversations: saved chats
+       * are the one place a member writes without a budget, and a full disk stops the ledger for
+       * everyone. Defaults to 256 MiB.
+       */
+      maxStoredBytesPerMember: z
+        .number()
+        .int()
+        .min(0)
+        .default(256 * 1024 * 1024),
+    })
+    .prefault({}),
   pools: z
     .object({
       /**

@@ -272,6 +272,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       ledger,
       events,
       anonymousLoopbackSetting: ANONYMOUS_LOOPBACK_SETTING,
+      chatBytesPerMember: config.chat.maxStoredBytesPerMember,
       server: control,
       cipher,
       poolHealth: () => pools.health(),

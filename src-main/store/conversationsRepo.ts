@@ -98,6 +98,13 @@ export class ConversationsRepo {
       messages: db.prepare<[string], RawMessage>(
         "SELECT * FROM messages WHERE conversation_id = ? ORDER BY position",
       ),
+      storedBytes: db.prepare<[{ memberId: string }], { n: number }>(
+        `SELECT (SELECT ifnull(sum(length(CAST(title AS BLOB)) + length(CAST(system_prompt AS BLOB))), 0)
+                   FROM conversations WHERE member_id = @memberId)
+              + (SELECT ifnull(sum(length(CAST(m.content AS BLOB))), 0)
+                   FROM messages m JOIN conversations c ON c.id = m.conversation_id
+                  WHERE c.member_id = @memberId) AS n`,
+      ),
       nextPosition: db.prepare<[string], { n: number }>(
         "SELECT ifnull(max(position) + 1, 0) AS n FROM messages WHERE conversation_id = ?",
       ),
@@ -200,6 +207,11 @@ export class ConversationsRepo {
   /** Removes the conversation and (cascade) its messages and their search entries. */
   delete(id: string): void {
     this.s.delete.run(id);
+  }
+
+  /** Bytes of text a member has stored: titles, system prompts and messages of all their chats. */
+  storedBytes(memberId: string): number {
+    return this.s.storedBytes.get({ memberId })!.n;
   }
 
   messages(conversationId: string): Message[] {

@@ -43,6 +43,7 @@ export interface TestServerOptions {
   models?: Record<string, string>;
   engine?: ConfigInput["engine"];
   server?: ConfigInput["server"];
+  chat?: ConfigInput["chat"];
   /** Folder served at `/` (the built renderer). Defaults to none, so tests never depend on a build. */
   rendererDir?: string;
   /** The core's clock (admission, settlement, key expiry); defaults to `Date.now`. */
@@ -63,6 +64,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     engine: { gpu: false, threads: 2, contextSize: 512, sequences: 4, ...opts.engine },
     // No timer-driven probes: tests on a fake clock call core.pools.probeDue() themselves.
     pools: { probeIntervalS: 0 },
+    chat: opts.chat,
     log: { level: "info" },
   });
   const logs: Record<string, unknown>[] = [];

@@ -22,6 +22,7 @@ import {
   type RequestCharge,
 } from "../../store/conversationsRepo.js";
 import {
+  conflict,
   mutate,
   nothingToChange,
   notFound,
@@ -43,6 +44,9 @@ import {
  */
 
 const DEFAULT_TITLE = "New chat";
+
+/** Saved chat text one member may keep when the config says nothing: 256 MiB. */
+const DEFAULT_CHAT_BYTES_PER_MEMBER = 256 * 1024 * 1024;
 
 const conversationDto = (c: Conversation): ConversationDto => ({
   id: c.id,
@@ -75,6 +79,23 @@ const messageDto = (m: Message, charge: RequestCharge | undefined): MessageDto =
 });
 
 /** The audit and event snapshot: what happened to which conversation, never its content. */
+const mib = (bytes: number) => `${Math.floor(bytes / (1024 * 1024))} MiB`;
+const bytesOf = (texts: readonly string[]) =>
+  texts.reduce((n, text) => n + Buffer.byteLength(text, "utf8"), 0);
+
+/**
+ * Refuses a write that would take the caller's saved chats past their limit (409
+ * chat_storage_full). Called inside the write's transaction, so two writes cannot both pass.
+ */
+function ensureRoom(c: Call, incoming: number): void {
+  const cap = c.deps.chatBytesPerMember ?? DEFAULT_CHAT_BYTES_PER_MEMBER;
+  if (c.deps.store.conversations.storedBytes(c.principal.memberId) + incoming > cap)
+    throw conflict(
+      `Your saved chats have reached their ${mib(cap)} limit: delete old conversations to save new messages.`,
+      "chat_storage_full",
+    );
+}
+
 const snapshot = (c: Conversation) => ({ id: c.id, message_count: c.messageCount });
 
 /** The caller's own conversation `id`, or the one 404 for missing and not-theirs alike. */
@@ -170,6 +191,11 @@ export const conversationRoutes: ManageRoute[] = [
       const repo = c.deps.store.conversations;
       const messages = (c.body.messages ?? []).map((m) => newMessage(c, m));
       return mutate(c, target(c, "conversation.create", null), () => {
+        ensureRoom(
+          c,
+          bytesOf([c.body.title ?? DEFAULT_TITLE, c.body.system_prompt ?? ""]) +
+            bytesOf(messages.map((m) => m.content)),
+        );
         let created = repo.create({
           memberId: c.principal.memberId,
           title: c.body.title ?? DEFAULT_TITLE,
@@ -209,6 +235,14 @@ export const conversationRoutes: ManageRoute[] = [
       const fields = Object.keys(c.body);
       if (fields.length === 0) throw nothingToChange();
       return mutate(c, target(c, "conversation.update", conversation.id), () => {
+        const grows =
+          (c.body.title === undefined
+            ? 0
+            : bytesOf([c.body.title]) - bytesOf([conversation.title])) +
+          (c.body.system_prompt === undefined
+            ? 0
+            : bytesOf([c.body.system_prompt]) - bytesOf([conversation.systemPrompt]));
+        if (grows > 0) ensureRoom(c, grows);
         const after = c.deps.store.conversations.update(conversation, {
           title: c.body.title,
           systemPrompt: c.body.system_prompt,
@@ -252,6 +286,7 @@ export const conversationRoutes: ManageRoute[] = [
       const repo = c.deps.store.conversations;
       const run = c.deps.db.transaction(() => {
         const conversation = ownConversation(c, c.params.id!);
+        ensureRoom(c, bytesOf(c.body.messages.map((m) => m.content)));
         const added = repo.append(
           conversation,
           c.body.messages.map((m) => newMessage(c, m)),

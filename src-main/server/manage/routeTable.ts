@@ -54,6 +54,8 @@ export interface ManageDeps {
    * `/server` and `/settings` routes 503.
    */
   server?: ServerControl;
+  /** Saved chat text one member may keep (config `chat.maxStoredBytesPerMember`). */
+  chatBytesPerMember?: number;
   /** Settings key of the owner's "anonymous use from this machine" switch. */
   anonymousLoopbackSetting: string;
   now?: () => number;
