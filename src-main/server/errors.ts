@@ -138,6 +138,13 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       );
       apiErr = serverError();
     }
+    // Part of the answer is out (a stream, a CSV export): no error body can follow, and leaving
+    // the response open would look to the client like data still coming. Cut the connection so
+    // it sees a broken transfer (what express's own handler does).
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
     sendError(res, apiErr);
   };
 }
