@@ -23,12 +23,18 @@ const BUSY = new Set([
  */
 export function chatErrorText(e: Pick<ChatFailure, "status" | "code" | "message">): ChatErrorText {
   const detail = e.message || null;
-  if (e.code === "insufficient_quota" || e.code === "insufficient_credits")
+  // Credits do not reset with the day or month; a spend cap does (the detail says when).
+  if (e.code === "insufficient_credits")
     return {
-      title: e.code === "insufficient_credits" ? "Out of credits" : "Spend limit reached",
+      title: "Out of credits",
       detail,
-      action:
-        "Ask your lab admin to raise your limit or add credits, or wait until the limit resets.",
+      action: "Ask your lab admin to add credits, or pick a model the lab pays for.",
+    };
+  if (e.code === "insufficient_quota")
+    return {
+      title: "Spend limit reached",
+      detail,
+      action: "Ask your lab admin to raise the limit, or wait until it resets.",
     };
   if (e.code === "rate_limit_exceeded" || e.status === 429)
     return {

@@ -4,7 +4,8 @@ import { formatMoney } from "./formatMoney";
 /**
  * The line under an answer: tokens in and out, time to first token, speed, cost and how it
  * ended — each part only when known. Cost comes from the server's ledger; until it has settled
- * (a moment after Stop) the line says so instead of showing $0.
+ * (a moment after Stop) the line says so instead of showing $0. A failed answer without a cost
+ * says nothing about it (a refused request is never charged).
  */
 export function messageMetricsText(m: MessageDto): string | null {
   if (m.role !== "assistant") return null;
@@ -14,7 +15,8 @@ export function messageMetricsText(m: MessageDto): string | null {
   if (m.ttft_ms !== null) parts.push(`first token ${m.ttft_ms} ms`);
   if (m.tokens_per_s !== null) parts.push(`${m.tokens_per_s.toFixed(1)} tokens/s`);
   if (m.cost_micros !== null) parts.push(formatMoney(m.cost_micros, { minDecimals: 2 }));
-  else if (m.request_id) parts.push("cost pending");
+  // A refused request (a limit, a model not allowed) has no ledger row: nothing is pending.
+  else if (m.request_id && !m.error) parts.push("cost pending");
   if (m.finish_reason === "aborted") parts.push("stopped");
   else if (m.finish_reason === "length") parts.push("cut off at the token limit");
   return parts.length ? parts.join(" · ") : null;

@@ -99,6 +99,7 @@ export function ChatPanel() {
               variant={showSettings ? "light" : "subtle"}
               size="lg"
               aria-label="Conversation settings"
+              aria-expanded={showSettings}
               onClick={() => setShowSettings((v) => !v)}
             >
               <IconAdjustments size={18} />

@@ -97,7 +97,7 @@ export function ConversationList({ saves }: { saves: boolean }) {
   }, [debounced, saves, loadList]);
 
   return (
-    <Stack gap="xs" h="100%" w={270} style={{ flexShrink: 0 }}>
+    <Stack gap="xs" h="100%" w={{ base: 230, lg: 270 }} style={{ flexShrink: 0 }}>
       <Button leftSection={<IconPlus size={16} />} variant="light" onClick={newChat}>
         New chat
       </Button>

@@ -87,7 +87,13 @@ export function MessageView({ message: m, busy, onRegenerate, onEditAndResend }:
           </Text>
           {!m.streaming && editing === null && (
             <Group gap={2} wrap="nowrap">
-              {m.content && <CopyTextButton value={m.content} label="Copy" compact />}
+              {m.content && (
+                <CopyTextButton
+                  value={m.content}
+                  label={assistant ? "Copy answer" : "Copy message"}
+                  compact
+                />
+              )}
               {assistant ? (
                 <Tooltip label="Regenerate" withArrow>
                   <ActionIcon

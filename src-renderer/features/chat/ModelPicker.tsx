@@ -41,7 +41,8 @@ export function ModelPicker({ models, value, disabled, onChange }: ModelPickerPr
       allowDeselect={false}
       searchable
       disabled={disabled}
-      w={320}
+      // Narrower below 1200 px so a laptop screen keeps room for the conversation's title.
+      w={{ base: 260, lg: 320 }}
       inputWrapperOrder={["label", "input", "description"]}
       description={selected ? detail(selected) : undefined}
       renderOption={({ option }) => {

@@ -77,6 +77,20 @@ describe("message metrics and search snippets", () => {
         finish_reason: "aborted",
       }),
     ).toBe("first token 40 ms · cost pending · stopped");
+    // Refused (no ledger row, so no cost will come): no "cost pending" under the error.
+    expect(
+      messageMetricsText({
+        ...base,
+        content: "",
+        prompt_tokens: null,
+        completion_tokens: null,
+        ttft_ms: null,
+        tokens_per_s: null,
+        cost_micros: null,
+        finish_reason: "error",
+        error: { code: "insufficient_quota", message: "You exceeded your daily spend cap." },
+      }),
+    ).toBeNull();
     expect(messageMetricsText({ ...base, role: "user" })).toBeNull();
   });
 
