@@ -29,7 +29,13 @@ export function ServerStatusPage() {
   const navigate = useRouteStore((s) => s.navigate);
   const staff = role !== undefined && role !== "member";
   useStaffData(staff);
-  if (!staff || !role) return <StatusTab staff={false} />;
+  if (!staff || !role)
+    return (
+      <Stack>
+        <Title order={2}>Server</Title>
+        <StatusTab staff={false} />
+      </Stack>
+    );
   const tab: Tab = (TABS as readonly string[]).includes(rest[0] ?? "")
     ? (rest[0] as Tab)
     : "status";
