@@ -54,6 +54,12 @@ describe("settings: model idle TTL and retention", () => {
     expect(JSON.parse(row.after_json as string).model_idle_ttl_s).toBe(120);
     const viewer = client(t, bearer(t.addMember({ role: "viewer" }).key));
     expect((await viewer.patch("/settings", { retention_days: 30 })).status).toBe(403);
+    // Retention deletes billing history for good: an admin may not, and nothing changes.
+    const refused = await admin.patch("/settings", { retention_days: 30 });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toMatchObject({ param: "retention_days" });
+    expect((await admin.get("/settings")).body.retention_days).toBeNull();
+    expect((await admin.patch("/settings", { model_idle_ttl_s: 60 })).status).toBe(200);
   });
 
   it("retention deletes exactly the usage rows older than N days; credits and the current month stay", async () => {

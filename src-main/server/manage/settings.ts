@@ -44,7 +44,7 @@ export const settingsRoutes: ManageRoute[] = [
     path: "/settings",
     access: "admin",
     summary:
-      "Change the time zone, model idle TTL or usage retention (admins) or anonymous loopback use (owner only)",
+      "Change the time zone or model idle TTL (admins), or usage retention or anonymous loopback use (owner only)",
     body: PatchSettingsBody,
     response: SettingsDto,
     handle: (c) => {
@@ -59,6 +59,9 @@ export const settingsRoutes: ManageRoute[] = [
       // Letting unauthenticated local callers act as the owner is the owner's decision alone.
       if (anonymous_loopback !== undefined && c.principal.role !== "owner")
         throw forbidden("Only the owner can change anonymous_loopback.", "anonymous_loopback");
+      // Retention deletes billing history for good: also the owner's decision alone.
+      if (retention_days !== undefined && c.principal.role !== "owner")
+        throw forbidden("Only the owner can change retention_days.", "retention_days");
       if (time_zone !== undefined && !isValidTimeZone(time_zone))
         throw invalidRequest(
           `'${time_zone}' is not an IANA time zone (e.g. "Europe/Berlin", "UTC").`,
