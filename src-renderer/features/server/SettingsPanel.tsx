@@ -112,10 +112,10 @@ function SettingsForm({ settings, role }: { settings: SettingsDto; role: Role })
           />
           <Switch
             label="Delete old usage records"
-            description="Off: the request log and usage are kept forever. Prompts and outputs are never stored; the audit log is never deleted."
+            description="Off: the request log and usage are kept forever. Prompts and outputs are never stored; the audit log is never deleted. Owner only."
             checked={retain}
             onChange={(e) => setRetain(e.currentTarget.checked)}
-            disabled={!canEdit}
+            disabled={role !== "owner"}
           />
           <NumberInput
             label="Keep usage for (days)"
@@ -126,7 +126,7 @@ function SettingsForm({ settings, role }: { settings: SettingsDto; role: Role })
             allowNegative={false}
             value={days}
             onChange={setDays}
-            disabled={!canEdit || !retain}
+            disabled={role !== "owner" || !retain}
           />
           <Switch
             label="Allow key-less use from this machine"
