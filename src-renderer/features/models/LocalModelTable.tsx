@@ -61,8 +61,10 @@ function ModelRow({ model, canWrite, onError }: RowProps) {
       <Table.Td style={NOWRAP}>{formatBytes(model.size_bytes)}</Table.Td>
       <Table.Td>
         {model.architecture ?? "—"} · {formatParameters(model.parameters)}
+        <Text size="xs" c="dimmed" data-quantization>
+          {model.quantization ?? "—"}
+        </Text>
       </Table.Td>
-      <Table.Td>{model.quantization ?? "—"}</Table.Td>
       <Table.Td>
         {model.context_length?.toLocaleString("en-US") ?? "—"}
         {!model.has_chat_template && model.error === null && (
@@ -79,7 +81,8 @@ function ModelRow({ model, canWrite, onError }: RowProps) {
       </Table.Td>
       {canWrite && (
         <Table.Td>
-          <Group gap="xs" wrap="nowrap">
+          {/* The buttons stack when the screen is narrow, rather than leave it sideways. */}
+          <Group gap="xs">
             {model.state === "not_loaded" ? (
               <Button
                 size="xs"
@@ -155,14 +158,14 @@ export function LocalModelTable(props: {
           models folder.
         </Text>
       ) : (
-        <Table.ScrollContainer minWidth={900}>
+        <Table.ScrollContainer minWidth={760}>
           <Table striped highlightOnHover aria-label="Local models">
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>Model</Table.Th>
                 <Table.Th>Size</Table.Th>
-                <Table.Th>Architecture · parameters</Table.Th>
-                <Table.Th>Quantization</Table.Th>
+                {/* Quantization under the parameters: the table fits a 1024 px screen. */}
+                <Table.Th>Parameters · quantization</Table.Th>
                 <Table.Th>Context</Table.Th>
                 <Table.Th>Fit</Table.Th>
                 <Table.Th>State</Table.Th>
