@@ -31,6 +31,12 @@ const timeFormat = new Intl.DateTimeFormat(undefined, {
   second: "2-digit",
 });
 
+/**
+ * Times, numbers and badges stay on one line; names (member, provider) wrap, so the log fits
+ * a laptop screen without scrolling sideways.
+ */
+const NOWRAP = { whiteSpace: "nowrap" } as const;
+
 /** Every request attempt of the range, newest first, with filters, paging and a CSV export. */
 export function RequestLog(p: RequestLogProps) {
   const { log, staff } = p;
@@ -83,13 +89,7 @@ export function RequestLog(p: RequestLogProps) {
         </Alert>
       )}
       <Table.ScrollContainer minWidth={900} mt="sm">
-        <Table
-          aria-labelledby="usage-log-title"
-          striped
-          highlightOnHover
-          aria-busy={log.loading}
-          style={{ whiteSpace: "nowrap" }}
-        >
+        <Table aria-labelledby="usage-log-title" striped highlightOnHover aria-busy={log.loading}>
           <Table.Thead>
             <Table.Tr>
               <Table.Th scope="col">Time</Table.Th>
@@ -119,7 +119,7 @@ export function RequestLog(p: RequestLogProps) {
               const status = rowStatus(r);
               return (
                 <Table.Tr key={r.id} data-request-id={r.id}>
-                  <Table.Td>
+                  <Table.Td style={NOWRAP}>
                     <Text size="sm" title={new Date(r.created_ms).toISOString()}>
                       {timeFormat.format(r.created_ms)}
                     </Text>
@@ -136,10 +136,10 @@ export function RequestLog(p: RequestLogProps) {
                       {status.label}
                     </Badge>
                   </Table.Td>
-                  <Table.Td ta="right">
+                  <Table.Td ta="right" style={NOWRAP}>
                     {formatCount(r.prompt_tokens)} / {formatCount(r.completion_tokens)}
                   </Table.Td>
-                  <Table.Td ta="right">
+                  <Table.Td ta="right" style={NOWRAP}>
                     {r.cost_micros === null ? "—" : formatMoney(r.cost_micros)}
                     {r.estimated && (
                       <Tooltip label="Tokens estimated: the provider reported no usage">
@@ -150,8 +150,12 @@ export function RequestLog(p: RequestLogProps) {
                       </Tooltip>
                     )}
                   </Table.Td>
-                  <Table.Td ta="right">{formatMs(r.ttft_ms)}</Table.Td>
-                  <Table.Td ta="right">{formatMs(r.latency_ms)}</Table.Td>
+                  <Table.Td ta="right" style={NOWRAP}>
+                    {formatMs(r.ttft_ms)}
+                  </Table.Td>
+                  <Table.Td ta="right" style={NOWRAP}>
+                    {formatMs(r.latency_ms)}
+                  </Table.Td>
                   <Table.Td ta="right">{r.attempt}</Table.Td>
                 </Table.Tr>
               );
