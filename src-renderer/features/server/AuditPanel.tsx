@@ -97,6 +97,8 @@ export function AuditPanel() {
 
 function AuditRow({ entry, names }: { entry: AuditEntryDto; names: Record<string, string> }) {
   const actor = entry.actor_id ? (names[entry.actor_id] ?? entry.actor_id) : "system";
+  // A member's changes (member, credits, limits…) name the member; the id stays in the tooltip.
+  const targetName = entry.target_id ? names[entry.target_id] : undefined;
   return (
     <Table.Tr>
       <Table.Td>{entry.seq}</Table.Td>
@@ -121,11 +123,13 @@ function AuditRow({ entry, names }: { entry: AuditEntryDto; names: Record<string
       <Table.Td>
         <Text size="sm">
           {entry.target_type}
-          {entry.target_id && (
-            <>
-              {" "}
-              <Code>{entry.target_id}</Code>
-            </>
+          {entry.target_id && " "}
+          {targetName ? (
+            <Text span size="sm" fw={500} title={entry.target_id ?? undefined}>
+              {targetName}
+            </Text>
+          ) : (
+            entry.target_id && <Code>{entry.target_id}</Code>
           )}
         </Text>
       </Table.Td>
