@@ -13,7 +13,9 @@
 //
 //   npx tsx bench/gateway-overhead.ts [--quick] [--rounds 3] [--clients 1,50,200]
 //     [--requests 2000,5000,5000] [--warmup 500] [--core src|dist] [--no-portkey]
-//     [--out bench/results/gateway-overhead.json]
+//     [--baseline <checkout>] [--out bench/results/gateway-overhead.json]
+// --baseline also measures the Benchtop of another checkout (e.g. `git worktree add --detach
+// /tmp/bt-base <commit>` with node_modules linked) as target "baseline": before and after in one run.
 import { execSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -47,6 +49,7 @@ const { values: flags } = parseArgs({
     warmup: { type: "string" },
     core: { type: "string", default: "src" },
     "no-portkey": { type: "boolean", default: false },
+    baseline: { type: "string" },
     out: { type: "string", default: "bench/results/gateway-overhead.json" },
   },
 });
@@ -66,7 +69,7 @@ const requestsAt = (i: number) => REQUESTS[Math.min(i, REQUESTS.length - 1)]!;
 const MODEL = "gpt-4o-mini";
 /** The lab's provider key for the upstream (the fake accepts any). */
 const UPSTREAM_KEY = "sk-bench-upstream-0000000000000000000000000000";
-const TARGETS = ["direct", "benchtop", "portkey"] as const;
+const TARGETS = ["direct", "benchtop", "baseline", "portkey"] as const;
 type TargetName = (typeof TARGETS)[number];
 type Mode = "non-streaming" | "streaming";
 const MODES: Mode[] = ["non-streaming", "streaming"];
@@ -90,6 +93,14 @@ const benchtop = await startBenchtop(setup.dataDir, CORE).catch(async (err: unkn
   throw err;
 });
 children.push(benchtop);
+let baseline: (Child & { url: string; memberKey: string; dataDir: string }) | undefined;
+if (flags.baseline) {
+  // Its own data dir, written with this checkout's repositories: the schemas must agree.
+  const base = prepareBenchtop(upstream.url, UPSTREAM_KEY, MODEL);
+  const child = await startBenchtop(base.dataDir, CORE, { root: flags.baseline, name: "baseline" });
+  baseline = { ...child, memberKey: base.memberKey, dataDir: base.dataDir };
+  children.push(child);
+}
 const portkeyFound = flags["no-portkey"] ? { missing: "--no-portkey" } : findPortkey();
 let portkey: (Child & { url: string }) | undefined;
 let portkeySkipped = "missing" in portkeyFound ? portkeyFound.missing : undefined;
@@ -115,6 +126,16 @@ const targets: Partial<Record<TargetName, HttpTarget & { pids: number[] }>> = {
     headers: { authorization: `Bearer ${setup.memberKey}` },
     pids: [benchtop.pid],
   },
+  ...(baseline
+    ? {
+        baseline: {
+          name: "baseline",
+          url: `${baseline.url}/v1/chat/completions`,
+          headers: { authorization: `Bearer ${baseline.memberKey}` },
+          pids: [baseline.pid],
+        },
+      }
+    : {}),
   ...(portkey
     ? {
         portkey: {
@@ -131,19 +152,21 @@ const targets: Partial<Record<TargetName, HttpTarget & { pids: number[] }>> = {
     : {}),
 };
 
-const gitRev = (() => {
+const revOf = (cwd?: string) => {
   try {
-    const rev = execSync("git rev-parse --short HEAD", { encoding: "utf8" }).trim();
-    const dirty = execSync("git status --porcelain -- src-main", { encoding: "utf8" }).trim();
+    const rev = execSync("git rev-parse --short HEAD", { cwd, encoding: "utf8" }).trim();
+    const dirty = execSync("git status --porcelain -- src-main", { cwd, encoding: "utf8" }).trim();
     return dirty ? `${rev} (src-main has uncommitted changes)` : rev;
   } catch {
     return "unknown";
   }
-})();
+};
+const gitRev = revOf();
+const baselineRev = flags.baseline ? revOf(flags.baseline) : undefined;
 const machine = machineInfo();
 console.log(
   `gateway overhead — ${machine.logicalCpus} CPUs (${machine.cpuModel}), node ${machine.node}, ` +
-    `benchtop ${gitRev}`,
+    `benchtop ${gitRev}${baselineRev ? `, baseline ${baselineRev}` : ""}`,
 );
 console.log(
   `  ${LEVELS.map((c, i) => `${requestsAt(i)} requests at ${c}`).join(", ")} client(s); ` +
@@ -433,6 +456,7 @@ fs.writeFileSync(
       quick: QUICK,
       machine,
       benchtop: { rev: gitRev, core: CORE, command: benchtop.command, pool: setup.pool },
+      ...(baseline ? { baseline: { rev: baselineRev, command: baseline.command } } : {}),
       portkey:
         portkey && !("missing" in portkeyFound)
           ? {
@@ -462,3 +486,4 @@ console.log(`\nwritten to ${flags.out}`);
 
 await stopAll();
 fs.rmSync(setup.dataDir, { recursive: true, force: true });
+if (baseline) fs.rmSync(baseline.dataDir, { recursive: true, force: true });

@@ -31,10 +31,9 @@ const n = Number(flags.requests);
 const upstream = await startUpstream();
 const setup = prepareBenchtop(upstream.url, KEY, MODEL);
 const profDir = fs.mkdtempSync(path.join(os.tmpdir(), "benchtop-prof-"));
-const benchtop = await startBenchtop(setup.dataDir, flags.core === "dist" ? "dist" : "src", [
-  "--cpu-prof",
-  `--cpu-prof-dir=${profDir}`,
-]);
+const benchtop = await startBenchtop(setup.dataDir, flags.core === "dist" ? "dist" : "src", {
+  nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${profDir}`],
+});
 const target = {
   name: "benchtop",
   url: `${benchtop.url}/v1/chat/completions`,

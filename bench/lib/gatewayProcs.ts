@@ -187,22 +187,34 @@ export function prepareBenchtop(upstreamUrl: string, upstreamKey: string, model:
 export async function startBenchtop(
   dataDir: string,
   core: "src" | "dist",
-  /** Extra node flags before the entry (e.g. `--cpu-prof`, for bench/gateway-profile.ts). */
-  nodeArgs: string[] = [],
+  opts: {
+    /** Extra node flags before the entry (e.g. `--cpu-prof`, for bench/gateway-profile.ts). */
+    nodeArgs?: string[];
+    /** Another checkout to run (e.g. a git worktree of an older commit); defaults to this one. */
+    root?: string;
+    /** The child's name in the report; defaults to `benchtop`. */
+    name?: string;
+  } = {},
 ): Promise<Child & { url: string }> {
+  const nodeArgs = opts.nodeArgs ?? [];
+  const root = opts.root ? path.resolve(opts.root) : ROOT;
   const entry =
     core === "dist"
       ? [...nodeArgs, "bin/benchtop.js"]
       : [...nodeArgs, "--import", "tsx", path.join("src-main", "app", "main.ts")];
-  if (core === "dist" && !fs.existsSync(path.join(ROOT, "dist", "main", "app", "main.js")))
+  if (core === "dist" && !fs.existsSync(path.join(root, "dist", "main", "app", "main.js")))
     throw new Error("--core dist: no dist/main (run npm run build:main)");
   const args = [...entry, "serve", "--port", "0", "--threads", "1"];
   const proc = spawn(process.execPath, args, {
-    cwd: ROOT,
+    cwd: root,
     env: { ...process.env, BENCHTOP_DATA_DIR: dataDir },
     stdio: ["ignore", "ignore", "pipe"],
   });
-  const child = track("benchtop", proc, `BENCHTOP_DATA_DIR=<tmp> node ${args.join(" ")}`);
+  const child = track(
+    opts.name ?? "benchtop",
+    proc,
+    `${root === ROOT ? "" : `cd ${root} && `}BENCHTOP_DATA_DIR=<tmp> node ${args.join(" ")}`,
+  );
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error("benchtop: no listening line in 60 s")),
