@@ -45,7 +45,6 @@ export function SignInPage() {
               spellCheck={false}
               placeholder="btk_…"
               w="100%"
-              styles={{ input: { fontFamily: "var(--mantine-font-family-monospace)" } }}
               onChange={() => setFormatError(undefined)}
               error={error}
               // The reason is announced as soon as it appears (a refused key, a typo).
