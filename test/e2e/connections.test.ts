@@ -1,4 +1,3 @@
-import fs from "node:fs";
 import OpenAI from "openai";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,15 +5,13 @@ import { startFakeUpstream, type FakeUpstream } from "../fixtures/fakeUpstream.j
 import { openPage, openSignedIn } from "../helpers/appPage.js";
 import {
   builtRenderer,
-  CHROMIUM_PATH,
+  chromiumAvailable,
   launchChromium,
   screenshotPath,
 } from "../helpers/chromium.js";
 import { startTestServer, type TestServer } from "../helpers/testServer.js";
 
-// CI installs Chromium and must run this; a developer machine without it skips the file.
-const haveChromium = fs.existsSync(CHROMIUM_PATH);
-if (!haveChromium && process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM_PATH}`);
+const haveChromium = chromiumAvailable();
 
 /** Planted provider keys: they must reach the upstream and never the page. */
 const CANARY = "sk-canary-7Hq2Zr9LmXw4Pt8Vb3Nc6Yd1Kf5Jg0Ts-q9Zk";

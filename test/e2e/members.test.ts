@@ -1,4 +1,3 @@
-import fs from "node:fs";
 import OpenAI from "openai";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,15 +5,13 @@ import { formatMoney, moneyInputText } from "../../src-renderer/lib/formatMoney.
 import { openPage, openSignedIn } from "../helpers/appPage.js";
 import {
   builtRenderer,
-  CHROMIUM_PATH,
+  chromiumAvailable,
   launchChromium,
   screenshotPath,
 } from "../helpers/chromium.js";
 import { startTestServer, type TestServer } from "../helpers/testServer.js";
 
-// CI installs Chromium and must run this; a developer machine without it skips the file.
-const haveChromium = fs.existsSync(CHROMIUM_PATH);
-if (!haveChromium && process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM_PATH}`);
+const haveChromium = chromiumAvailable();
 
 const OWNER_NAME = "Priya Lead";
 const OTHER_NAME = "Zed Other";

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPage, openSignedIn } from "../helpers/appPage.js";
 import {
   builtRenderer,
-  CHROMIUM_PATH,
+  chromiumAvailable,
   launchChromium,
   screenshotPath,
 } from "../helpers/chromium.js";
@@ -15,9 +15,7 @@ import { generatedModel } from "../helpers/models.js";
 import { startTestServer, type TestServer } from "../helpers/testServer.js";
 import { startFakeModelServer, type FakeModelServer } from "../models/fakeModelServer.js";
 
-// CI installs Chromium and must run this; a developer machine without it skips the file.
-const haveChromium = fs.existsSync(CHROMIUM_PATH);
-if (!haveChromium && process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM_PATH}`);
+const haveChromium = chromiumAvailable();
 
 let t: TestServer;
 let host: FakeModelServer;

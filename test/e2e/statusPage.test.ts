@@ -1,18 +1,15 @@
-import fs from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPage } from "../helpers/appPage.js";
 import {
   builtRenderer,
-  CHROMIUM_PATH,
+  chromiumAvailable,
   launchChromium,
   screenshotPath,
 } from "../helpers/chromium.js";
 import { startTestServer, type TestServer } from "../helpers/testServer.js";
 
-// CI installs Chromium and must run this; a developer machine without it skips the file.
-const haveChromium = fs.existsSync(CHROMIUM_PATH);
-if (!haveChromium && process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM_PATH}`);
+const haveChromium = chromiumAvailable();
 
 /** Where the renderer keeps a typed key (src-renderer/stores/useAuthStore.ts). */
 const SESSION_KEY = "benchtop.apiKey";

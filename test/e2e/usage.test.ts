@@ -6,15 +6,13 @@ import { startFakeUpstream, type FakeUpstream } from "../fixtures/fakeUpstream.j
 import { openPage, openSignedIn } from "../helpers/appPage.js";
 import {
   builtRenderer,
-  CHROMIUM_PATH,
+  chromiumAvailable,
   launchChromium,
   screenshotPath,
 } from "../helpers/chromium.js";
 import { startTestServer, type TestMember, type TestServer } from "../helpers/testServer.js";
 
-// CI installs Chromium and must run this; a developer machine without it skips the file.
-const haveChromium = fs.existsSync(CHROMIUM_PATH);
-if (!haveChromium && process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM_PATH}`);
+const haveChromium = chromiumAvailable();
 
 let t: TestServer;
 let browser: Browser;

@@ -16,6 +16,16 @@ const ARGS = [
   "--no-first-run",
 ];
 
+/**
+ * Whether browser tests can run here. CI installs Chromium and must run them, so a missing
+ * browser throws there; a developer machine without it skips the file.
+ */
+export function chromiumAvailable(): boolean {
+  const found = fs.existsSync(CHROMIUM_PATH);
+  if (!found && process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM_PATH}`);
+  return found;
+}
+
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: ARGS });
 }
