@@ -176,13 +176,7 @@ describe("DELETE /models/:id", () => {
     const outside = path.join(path.dirname(t.core.paths.modelsDir), "outside.gguf");
     fs.copyFileSync(tiny, outside);
     const before = auditCount(t);
-    for (const id of [
-      "..%2Foutside",
-      "..%2F..%2Fetc%2Fpasswd",
-      "a%5C..%5Cb",
-      ".hidden",
-      "%00x",
-    ]) {
+    for (const id of ["..%2Foutside", "..%2F..%2Fetc%2Fpasswd", "a%5C..%5Cb", ".hidden", "%00x"]) {
       const r = await admin.del(`/models/${id}`);
       expect(r.status, id).toBe(400);
       expect(r.body.error).toMatchObject({ code: "invalid_model_id", param: "id" });
