@@ -41,16 +41,24 @@ function streamEvents(c: Call): undefined {
       const body = { type: e.type, member_id: e.memberId, data: snakeKeys(maskSecrets(e.data)) };
       res.write(`event: ${e.type}\ndata: ${JSON.stringify(body)}\n\n`);
     }
-    if (endsStream(c, e)) res.end();
+    if (endsStream(c, e)) {
+      stop();
+      res.end();
+    }
   });
-  const ping = setInterval(() => res.write(": ping\n\n"), deps.eventsHeartbeatMs ?? HEARTBEAT_MS);
+  // A write after end throws out of the timer (an uncaught exception): the heartbeat stops with
+  // the stream, and checks again in case the socket ended in between.
+  const ping = setInterval(() => {
+    if (!res.writableEnded && !res.destroyed) res.write(": ping\n\n");
+  }, deps.eventsHeartbeatMs ?? HEARTBEAT_MS);
   ping.unref();
-  const stop = () => {
+  function stop() {
     off();
     clearInterval(ping);
-  };
+  }
   req.on("close", stop);
   res.on("close", stop);
+  res.on("finish", stop);
   return undefined;
 }
 
