@@ -16,7 +16,7 @@ import type { UsageRepo } from "../store/usageRepo.js";
 import { dayEndMs, monthEndMs, periodKeys, systemTimeZone } from "./periods.js";
 import { budgetRejection, modelRejection, rateRejection, worstCase } from "./admissionChecks.js";
 import { AlertRules } from "./alertRules.js";
-import { CommitDurability } from "./commitDurability.js";
+import { CommitDurability, NotDurableError } from "./commitDurability.js";
 import { costMicros } from "./pricing.js";
 import type {
   Admission,
@@ -141,46 +141,68 @@ export class Ledger {
 
   /** Admits with the admission's own fsync (synchronous=FULL) before it returns. */
   admit(req: AdmitRequest): AdmitResult {
-    return this.admitWith(req, (commit) => commit());
-  }
-
-  /**
-   * Admits like `admit`, and resolves once the admission is on disk: the commit itself does not
-   * fsync, and the fsyncs of concurrent admissions are shared (group commit, see
-   * CommitDurability). Check and write are still one synchronous transaction; only acting on
-   * the admission waits. If the fsync fails the admission is released and this rejects.
-   */
-  async admitDurably(req: AdmitRequest): Promise<AdmitResult> {
-    if (!this.durability.grouped) return this.admit(req);
-    const result = this.admitWith(req, (commit) => this.durability.relaxed(commit));
-    if (!result.ok) return result;
-    try {
-      await this.durability.durable();
-    } catch (err) {
-      this.deps.log.error({ err }, "an admission could not be written to disk");
-      this.release(result.admission, "storage_error", 503);
-      throw new Error("The usage ledger could not be written to disk.", { cause: err });
-    }
-    return result;
-  }
-
-  private admitWith(req: AdmitRequest, commit: <T>(tx: () => T) => T): AdmitResult {
     // Limits and the price are read before the transaction (from the repository's cache):
     // nothing awaits in between, so they cannot change before the checks run.
     const member = this.memberLimits(req.memberId);
-    const org = this.orgLimits();
-    const price = this.price(req.model);
-    const result = commit(() => this.admitTx.immediate(req, member, org, price));
-    if (!result.ok) {
-      const r = result.rejection;
-      if (r.kind === "budget" || r.kind === "credits") this.alertOnRefusal(req.memberId, r);
-      return result;
-    }
+    const result = this.admitTx.immediate(req, member, this.orgLimits(), this.price(req.model));
     // Committed: only now do the in-memory sums move.
-    const a = result.admission;
+    if (result.ok) this.hold(result.admission);
+    else this.alertOnRefusal(req.memberId, result.rejection);
+    return result;
+  }
+
+  /**
+   * Admits like `admit`, and resolves once the admission is on disk, by group commit (see
+   * CommitDurability): admissions that arrive while an fsync runs are checked and written one
+   * after another in one transaction when it ends, and share the next fsync. Each check and
+   * its write are still synchronous, in one transaction, with every admission before it
+   * counted; only acting on the admission waits. If the commit or the fsync fails, the
+   * admission is undone (released, once written) and this rejects.
+   */
+  async admitDurably(req: AdmitRequest): Promise<AdmitResult> {
+    if (!this.durability.grouped) return this.admit(req);
+    // Read once outside any transaction, so the repository caches them: the check reads them
+    // again in the shared transaction (current values; reads inside one are not cached).
+    this.memberLimits(req.memberId);
+    this.orgLimits();
+    this.price(req.model);
+    let result: AdmitResult;
+    try {
+      result = await this.durability.commitDurably(
+        () => {
+          const r = this.admitInTx(
+            req,
+            this.memberLimits(req.memberId),
+            this.orgLimits(),
+            this.price(req.model),
+          );
+          // In the shared transaction the next admission's checks must see this one.
+          if (r.ok) this.hold(r.admission);
+          return r;
+        },
+        (r) => {
+          if (!r.ok) return;
+          // Not committed: the sums reload from the database; the slot is freed.
+          this.book.clear();
+          this.rate.finish(r.admission.ticket, 0, this.now());
+        },
+        // A refusal wrote nothing: it is answered without waiting for the disk.
+        (r) => r.ok,
+      );
+    } catch (err) {
+      this.deps.log.error({ err }, "an admission could not be written to disk");
+      if (err instanceof NotDurableError && (err.result as AdmitResult).ok)
+        this.release((err.result as { admission: Admission }).admission, "storage_error", 503);
+      throw new Error("The usage ledger could not be written to disk.", { cause: err });
+    }
+    if (!result.ok) this.alertOnRefusal(req.memberId, result.rejection);
+    return result;
+  }
+
+  /** An admission's reservation joins the in-memory sums (once its row is written). */
+  private hold(a: Admission): void {
     this.book.bumpSpend(a.memberId, a.day, a.month, { settled: 0, reserved: a.reservedMicros });
     if (a.price.billing_mode === "member") this.book.bumpCredits(a.memberId, 0, a.reservedMicros);
-    return result;
   }
 
   private admitInTx(
@@ -498,6 +520,7 @@ export class Ledger {
 
   /** Raises (once per period) the alert saying a cap or the credits now refuse requests. */
   private alertOnRefusal(memberId: string, r: Rejection): void {
+    if (r.kind !== "budget" && r.kind !== "credits") return;
     const { day, month } = periodKeys(this.now(), this.tz);
     const { alerts, alertKeys } = this.relaxed(() =>
       this.deps.db.transaction(() => this.alertRules.refused(memberId, r, day, month)).immediate(),

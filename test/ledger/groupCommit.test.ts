@@ -66,18 +66,28 @@ function setup() {
 }
 
 describe("group commit", () => {
-  it("concurrent admissions share fsyncs: the first starts one, everyone after it the next", async () => {
+  it("units queued while an fsync runs commit in one transaction and share the next fsync", async () => {
     const { db } = setup();
     const durability = new CommitDurability(db);
     expect(durability.grouped).toBe(true);
     db.exec("CREATE TABLE scratch (k TEXT PRIMARY KEY)");
     const insert = db.prepare("INSERT INTO scratch (k) VALUES (?)");
-    const waits = Array.from({ length: 50 }, (_, i) => {
-      durability.relaxed(() => db.transaction(() => insert.run(`k${i}`)).immediate());
-      return durability.durable();
-    });
-    await Promise.all(waits);
+    const undone: string[] = [];
+    // All queued in one tick: the first commits at once and starts an fsync; the rest wait for it.
+    const units = Array.from({ length: 50 }, (_, i) =>
+      durability.commitDurably(
+        () => insert.run(i === 7 ? "k0" : `k${i}`).changes,
+        () => undone.push(`k${i}`),
+      ),
+    );
+    const settled = await Promise.allSettled(units);
+    expect(durability.commits).toBe(2);
     expect(durability.syncs).toBe(2);
+    // A unit that throws (a duplicate key) fails alone; its neighbours commit.
+    expect(settled.filter((r) => r.status === "fulfilled")).toHaveLength(49);
+    expect(settled[7]).toMatchObject({ status: "rejected" });
+    expect(db.prepare("SELECT count(*) AS n FROM scratch").get()).toEqual({ n: 49 });
+    expect(undone).toEqual([]);
     // The connection's own setting is back after every relaxed commit, a failed one too.
     expect(db.pragma("synchronous", { simple: true })).toBe(2);
     expect(() => durability.relaxed(() => insert.run("k0"))).toThrow();
@@ -89,8 +99,12 @@ describe("group commit", () => {
     disposers.push(() => db.close());
     const durability = new CommitDurability(db);
     expect(durability.grouped).toBe(false);
-    await durability.durable();
-    expect(durability.syncs).toBe(0);
+    expect(() =>
+      durability.commitDurably(
+        () => 1,
+        () => undefined,
+      ),
+    ).toThrow();
   });
 
   it("admitDurably writes the reserved row and holds the spend like admit", async () => {
@@ -101,6 +115,22 @@ describe("group commit", () => {
       expect(state(`req_${i}:1`)).toEqual({ state: "reserved", error_code: null });
     expect(ledger.status(memberId).reserved_today_micros).toBe(3 * 62);
     expect(ledger.status(memberId).in_flight).toBe(3);
+  });
+
+  it("admissions sharing a transaction count each other: a cap of five worst cases admits five", async () => {
+    const { ledger, request, limits, memberId, db } = setup();
+    limits.setLimits(memberId, { daily_cap_micros: 5 * 62 });
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => ledger.admitDurably(request(i))),
+    );
+    expect(results.filter((r) => r.ok)).toHaveLength(5);
+    expect(results.filter((r) => !r.ok).map((r) => (r.ok ? null : r.rejection.kind))).toEqual(
+      Array(7).fill("budget"),
+    );
+    expect(db.prepare("SELECT count(*) AS n FROM usage WHERE state = 'reserved'").get()).toEqual({
+      n: 5,
+    });
+    expect(ledger.status(memberId).reserved_today_micros).toBe(5 * 62);
   });
 
   it("refuses like admit, without writing", async () => {
