@@ -92,7 +92,7 @@ export async function startBenchtop(
       MODEL_ID,
       { kind: "text", prompt: req.prompt },
       { maxTokens: req.maxTokens, temperature: 0, topP: 1, stop: [] },
-      new AbortController().signal,
+      { signal: new AbortController().signal },
     );
     for await (const event of events) {
       if (event.type === "delta") tokenTimesMs.push(performance.now());

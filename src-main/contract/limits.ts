@@ -28,6 +28,23 @@ export const LimitsDto = z.strictObject({
    * without `max_tokens` gets it (otherwise: the model's context).
    */
   max_tokens: cap(10_000_000).optional(),
+  /**
+   * Share of a local model's sequences while members compete for them: weight 2 gets twice the
+   * turns of weight 1. Null or absent: 1 (an equal share).
+   */
+  gpu_weight: cap(100).optional(),
+  /**
+   * Priority band on local models: waiting requests of a higher band are always served first.
+   * Null or absent: 0 (normal); 1–10 are above normal.
+   */
+  gpu_priority: cap(10).optional(),
+  /** Sequences of one local model the member's requests may hold at once. */
+  max_gpu_sequences: cap(1024).optional(),
+  /**
+   * Requests the member may have waiting for one local model; beyond it their next request is
+   * a 429 `queue_full`. Null or absent: the engine's `maxQueue` (default 64).
+   */
+  max_queued: cap(100_000).optional(),
 });
 export type LimitsDto = z.infer<typeof LimitsDto>;
 
@@ -42,6 +59,10 @@ export const NO_LIMITS: EffectiveLimits = {
   monthly_cap_micros: null,
   allowed_models: null,
   max_tokens: null,
+  gpu_weight: null,
+  gpu_priority: null,
+  max_gpu_sequences: null,
+  max_queued: null,
 };
 
 export const BillingMode = z.enum(["org", "member"]);

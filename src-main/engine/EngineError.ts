@@ -8,7 +8,7 @@ export class EngineError extends Error {
   constructor(
     readonly code: EngineErrorCode,
     message: string,
-    /** For `overloaded`: seconds after which a retry is reasonable. */
+    /** For `queue_full`: seconds after which a retry is reasonable. */
     readonly retryAfterS?: number,
   ) {
     super(message);

@@ -12,7 +12,7 @@ import type {
   LoadedModelInfo,
   SamplingOptions,
 } from "./protocol.js";
-import { SlotQueue } from "./SlotQueue.js";
+import { DEFAULT_SHARE, FairQueue, type MemberQueueStatus, type QueueShare } from "./FairQueue.js";
 
 export type GenerateEvent =
   | { type: "started"; promptTokens: number; cachedTokens: number }
@@ -38,6 +38,7 @@ export interface LocalEngineOptions {
   /** Context tokens per sequence requested at load. */
   contextSize: number;
   sequences: number;
+  /** Requests one member may have waiting per model (their own `max_queued` overrides it). */
   maxQueue: number;
   /** Seconds idle before unload; 0 = never. */
   idleTtlS: number;
@@ -48,7 +49,7 @@ interface Resident {
   model: LocalModel;
   ready: Promise<LoadedModelInfo>;
   info?: LoadedModelInfo;
-  slots: SlotQueue;
+  slots: FairQueue;
   inFlight: number;
   lastUsedMs: number;
   idleTimer?: NodeJS.Timeout;
@@ -64,12 +65,29 @@ export interface LoadedModelStatus {
   busySlots: number;
   /** Sequences this model was loaded with: requests beyond them wait in its queue. */
   slots: number;
+  /** Per member: sequences held and requests waiting. */
+  members: MemberQueueStatus[];
   lastUsedMs: number;
+}
+
+/** Who a request is for and how it waits: its member's fair share, and its place in line. */
+export interface EngineRequestOptions {
+  /** Aborted when the client goes away: a waiting request leaves the queue, a running one stops. */
+  signal: AbortSignal;
+  /** The member's share of the sequences; absent: an equal share under an anonymous id. */
+  share?: QueueShare;
+  /** While waiting for a sequence: how many requests will be served first (see FairQueue). */
+  onQueued?: (ahead: number) => void;
+  /**
+   * A conversation or agent session (Claude Code's `x-claude-code-session-id`): among sequences
+   * that share as much of the prompt, the one that last served this session is preferred.
+   */
+  sessionKey?: string;
 }
 
 /**
  * The local models as a provider: loads on first use (single-flight), admits requests to a
- * model's sequences through its `SlotQueue`, unloads after the idle TTL and evicts the least
+ * model's sequences through its `FairQueue` (fair between members), unloads after the idle TTL and evicts the least
  * recently used model when `maxLoadedModels` would be exceeded.
  */
 export class LocalEngine {
@@ -103,7 +121,7 @@ export class LocalEngine {
     return this.opts.idleTtlS;
   }
 
-  /** Requests that may wait for a sequence, per model, before `overloaded`. */
+  /** Requests one member may have waiting per model before `queue_full` (unless their own cap). */
   get maxQueue(): number {
     return this.opts.maxQueue;
   }
@@ -131,6 +149,7 @@ export class LocalEngine {
       queued: r.slots.queued,
       busySlots: r.slots.inUse,
       slots: this.opts.sequences,
+      members: r.slots.members(),
       lastUsedMs: r.lastUsedMs,
     }));
   }
@@ -163,12 +182,19 @@ export class LocalEngine {
     modelId: string,
     input: GenerateInput,
     sampling: Omit<SamplingOptions, "maxTokens"> & { maxTokens?: number },
-    signal: AbortSignal,
+    opts: EngineRequestOptions,
   ): AsyncGenerator<GenerateEvent> {
-    const { r, release } = await this.admit(modelId, signal);
+    const { signal } = opts;
+    const { r, release } = await this.admit(modelId, opts);
     const events = new AsyncQueue<HostMessage>();
     const req = this.opts.supervisor.request(
-      { type: "generate", modelId, input, sampling },
+      {
+        type: "generate",
+        modelId,
+        input,
+        sampling,
+        ...(opts.sessionKey !== undefined ? { sessionKey: opts.sessionKey } : {}),
+      },
       (m) => {
         events.push(m);
         if (m.type === "done" || m.type === "error") events.end();
@@ -225,9 +251,9 @@ export class LocalEngine {
   async embed(
     modelId: string,
     inputs: (string | number[])[],
-    signal: AbortSignal,
+    opts: EngineRequestOptions,
   ): Promise<{ vectors: number[][]; promptTokens: number }> {
-    const { r, release } = await this.admit(modelId, signal);
+    const { r, release } = await this.admit(modelId, opts);
     try {
       return await new Promise((resolve, reject) => {
         const req = this.opts.supervisor.request({ type: "embed", modelId, inputs }, (m) => {
@@ -268,10 +294,10 @@ export class LocalEngine {
     }
   }
 
-  /** Resolves the model, loads it, and waits for one of its sequences. */
+  /** Resolves the model, loads it, and waits (fairly, per member) for one of its sequences. */
   private async admit(
     modelId: string,
-    signal: AbortSignal,
+    opts: EngineRequestOptions,
   ): Promise<{ r: Resident; release: () => void }> {
     const model = await this.requireModel(modelId);
     const r = this.resident(model);
@@ -279,7 +305,10 @@ export class LocalEngine {
     clearTimeout(r.idleTimer);
     try {
       await r.ready;
-      const release = await r.slots.acquire(signal);
+      const release = await r.slots.acquire(opts.share ?? DEFAULT_SHARE, {
+        signal: opts.signal,
+        onPosition: opts.onQueued,
+      });
       return { r, release };
     } catch (err) {
       r.inFlight--;
@@ -320,7 +349,7 @@ export class LocalEngine {
           throw err;
         },
       ),
-      slots: new SlotQueue(this.opts.sequences, this.opts.maxQueue),
+      slots: new FairQueue(this.opts.sequences, this.opts.maxQueue),
       inFlight: 0,
       lastUsedMs: Date.now(),
     };

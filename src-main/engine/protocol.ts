@@ -73,6 +73,8 @@ export type HostRequest =
       input: GenerateInput;
       /** `maxTokens` absent means "up to the end of the context". */
       sampling: Omit<SamplingOptions, "maxTokens"> & { maxTokens?: number };
+      /** The conversation or agent session, preferred onto the sequence that served it last. */
+      sessionKey?: string;
     }
   | { type: "embed"; id: number; modelId: string; inputs: (string | number[])[] }
   /** Counts the prompt tokens of `input` exactly as `generate` would evaluate them; no sampling. */
@@ -111,8 +113,8 @@ export type EngineErrorCode =
   | "model_not_found"
   | "not_loaded"
   | "invalid_input"
-  /** Every sequence is busy and the wait queue is full. */
-  | "overloaded"
+  /** The member already has as many requests waiting for this model as they may. */
+  | "queue_full"
   /** The engine host died or could not start; a new one is being started. */
   | "engine_unavailable"
   | "internal";

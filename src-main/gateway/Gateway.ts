@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { QueueShare } from "../engine/FairQueue.js";
 import { modelRejection } from "../policy/admissionChecks.js";
 import type { Admission, Endpoint, Ledger } from "../policy/ledger.js";
 import type { Provider, ProviderModel } from "../providers/types.js";
@@ -106,7 +107,10 @@ export class Gateway {
       completion: false,
     });
     try {
-      const result = await provider.embed(req, ctx);
+      const result = await provider.embed(req, {
+        ...ctx,
+        share: this.queueShare(ctx.principal.memberId),
+      });
       this.opts.ledger.settle(admission, {
         servedModel: req.model,
         provider: provider.id,
@@ -123,6 +127,21 @@ export class Gateway {
       this.opts.ledger.release(admission, apiErr.code ?? apiErr.type, apiErr.status);
       throw apiErr;
     }
+  }
+
+  /**
+   * The member's share of a local model's sequences, from their effective limits: weight and
+   * priority band (equal and normal by default), and caps on sequences held and requests queued.
+   */
+  private queueShare(memberId: string): QueueShare {
+    const limits = this.opts.ledger.memberLimits(memberId);
+    return {
+      memberId,
+      weight: limits.gpu_weight ?? 1,
+      priority: limits.gpu_priority ?? 0,
+      maxSequences: limits.max_gpu_sequences,
+      maxQueued: limits.max_queued,
+    };
   }
 
   /** Picks the provider serving `model`. */
@@ -172,6 +191,7 @@ export class Gateway {
       completion: true,
     });
     const { ledger, log } = this.opts;
+    ctx.onAdmitted?.(admission.headers);
     const sampling: Sampling =
       admission.maxTokensCap === undefined
         ? req.sampling
@@ -182,6 +202,7 @@ export class Gateway {
       // A pool that fails over moves the request to its next attempt's usage row.
       const attemptCtx: RequestContext = {
         ...ctx,
+        share: this.queueShare(ctx.principal.memberId),
         nextAttempt: (f) => {
           admission = ledger.reattempt(admission, f);
         },

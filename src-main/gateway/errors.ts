@@ -54,16 +54,15 @@ export function fromEngineError(err: EngineError, model: string): ApiError {
       return invalidRequest(err.message, "response_format", "invalid_json_schema");
     case "invalid_input":
       return invalidRequest(err.message);
-    case "overloaded":
+    case "queue_full":
+      // The member's own queue: their 429 (a teammate's request is never refused for it).
       return new ApiError(
-        503,
-        "server_error",
+        429,
+        "requests",
         `Model '${model}' is busy: ${err.message}`,
-        "overloaded",
+        "queue_full",
         null,
-        {
-          "retry-after": String(err.retryAfterS ?? 1),
-        },
+        { "retry-after": String(err.retryAfterS ?? 1) },
       );
     case "engine_unavailable":
       return new ApiError(503, "server_error", err.message, "engine_unavailable", null, {

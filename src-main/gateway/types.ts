@@ -1,3 +1,4 @@
+import type { QueueShare } from "../engine/FairQueue.js";
 import type { EngineGrammar, FinishReason, GenerationUsage } from "../engine/protocol.js";
 
 /** Sampling settings shared by chat and text completions, already defaulted. */
@@ -166,4 +167,21 @@ export interface RequestContext {
   /** Runs `fn` once the response is over, however it ended (finished, failed, cut). */
   onClose?: (fn: () => void) => void;
   receivedAtMs: number;
+  /**
+   * Called once the request is admitted, before it is dispatched, with its `x-ratelimit-*`
+   * headers: the response may start (a queue notice) before the generation does.
+   */
+  onAdmitted?: (headers: Record<string, string>) => void;
+  /**
+   * Set by streaming routes: called while the request waits for a local model's sequence, with
+   * the number of requests that will be served before it, each time that number changes.
+   */
+  onQueued?: (ahead: number) => void;
+  /**
+   * The client's conversation or agent session (`x-claude-code-session-id`, `x-session-id`):
+   * a local model prefers the sequence that served this session last.
+   */
+  sessionKey?: string;
+  /** Set by the gateway from the member's limits: their share of a local model's sequences. */
+  share?: QueueShare;
 }

@@ -2,7 +2,7 @@ import type { Response } from "express";
 import type { StartedGeneration } from "../gateway/Gateway.js";
 import { toApiError } from "../gateway/errors.js";
 import { inputUsage, stopReason, usageBody } from "./anthropicFormat.js";
-import { openAnthropicSse } from "./sse.js";
+import { openAnthropicSse, type AnthropicSseStream } from "./sse.js";
 
 export interface MessageStreamMeta {
   id: string;
@@ -30,8 +30,9 @@ export async function streamMessage(
   res: Response,
   gen: StartedGeneration,
   meta: MessageStreamMeta,
+  /** The stream, when waiting in the queue already opened it. */
+  sse: AnthropicSseStream = openAnthropicSse(res, meta.heartbeatS),
 ): Promise<void> {
-  const sse = openAnthropicSse(res, meta.heartbeatS);
   sse.event("message_start", {
     type: "message_start",
     message: {

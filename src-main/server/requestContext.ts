@@ -22,7 +22,21 @@ export function requestContext(req: Request, res: Response, shutdown: AbortSigna
     signal: abort.signal,
     onClose: (fn) => res.once("close", fn),
     receivedAtMs: (req as Request & { receivedAtMs?: number }).receivedAtMs ?? Date.now(),
+    onAdmitted: (headers) => {
+      if (!res.headersSent) res.set(headers);
+    },
+    ...sessionKeyOf(req),
   };
+}
+
+/**
+ * The client's session id, where it sends one: Claude Code's `x-claude-code-session-id`, or a
+ * generic `x-session-id`. Only used to keep a session on the same local sequence (never trusted
+ * for anything else; bounded so a huge header cannot be carried around).
+ */
+function sessionKeyOf(req: Request): { sessionKey?: string } {
+  const raw = req.get("x-claude-code-session-id") ?? req.get("x-session-id");
+  return raw ? { sessionKey: raw.slice(0, 128) } : {};
 }
 
 /** Random bytes for request ids, filled 4 KiB at a time rather than one call per request. */

@@ -2,7 +2,12 @@ import type { Response } from "express";
 import type { ApiError } from "../gateway/errors.js";
 import { anthropicErrorBody, openAiErrorBody } from "./errors.js";
 
-export interface SseStream {
+/** A comment line (`: text`): SSE parsers skip it; used for a waiting request's place in line. */
+interface SseComments {
+  comment(text: string): void;
+}
+
+export interface SseStream extends SseComments {
   send(data: unknown): void;
   /** An error after the stream started: a `data: {"error":…}` frame (openai-node throws on it). */
   fail(err: ApiError): void;
@@ -12,7 +17,7 @@ export interface SseStream {
 }
 
 /** Anthropic's SSE: named events (`event: message_start` …), no `[DONE]`. */
-export interface AnthropicSseStream {
+export interface AnthropicSseStream extends SseComments {
   event(name: string, data: unknown): void;
   /** Anthropic's keep-alive event, `event: ping` with `{"type":"ping"}`. */
   ping(): void;
@@ -64,6 +69,10 @@ function startSse(res: Response, heartbeatS: number, heartbeat: string) {
       batch();
       res.write(frame);
     },
+    comment(text: string) {
+      // One line: a newline in the text would end the comment and start a field.
+      this.write(`: ${text.replace(/[\r\n]+/g, " ")}\n\n`);
+    },
     finish(frame?: string) {
       if (ended()) return;
       clearInterval(beat);
@@ -77,6 +86,7 @@ function startSse(res: Response, heartbeatS: number, heartbeat: string) {
 export function openSse(res: Response, heartbeatS: number): SseStream {
   const sse = startSse(res, heartbeatS, ": ping\n\n");
   return {
+    comment: (text) => sse.comment(text),
     send(data) {
       sse.write(`data: ${JSON.stringify(data)}\n\n`);
     },
@@ -100,6 +110,7 @@ export function openAnthropicSse(res: Response, heartbeatS: number): AnthropicSs
   const frame = (name: string, data: unknown) =>
     `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
   return {
+    comment: (text) => sse.comment(text),
     event(name, data) {
       sse.write(frame(name, data));
     },

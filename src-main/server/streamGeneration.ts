@@ -9,7 +9,7 @@ import {
   usageBody,
   type ChatFinishReason,
 } from "./openaiFormat.js";
-import { openSse } from "./sse.js";
+import { openSse, type SseStream } from "./sse.js";
 
 /** How one OpenAI endpoint spells its stream: the chunk object and its choices. */
 export interface ChunkFormat {
@@ -33,9 +33,10 @@ export async function streamGeneration(
   gen: StartedGeneration,
   meta: { id: string; model: string; includeUsage: boolean; heartbeatS: number },
   format: ChunkFormat,
+  /** The stream, when waiting in the queue already opened it. */
+  sse: SseStream = openSse(res, meta.heartbeatS),
 ): Promise<void> {
   const created = nowSeconds();
-  const sse = openSse(res, meta.heartbeatS);
   const chunk = (choices: unknown[], usage?: unknown) => ({
     id: meta.id,
     object: format.object,

@@ -15,7 +15,15 @@ export interface LimitEntry<T> {
   value: T;
 }
 
-export type CountField = "rpm" | "tpm" | "max_concurrent" | "max_tokens";
+export type CountField =
+  | "rpm"
+  | "tpm"
+  | "max_concurrent"
+  | "max_tokens"
+  | "gpu_weight"
+  | "gpu_priority"
+  | "max_gpu_sequences"
+  | "max_queued";
 export type MoneyField = "daily_cap_micros" | "monthly_cap_micros";
 export type LimitField = CountField | MoneyField | "allowed_models";
 
@@ -31,6 +39,11 @@ export const COUNT_FIELDS: readonly { key: CountField; label: string; max: numbe
   { key: "tpm", label: "Tokens per minute", max: 1_000_000_000 },
   { key: "max_concurrent", label: "Concurrent requests", max: 100_000 },
   { key: "max_tokens", label: "Max tokens per request", max: 10_000_000 },
+  // Sharing a local model's sequences with the rest of the lab (the engine's fair queue).
+  { key: "gpu_weight", label: "GPU share (weight)", max: 100 },
+  { key: "gpu_priority", label: "GPU priority", max: 10 },
+  { key: "max_gpu_sequences", label: "GPU sequences at once", max: 1024 },
+  { key: "max_queued", label: "Requests waiting per model", max: 100_000 },
 ];
 
 export const MONEY_FIELDS: readonly { key: MoneyField; label: string }[] = [
@@ -77,6 +90,10 @@ export function limitsToForm(set: LimitsDto): LimitsFormValues {
     tpm: count(set.tpm),
     max_concurrent: count(set.max_concurrent),
     max_tokens: count(set.max_tokens),
+    gpu_weight: count(set.gpu_weight),
+    gpu_priority: count(set.gpu_priority),
+    max_gpu_sequences: count(set.max_gpu_sequences),
+    max_queued: count(set.max_queued),
     daily_cap_micros: money(set.daily_cap_micros),
     monthly_cap_micros: money(set.monthly_cap_micros),
     allowed_models:

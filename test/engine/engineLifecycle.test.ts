@@ -88,13 +88,13 @@ describe("engine lifecycle", () => {
     expect(server.core.engine.loadCounts.get("tiny")).toBe(1);
   });
 
-  it("refuses with 503 overloaded + retry-after when sequences and queue are full", async () => {
+  it("refuses a member whose own queue is full with 429 queue_full + retry-after", async () => {
     t = await startTestServer({ engine: { sequences: 1, maxQueue: 1 } });
     const server = t;
     await ask(server);
     const long = { max_tokens: 400, temperature: 0, stream: true as const };
     const abort = new AbortController();
-    // One generating, one queued; the third is refused.
+    // One generating, one queued; the member's third is refused.
     const a = server.openai.chat.completions.create(
       { model: "tiny", messages: [{ role: "user", content: "a" }], ...long },
       { signal: abort.signal },
@@ -114,9 +114,9 @@ describe("engine lifecycle", () => {
         max_tokens: 1,
       }),
     });
-    expect(res.status).toBe(503);
+    expect(res.status).toBe(429);
     expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("overloaded");
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("queue_full");
     abort.abort();
     await Promise.allSettled([a, b]);
   });

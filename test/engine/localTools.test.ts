@@ -45,7 +45,7 @@ async function run(input: GenerateInput, maxTokens = 160) {
     "tiny",
     input,
     { maxTokens, temperature: 0, topP: 1, seed: 7, stop: [] },
-    new AbortController().signal,
+    { signal: new AbortController().signal },
   ))
     events.push(e);
   const done = events.at(-1);
@@ -151,7 +151,7 @@ describe("local tool calls", () => {
           "tiny",
           chat([WEATHER], "required"),
           { maxTokens: 5, temperature: 0, topP: 1, stop: [], grammar: { type: "json" } },
-          new AbortController().signal,
+          { signal: new AbortController().signal },
         ));
       })(),
     ).rejects.toMatchObject({ code: "invalid_input" });

@@ -38,6 +38,16 @@ export const ModelQueueDto = z.object({
   busy_slots: z.number().int().nonnegative(),
   /** Requests waiting for a free sequence. */
   queued: z.number().int().nonnegative(),
+  /** Per member with requests on this model: sequences held and requests waiting (fair queue). */
+  members: z.array(
+    z.object({
+      member_id: z.string(),
+      /** The member's name (`null` for an anonymous caller or a deleted member). */
+      name: z.string().nullable(),
+      held: z.number().int().nonnegative(),
+      queued: z.number().int().nonnegative(),
+    }),
+  ),
 });
 export type ModelQueueDto = z.infer<typeof ModelQueueDto>;
 
@@ -68,7 +78,7 @@ export const ServerDto = z.object({
     by_member: z.array(MemberInFlightDto),
   }),
   engine: z.object({
-    /** Requests a model may queue before `503 overloaded`. */
+    /** Requests one member may have waiting per model (unless their own `max_queued` says otherwise) before `429 queue_full`. */
     max_queue: z.number().int().nonnegative(),
     models: z.array(ModelQueueDto),
   }),

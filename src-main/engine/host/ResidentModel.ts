@@ -21,6 +21,9 @@ export class ResidentModel {
   private readonly free: LlamaContextSequence[];
   private embeddingContext?: Promise<LlamaEmbeddingContext>;
   private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
+  /** Per sequence: the session it last served and when (a counter), for the choice above. */
+  private readonly lastUse = new WeakMap<LlamaContextSequence, { session?: string; at: number }>();
+  private useClock = 0;
   /** Chat template resolved once from the GGUF's `tokenizer.chat_template` (ChatML, Llama 3…). */
   readonly chatWrapper: ChatWrapper;
 
@@ -83,29 +86,51 @@ export class ResidentModel {
   }
 
   /**
-   * Takes the free sequence whose cached tokens share the longest prefix with `prompt`, so a
-   * conversation's next turn lands on the sequence that already holds its history.
+   * Takes the free sequence that saves the most work for `prompt`:
+   * - the one whose cached tokens share the longest prefix with it, so a conversation's next turn
+   *   lands on the sequence that already holds its history (ties: the one that last served the
+   *   same `sessionKey`);
+   * - when no sequence shares a useful prefix (fewer than `USEFUL_PREFIX` tokens: a chat
+   *   template's opening is shared by every chat), an empty sequence if there is one (nothing to
+   *   erase), else the least recently used, so the most recent conversations keep their prefixes.
    */
-  acquireSequence(prompt: readonly Token[]): {
-    sequence: LlamaContextSequence;
-    cachedTokens: number;
-  } {
+  acquireSequence(
+    prompt: readonly Token[],
+    sessionKey?: string,
+  ): { sequence: LlamaContextSequence; cachedTokens: number } {
     if (this.free.length === 0) throw new EngineError("internal", "no free sequence");
-    let best = 0;
+    let best = -1;
     let bestShared = -1;
     for (let i = 0; i < this.free.length; i++) {
       const shared = sharedPrefix(this.free[i]!.contextTokens, prompt);
-      if (shared > bestShared) {
+      const sameSession =
+        sessionKey !== undefined && this.lastUse.get(this.free[i]!)?.session === sessionKey;
+      if (shared > bestShared || (shared === bestShared && sameSession)) {
         best = i;
         bestShared = shared;
       }
     }
+    if (bestShared < USEFUL_PREFIX) {
+      const empty = this.free.findIndex((s) => s.contextTokens.length === 0);
+      best = empty >= 0 ? empty : this.leastRecentlyUsed();
+      bestShared = sharedPrefix(this.free[best]!.contextTokens, prompt);
+    }
     const [sequence] = this.free.splice(best, 1);
+    this.lastUse.set(sequence!, { session: sessionKey, at: ++this.useClock });
     // The last prompt token is always evaluated again to get fresh logits.
     return {
       sequence: sequence!,
       cachedTokens: Math.max(0, Math.min(bestShared, prompt.length - 1)),
     };
+  }
+
+  private leastRecentlyUsed(): number {
+    let oldest = 0;
+    for (let i = 1; i < this.free.length; i++) {
+      const at = this.lastUse.get(this.free[i]!)?.at ?? 0;
+      if (at < (this.lastUse.get(this.free[oldest]!)?.at ?? 0)) oldest = i;
+    }
+    return oldest;
   }
 
   /**
@@ -174,6 +199,12 @@ export class ResidentModel {
     await this.model.dispose();
   }
 }
+
+/**
+ * Shared prompt tokens below which a sequence's cache is not worth taking over from the
+ * conversation it holds (a chat template's opening lines are a handful of tokens).
+ */
+const USEFUL_PREFIX = 32;
 
 function sharedPrefix(a: readonly Token[], b: readonly Token[]): number {
   const n = Math.min(a.length, b.length);

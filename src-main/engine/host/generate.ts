@@ -95,7 +95,7 @@ export async function generate(
   let forcedStarted = false;
   const autoCalls: EngineToolCall[] = [];
 
-  const { sequence, cachedTokens } = resident.acquireSequence(promptTokens);
+  const { sequence, cachedTokens } = resident.acquireSequence(promptTokens, req.sessionKey);
   const meterBefore = sequence.tokenMeter.getState();
   cb.started(promptTokens.length, cachedTokens);
 

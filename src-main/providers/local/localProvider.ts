@@ -1,5 +1,5 @@
-import type { LocalEngine } from "../../engine/LocalEngine.js";
-import type { ChatRequest, Sampling } from "../../gateway/types.js";
+import type { EngineRequestOptions, LocalEngine } from "../../engine/LocalEngine.js";
+import type { ChatRequest, RequestContext, Sampling } from "../../gateway/types.js";
 import type { Provider } from "../types.js";
 import { localChatInput, localRefusal } from "./localConversation.js";
 
@@ -35,23 +35,43 @@ export function localProvider(engine: LocalEngine): Provider {
     refuse: refuseUnsupported,
     chat(req, ctx) {
       refuseUnsupported(req);
-      return engine.generate(req.model, localChatInput(req), sampling(req.sampling), ctx.signal);
+      return engine.generate(
+        req.model,
+        localChatInput(req),
+        sampling(req.sampling),
+        engineOpts(ctx),
+      );
     },
     complete(req, ctx) {
       return engine.generate(
         req.model,
         { kind: "text", prompt: req.prompt },
         sampling(req.sampling),
-        ctx.signal,
+        engineOpts(ctx),
       );
     },
     embed(req, ctx) {
-      return engine.embed(req.model, req.inputs, ctx.signal);
+      return engine.embed(req.model, req.inputs, engineOpts(ctx));
     },
     async countTokens(req) {
       refuseUnsupported(req);
       return engine.countTokens(req.model, localChatInput(req));
     },
+  };
+}
+
+/**
+ * How the request waits for a sequence: the member's share, its place in line reported to the
+ * route, and its session kept apart per member (one member's id never steers another's request).
+ */
+function engineOpts(ctx: RequestContext): EngineRequestOptions {
+  return {
+    signal: ctx.signal,
+    ...(ctx.share ? { share: ctx.share } : {}),
+    ...(ctx.onQueued ? { onQueued: ctx.onQueued } : {}),
+    ...(ctx.sessionKey !== undefined
+      ? { sessionKey: `${ctx.principal.memberId}\u0000${ctx.sessionKey}` }
+      : {}),
   };
 }
 

@@ -61,6 +61,12 @@ function serverStatus(c: Call): ServerDto {
         slots: m.slots,
         busy_slots: m.busySlots,
         queued: m.queued,
+        members: m.members.map((q) => ({
+          member_id: q.memberId,
+          name: c.deps.store.members.get(q.memberId)?.name ?? null,
+          held: q.held,
+          queued: q.queued,
+        })),
       })),
     },
   };

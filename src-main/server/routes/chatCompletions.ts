@@ -13,13 +13,32 @@ import {
   usageBody,
 } from "../openaiFormat.js";
 import { ChatCompletionBody } from "../schemas/openai.js";
+import { openSse } from "../sse.js";
 import { streamGeneration, type ChunkFormat } from "../streamGeneration.js";
+import { waitingRoom } from "../waitingRoom.js";
 import { toGrammar, toSampling } from "./sampling.js";
 
 export interface RouteDeps {
   gateway: Gateway;
   context: (req: Request, res: Response) => RequestContext;
   sseHeartbeatS: number;
+}
+
+/** The waiting room of an OpenAI-style stream (chat and text completions). */
+export function openAiWaitingRoom(
+  ctx: RequestContext,
+  res: Response,
+  stream: boolean,
+  deps: RouteDeps,
+  model: string,
+) {
+  return waitingRoom(
+    ctx,
+    stream,
+    () => openSse(res, deps.sseHeartbeatS),
+    (sse, err) => sse.fail(err),
+    model,
+  );
 }
 
 /** POST /v1/chat/completions */
@@ -40,13 +59,14 @@ export function chatCompletions(deps: RouteDeps): RequestHandler {
       body: body as Record<string, unknown>,
     };
     const ctx = deps.context(req, res);
-    const gen = await deps.gateway.chat(chatReq, ctx);
-    res.set(gen.headers);
+    const room = openAiWaitingRoom(ctx, res, body.stream === true, deps, body.model);
+    const gen = await room.start(() => deps.gateway.chat(chatReq, ctx));
+    if (!gen) return;
     const id = responseId("chatcmpl", ctx.requestId);
     if (!body.stream) return answerChat(res, gen, id, body.model);
     const includeUsage = body.stream_options?.include_usage === true;
     const meta = { id, model: body.model, includeUsage, heartbeatS: deps.sseHeartbeatS };
-    await streamGeneration(res, gen, meta, CHAT_CHUNKS);
+    await streamGeneration(res, gen, meta, CHAT_CHUNKS, room.stream());
   };
 }
 

@@ -10,7 +10,7 @@ import {
 } from "../openaiFormat.js";
 import { CompletionBody } from "../schemas/openai.js";
 import { streamGeneration, type ChunkFormat } from "../streamGeneration.js";
-import type { RouteDeps } from "./chatCompletions.js";
+import { openAiWaitingRoom, type RouteDeps } from "./chatCompletions.js";
 import { toSampling } from "./sampling.js";
 
 /** OpenAI's default `max_tokens` for legacy completions. */
@@ -35,22 +35,25 @@ export function completions(deps: RouteDeps): RequestHandler {
       );
     }
     const ctx = deps.context(req, res);
-    const gen = await deps.gateway.complete(
-      {
-        model: body.model,
-        stream: body.stream === true,
-        prompt: prompt as string | number[],
-        sampling: toSampling(body, body.max_tokens ?? DEFAULT_MAX_TOKENS),
-      },
-      ctx,
+    const room = openAiWaitingRoom(ctx, res, body.stream === true, deps, body.model);
+    const gen = await room.start(() =>
+      deps.gateway.complete(
+        {
+          model: body.model,
+          stream: body.stream === true,
+          prompt: prompt as string | number[],
+          sampling: toSampling(body, body.max_tokens ?? DEFAULT_MAX_TOKENS),
+        },
+        ctx,
+      ),
     );
-    res.set(gen.headers);
+    if (!gen) return;
     const id = responseId("cmpl", ctx.requestId);
     const prefix = echo ? (prompt as string) : "";
     if (body.stream) {
       const includeUsage = body.stream_options?.include_usage === true;
       const meta = { id, model: body.model, includeUsage, heartbeatS: deps.sseHeartbeatS };
-      await streamGeneration(res, gen, meta, completionChunks(prefix));
+      await streamGeneration(res, gen, meta, completionChunks(prefix), room.stream());
       return;
     }
     for await (const event of gen.events) {

@@ -4,6 +4,8 @@ import { messageBody, messageId, stopReason } from "../anthropicFormat.js";
 import { toChatRequest, toCountRequest } from "../anthropicRequest.js";
 import { streamMessage } from "../anthropicStream.js";
 import { fromZodError } from "../errors.js";
+import { openAnthropicSse } from "../sse.js";
+import { waitingRoom } from "../waitingRoom.js";
 import { CountTokensBody, MessagesBody } from "../schemas/anthropic.js";
 import type { RouteDeps } from "./chatCompletions.js";
 
@@ -18,17 +20,29 @@ export function messages(deps: RouteDeps): RequestHandler {
     const body = parsed.data;
     const chatReq = toChatRequest(body);
     const ctx = deps.context(req, res);
-    const gen = await deps.gateway.chat(chatReq, ctx, "messages");
-    res.set(gen.headers);
+    const room = waitingRoom(
+      ctx,
+      body.stream === true,
+      () => openAnthropicSse(res, deps.sseHeartbeatS),
+      (sse, err) => sse.fail(err, ctx.requestId),
+      body.model,
+    );
+    const gen = await room.start(() => deps.gateway.chat(chatReq, ctx, "messages"));
+    if (!gen) return;
     const id = messageId(ctx.requestId);
     if (!body.stream) return answerMessage(res, gen, id, body.model);
-    await streamMessage(res, gen, {
-      id,
-      model: body.model,
-      requestId: ctx.requestId,
-      heartbeatS: deps.sseHeartbeatS,
-      tools: (chatReq.conversation?.tools.length ?? 0) > 0,
-    });
+    await streamMessage(
+      res,
+      gen,
+      {
+        id,
+        model: body.model,
+        requestId: ctx.requestId,
+        heartbeatS: deps.sseHeartbeatS,
+        tools: (chatReq.conversation?.tools.length ?? 0) > 0,
+      },
+      room.stream(),
+    );
   };
 }
 

@@ -10,7 +10,9 @@ export function QueueCard({ server }: { server: ServerDto }) {
         Queues
       </Title>
       <Text size="sm" c="dimmed" mb="sm">
-        Up to {max_queue} requests wait per model for a free sequence; beyond that, 503.
+        Members take turns on a model's sequences (fair queue: a flood from one member never pushes
+        the others back). Each member may have {max_queue} requests waiting per model unless their
+        limits say otherwise; beyond that, their next request gets 429.
       </Text>
       {models.length === 0 ? (
         <Text size="sm" c="dimmed">
@@ -29,7 +31,7 @@ export function QueueCard({ server }: { server: ServerDto }) {
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
-            {models.map((m) => (
+            {models.flatMap((m) => [
               <Table.Tr key={m.model}>
                 <Table.Td>
                   <Code>{m.model}</Code>
@@ -50,8 +52,21 @@ export function QueueCard({ server }: { server: ServerDto }) {
                   />
                 </Table.Td>
                 <Table.Td ta="right">{m.queued}</Table.Td>
-              </Table.Tr>
-            ))}
+              </Table.Tr>,
+              ...m.members.map((q) => (
+                <Table.Tr key={`${m.model}/${q.member_id}`}>
+                  <Table.Td pl="xl" colSpan={2}>
+                    <Text size="sm" c="dimmed">
+                      {q.name ?? (q.member_id || "anonymous")}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm">{q.held} held</Text>
+                  </Table.Td>
+                  <Table.Td ta="right">{q.queued}</Table.Td>
+                </Table.Tr>
+              )),
+            ])}
           </Table.Tbody>
         </Table>
       )}

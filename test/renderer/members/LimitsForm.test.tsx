@@ -18,6 +18,10 @@ const VIEW: LimitsViewDto = {
     daily_cap_micros: 100_000,
     monthly_cap_micros: null,
     allowed_models: null,
+    gpu_weight: null,
+    gpu_priority: null,
+    max_gpu_sequences: null,
+    max_queued: null,
   },
 };
 
