@@ -53,15 +53,22 @@ export const ConfigSchema = z.object({
         .union([z.literal("auto"), z.literal(false), z.enum(["cuda", "vulkan", "metal"])])
         .default("auto"),
       /**
-       * Context tokens per sequence. Defaults to `4096`, capped by the model's training context.
-       * Prompt + max_tokens above this gets `400 context_length_exceeded`.
+       * Context tokens per sequence for models without their own setting (Models page,
+       * `PATCH /manage/v1/models/{id}/settings`). Defaults to `"auto"`: the largest context that
+       * fits free memory for the model's sequences, up to its training context. A number is
+       * capped by the training context. Prompt + max_tokens above it gets
+       * `400 context_length_exceeded`.
        */
       contextSize: z
-        .number()
-        .int()
-        .min(64)
-        .max(1 << 20)
-        .default(4096),
+        .union([
+          z.literal("auto"),
+          z
+            .number()
+            .int()
+            .min(64)
+            .max(1 << 24),
+        ])
+        .default("auto"),
       /** Parallel sequences per loaded model (requests batched together). Defaults to `4`. */
       sequences: z.number().int().min(1).max(64).default(4),
       /** Requests that may wait for a free sequence per model before 503. Defaults to `64`. */
@@ -70,6 +77,12 @@ export const ConfigSchema = z.object({
       idleTtlS: z.number().min(0).default(900),
       /** Models resident at once; the least recently used idle one is unloaded. Defaults to `2`. */
       maxLoadedModels: z.number().int().min(1).max(64).default(2),
+      /**
+       * MiB of RAM + VRAM all loaded models may occupy together: before a load, least recently used
+       * idle models are unloaded until the new one's estimated need fits. Unset (the default): the
+       * free RAM and VRAM the engine host reports at load time is the budget.
+       */
+      memoryBudgetMb: z.number().positive().optional(),
       /** Seconds to wait before restarting a dead engine host (doubles per crash, max 30). Defaults to `0.2`. */
       restartDelayS: z.number().min(0).default(0.2),
     })

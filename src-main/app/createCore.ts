@@ -8,6 +8,8 @@ import { nodeEngineSpawner } from "../engine/nodeEngineSpawner.js";
 import { Gateway } from "../gateway/Gateway.js";
 import { loadModelCatalog } from "../models/catalog.js";
 import { LocalModels } from "../models/LocalModels.js";
+import { queryHostHardware } from "../engine/hostHardware.js";
+import { NO_LOAD_SETTINGS } from "../engine/loadSettings.js";
 import { Ledger } from "../policy/ledger.js";
 import type { Platform, SecretCipher } from "../platform/types.js";
 import { keyFileCipher } from "../platform/keyFileCipher.js";
@@ -27,6 +29,7 @@ import { KeysRepo } from "../store/keysRepo.js";
 import { LimitsRepo } from "../store/limitsRepo.js";
 import { MemberEditsRepo } from "../store/memberEditsRepo.js";
 import { MembersRepo } from "../store/membersRepo.js";
+import { ModelSettingsRepo } from "../store/modelSettingsRepo.js";
 import { ModelsRepo } from "../store/modelsRepo.js";
 import { SettingsRepo } from "../store/settingsRepo.js";
 import { UsageQueries } from "../store/usageQueries.js";
@@ -122,6 +125,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   ensurePaths(paths);
   const db = openDb(paths.db, { log: log.child({ mod: "store" }) });
   const modelsRepo = new ModelsRepo(db);
+  const modelSettings = new ModelSettingsRepo(db);
   const store: Store = {
     members: new MembersRepo(db),
     keys: new KeysRepo(db),
@@ -196,6 +200,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     maxQueue: config.engine.maxQueue,
     idleTtlS: config.engine.idleTtlS,
     maxLoadedModels: config.engine.maxLoadedModels,
+    loadSettings: (id) => modelSettings.get(id) ?? NO_LOAD_SETTINGS,
+    memoryBudgetBytes:
+      config.engine.memoryBudgetMb === undefined
+        ? undefined
+        : Math.round(config.engine.memoryBudgetMb * 2 ** 20),
+    hardware: () => queryHostHardware(supervisor, config.engine.gpu),
   });
   const modelCatalog = loadModelCatalog();
   if (modelCatalog.error) log.warn({ err: modelCatalog.error }, "model catalog unavailable");
@@ -203,8 +213,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     engine,
     modelsDir: paths.modelsDir,
     gpu: config.engine.gpu,
-    sequences: config.engine.sequences,
     maxLoadedModels: config.engine.maxLoadedModels,
+    loadSettings: modelSettings,
     catalog: modelCatalog.entries,
     events,
     log: log.child({ mod: "models" }),

@@ -2,14 +2,18 @@ import type { Logger } from "pino";
 import { AsyncQueue } from "./AsyncQueue.js";
 import { EngineError } from "./EngineError.js";
 import type { HostSupervisor } from "./HostSupervisor.js";
+import { loadOptionsFor, NO_LOAD_SETTINGS, type ModelLoadSettings } from "./loadSettings.js";
+import { planRoom } from "./memoryBudget.js";
 import type { LocalModel, ModelRegistry } from "./ModelRegistry.js";
 import type {
   EngineToolCall,
   FinishReason,
   GenerateInput,
   GenerationUsage,
+  HostHardware,
   HostMessage,
   LoadedModelInfo,
+  LoadOptions,
   SamplingOptions,
 } from "./protocol.js";
 import { DEFAULT_SHARE, FairQueue, type MemberQueueStatus, type QueueShare } from "./FairQueue.js";
@@ -35,9 +39,22 @@ export interface LocalEngineOptions {
   registry: ModelRegistry;
   supervisor: HostSupervisor;
   log: Logger;
-  /** Context tokens per sequence requested at load. */
-  contextSize: number;
+  /**
+   * Context tokens per sequence for models without their own setting (`engine.contextSize`);
+   * `"auto"`: the largest that fits memory, up to the model's training context.
+   */
+  contextSize: number | "auto";
+  /** Sequences for models without their own setting (`engine.sequences`). */
   sequences: number;
+  /** A model's stored load settings (the `model_settings` table); none set when absent. */
+  loadSettings?: (modelId: string) => ModelLoadSettings;
+  /**
+   * Bytes all loaded models may occupy together, RAM + VRAM (`engine.memoryBudgetMb`). Absent:
+   * the memory the engine host reports free decides.
+   */
+  memoryBudgetBytes?: number;
+  /** The machine as the engine host sees it (free RAM/VRAM), for eviction; none: count only. */
+  hardware?: () => Promise<HostHardware>;
   /** Requests one member may have waiting per model (their own `max_queued` overrides it). */
   maxQueue: number;
   /** Seconds idle before unload; 0 = never. */
@@ -49,6 +66,10 @@ interface Resident {
   model: LocalModel;
   ready: Promise<LoadedModelInfo>;
   info?: LoadedModelInfo;
+  /** What it is loaded (or loading) with. */
+  options: LoadOptions;
+  /** Its settings changed while it served requests: reloaded as soon as it is idle. */
+  stale?: boolean;
   slots: FairQueue;
   inFlight: number;
   lastUsedMs: number;
@@ -103,9 +124,59 @@ export class LocalEngine {
     });
   }
 
-  /** Context tokens per sequence every model is loaded with. */
-  get contextSize(): number {
+  /** Context per sequence for models without their own setting (`"auto"` fits memory). */
+  get contextSize(): number | "auto" {
     return this.opts.contextSize;
+  }
+
+  /** Sequences for models without their own setting. */
+  get sequences(): number {
+    return this.opts.sequences;
+  }
+
+  get memoryBudgetBytes(): number | undefined {
+    return this.opts.memoryBudgetBytes;
+  }
+
+  /** What `model` is (or would be) loaded with: its stored settings over the engine defaults. */
+  loadOptions(model: LocalModel): LoadOptions {
+    const r = this.residents.get(model.id);
+    if (r && !r.stale) return r.options;
+    const settings = this.opts.loadSettings?.(model.id) ?? NO_LOAD_SETTINGS;
+    return loadOptionsFor(settings, this.opts, model.contextLength);
+  }
+
+  /**
+   * The most prompt + completion tokens one request to `modelId` can use (sizes the ledger's
+   * reservation): the loaded context per sequence; before a load, the explicit setting or, for
+   * `"auto"`, the training context it can grow to (an upper bound, so reservations never fall
+   * short). Unknown models: the engine default, or 4096.
+   */
+  contextTokens(modelId: string): number {
+    const r = this.residents.get(modelId);
+    if (r?.info && !r.stale) return r.info.contextSize;
+    const model = this.opts.registry.peek(modelId);
+    const fallback = this.opts.contextSize === "auto" ? 4096 : this.opts.contextSize;
+    if (!model) return fallback;
+    const context = this.loadOptions(model).contextSize;
+    return context === "auto" ? (model.contextLength ?? fallback) : context;
+  }
+
+  /**
+   * Applies changed load settings to `modelId`: an idle loaded model is unloaded and loaded again
+   * now (resolving with its new info); a busy one is marked stale and reloaded as soon as its
+   * requests finish, so in-flight generations are never cut (resolves `"pending"`). A model that
+   * is not loaded picks them up at its next load (`"not_loaded"`).
+   */
+  async reload(modelId: string): Promise<LoadedModelInfo | "pending" | "not_loaded"> {
+    const r = this.residents.get(modelId);
+    if (!r) return "not_loaded";
+    if (r.inFlight > 0 || !r.info) {
+      r.stale = true;
+      return "pending";
+    }
+    await this.unload(modelId);
+    return this.load(modelId);
   }
 
   get registry(): ModelRegistry {
@@ -148,7 +219,7 @@ export class LocalEngine {
       inFlight: r.inFlight,
       queued: r.slots.queued,
       busySlots: r.slots.inUse,
-      slots: this.opts.sequences,
+      slots: r.options.sequences,
       members: r.slots.members(),
       lastUsedMs: r.lastUsedMs,
     }));
@@ -336,7 +407,8 @@ export class LocalEngine {
     const existing = this.residents.get(model.id);
     if (existing) return existing;
     this.evictForRoom();
-    const loading = this.sendLoad(model);
+    const options = this.loadOptions(model);
+    const loading = this.sendLoad(model, options);
     const r: Resident = {
       model,
       ready: loading.then(
@@ -349,7 +421,8 @@ export class LocalEngine {
           throw err;
         },
       ),
-      slots: new FairQueue(this.opts.sequences, this.opts.maxQueue),
+      options,
+      slots: new FairQueue(options.sequences, this.opts.maxQueue),
       inFlight: 0,
       lastUsedMs: Date.now(),
     };
@@ -358,13 +431,14 @@ export class LocalEngine {
     return r;
   }
 
-  private async sendLoad(model: LocalModel): Promise<LoadedModelInfo> {
+  private async sendLoad(model: LocalModel, options: LoadOptions): Promise<LoadedModelInfo> {
     await this.opts.supervisor.ensureStarted().catch((err: unknown) => {
       throw new EngineError(
         "engine_unavailable",
         `The engine host could not start: ${(err as Error).message}`,
       );
     });
+    await this.evictForMemory(model, options);
     this.loadCounts.set(model.id, (this.loadCounts.get(model.id) ?? 0) + 1);
     this.opts.log.info({ model: model.id }, "loading model");
     const info = await new Promise<LoadedModelInfo>((resolve, reject) => {
@@ -373,7 +447,7 @@ export class LocalEngine {
           type: "load",
           modelId: model.id,
           path: model.path,
-          options: { contextSize: this.opts.contextSize, sequences: this.opts.sequences },
+          options,
         },
         (m) => {
           req.release();
@@ -384,7 +458,13 @@ export class LocalEngine {
       );
     });
     this.opts.log.info(
-      { model: model.id, loadMs: info.loadMs, contextSize: info.contextSize },
+      {
+        model: model.id,
+        loadMs: info.loadMs,
+        contextSize: info.contextSize,
+        sequences: info.sequences,
+        memory: info.memory,
+      },
       "model loaded",
     );
     return info;
@@ -392,6 +472,12 @@ export class LocalEngine {
 
   private scheduleIdle(r: Resident): void {
     clearTimeout(r.idleTimer);
+    if (r.stale && r.inFlight === 0 && this.residents.get(r.model.id) === r) {
+      // Its settings changed while it was busy (see reload): load it again with the new ones.
+      this.opts.log.info({ model: r.model.id }, "reloading model with its new settings");
+      void this.unload(r.model.id).then(() => this.load(r.model.id).catch(() => undefined));
+      return;
+    }
     if (r.inFlight > 0 || this.opts.idleTtlS <= 0) return;
     r.idleTimer = setTimeout(() => {
       if (r.inFlight === 0 && this.residents.get(r.model.id) === r) {
@@ -421,6 +507,41 @@ export class LocalEngine {
         "all loaded models are busy; loading one more",
       );
     }
+  }
+
+  /**
+   * Before a load: unloads least recently used idle models until the new one's estimated need
+   * (node-llama-cpp's insights for its context × sequences; `"auto"` estimated at 32k or the
+   * training context) fits the free memory the host reports and the memory budget. A need beyond
+   * the whole budget fails with `insufficient_memory`; one that only busy models stand in the way
+   * of is loaded anyway (node-llama-cpp still refuses what cannot fit in free memory).
+   */
+  private async evictForMemory(model: LocalModel, options: LoadOptions): Promise<void> {
+    if (!this.opts.hardware) return;
+    const loaded = [...this.residents.values()]
+      .filter((r) => r.model.id !== model.id && r.info)
+      .map((r) => ({
+        id: r.model.id,
+        memory: r.info!.memory,
+        lastUsedMs: r.lastUsedMs,
+        busy: r.inFlight > 0,
+      }));
+    const { victims, fits, need } = await planRoom({
+      model,
+      options,
+      hardware: await this.opts.hardware(),
+      budget: this.opts.memoryBudgetBytes,
+      loaded,
+    });
+    for (const v of victims) {
+      this.opts.log.info({ model: v.id, for: model.id }, "evicting model to make memory room");
+      await this.unload(v.id);
+    }
+    if (!fits)
+      this.opts.log.warn(
+        { model: model.id, need, budget: this.opts.memoryBudgetBytes },
+        "not enough memory free even after evicting idle models; loading anyway",
+      );
   }
 
   async close(): Promise<void> {

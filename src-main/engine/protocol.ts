@@ -3,6 +3,7 @@
  * Plain JSON-serialisable objects only: the same messages travel over `child_process.fork`
  * IPC headless and over Electron's `utilityProcess` port in the desktop app.
  */
+import type { KvCacheType } from "./loadSettings.js";
 
 /**
  * One chat message after the gateway has normalised it: text, plus the tool calls an assistant
@@ -57,10 +58,22 @@ export type GenerateInput =
   | { kind: "chat"; messages: EngineMessage[]; tools?: EngineTool[]; toolChoice?: EngineToolChoice }
   | { kind: "text"; prompt: string | number[] };
 
+/**
+ * How a model is loaded (one model's stored settings over the engine defaults, see
+ * engine/loadSettings.ts).
+ */
 export interface LoadOptions {
-  /** Context tokens per sequence. */
-  contextSize: number;
+  /**
+   * Context tokens per sequence. `"auto"`: the largest that fits free memory for `sequences`, up to
+   * the model's training context (node-llama-cpp's `contextSize: "auto"`).
+   */
+  contextSize: number | "auto";
   sequences: number;
+  /** Layers on the GPU: `"auto"` (what fits), `"max"` (all) or a number. Ignored without a GPU. */
+  gpuLayers: number | "max" | "auto";
+  flashAttention: boolean | "auto";
+  /** KV-cache type for keys and values (`KvCacheType`: f16, q8_0, q4_0…). */
+  kvCacheType: KvCacheType;
 }
 
 export type HostRequest =
@@ -101,7 +114,15 @@ export interface LoadedModelInfo {
   sequences: number;
   trainContextSize: number;
   embeddingLength: number;
-  /** Bytes the model and its context occupy (`{ram, vram}` from node-llama-cpp). */
+  /** Layers offloaded to the GPU (0 on CPU only). */
+  gpuLayers: number;
+  /** Flash attention as the context reports it (`"auto"`: llama.cpp decides per device). */
+  flashAttention: boolean | "auto";
+  kvCacheType: KvCacheType;
+  /**
+   * Bytes the weights and the context occupy, as node-llama-cpp accounts them
+   * (`model.memoryUsage` + `context.memoryUsage`: RAM and VRAM separately).
+   */
   memory: { ram: number; vram: number };
   loadMs: number;
 }
@@ -110,6 +131,8 @@ export type EngineErrorCode =
   | "context_length_exceeded"
   | "invalid_grammar"
   | "model_load_failed"
+  /** The model with these settings does not fit the memory free (or the budget). */
+  | "insufficient_memory"
   | "model_not_found"
   | "not_loaded"
   | "invalid_input"

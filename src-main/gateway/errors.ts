@@ -70,6 +70,11 @@ export function fromEngineError(err: EngineError, model: string): ApiError {
       });
     case "model_load_failed":
       return new ApiError(503, "server_error", err.message, "model_load_failed", null);
+    case "insufficient_memory":
+      // Not retried by clients: the settings (or the machine) must change first.
+      return new ApiError(503, "server_error", err.message, "insufficient_memory", null, {
+        "x-should-retry": "false",
+      });
     case "not_loaded":
     case "internal":
       return serverError(`The local engine failed: ${err.message}`);

@@ -7,14 +7,23 @@ import type {
   LocalModelDto,
   LocalModelListDto,
   MachineMemoryDto,
+  ModelSettingsBody,
+  ModelSettingsResultDto,
 } from "../contract/index.js";
+import { EngineError } from "../engine/EngineError.js";
 import { queryHostHardware } from "../engine/hostHardware.js";
 import type { LoadedModelStatus, LocalEngine } from "../engine/LocalEngine.js";
 import type { LocalModel } from "../engine/ModelRegistry.js";
+import {
+  estimateContextOf,
+  NO_LOAD_SETTINGS,
+  type ModelLoadSettings,
+} from "../engine/loadSettings.js";
 import { estimateModelFit } from "../engine/modelFit.js";
 import type { HostConfig } from "../engine/protocol.js";
 import type { CatalogEntry } from "./catalog.js";
 import { importModelFile } from "./importModel.js";
+import { applyBody, effectiveDto, settingsDto } from "./loadSettingsView.js";
 import { isSafeModelId, modelFilesOf, removeFiles } from "./modelFiles.js";
 import { ModelDownloads } from "./ModelDownloads.js";
 import { ModelsError } from "./ModelsError.js";
@@ -24,9 +33,13 @@ export interface LocalModelsOptions {
   modelsDir: string;
   /** The engine's GPU setting: with `false` no host is started to learn about a GPU. */
   gpu: HostConfig["gpu"];
-  /** Sequences per loaded model and models resident at once (the engine's settings). */
-  sequences: number;
+  /** Models resident at once (the engine's setting). */
   maxLoadedModels: number;
+  /** Per-model load settings as stored (the `model_settings` table). */
+  loadSettings: {
+    get(modelId: string): ModelLoadSettings | null;
+    set(modelId: string, settings: ModelLoadSettings): ModelLoadSettings;
+  };
   catalog: CatalogEntry[];
   events: EventBus;
   log: Logger;
@@ -92,8 +105,9 @@ export class LocalModels {
       machine,
       engine: {
         context_size: engine.contextSize,
-        sequences: this.opts.sequences,
+        sequences: engine.sequences,
         max_loaded_models: this.opts.maxLoadedModels,
+        memory_budget_bytes: engine.memoryBudgetBytes ?? null,
       },
     };
   }
@@ -112,6 +126,69 @@ export class LocalModels {
       throw new ModelsError("conflict", "model_unreadable", `Cannot load '${id}': ${model.error}`);
     await this.opts.engine.load(model.id);
     return this.get(id);
+  }
+
+  /**
+   * Stores new load settings and applies them without a restart: an idle loaded model is reloaded
+   * now; a busy one when its requests finish (`pending`, see LocalEngine.reload). A model not
+   * loaded is checked against the memory estimate first, so settings that cannot fit are refused
+   * before they are stored; a reload that fails puts the old settings back (and reloads them) and
+   * rethrows, so a model never stays broken by an edit. Returns the old and new stored settings.
+   */
+  async updateSettings(
+    id: string,
+    body: ModelSettingsBody,
+  ): Promise<{ before: ModelLoadSettings; result: ModelSettingsResultDto }> {
+    const model = await this.find(id);
+    const { engine, loadSettings } = this.opts;
+    const before = loadSettings.get(model.id) ?? NO_LOAD_SETTINGS;
+    const next = applyBody(before, body);
+    if (
+      next.contextSize !== null &&
+      model.contextLength !== null &&
+      next.contextSize > model.contextLength
+    )
+      throw new ModelsError(
+        "invalid",
+        "context_above_training",
+        `'context_size' ${next.contextSize} is above the ${model.contextLength} tokens '${id}' was trained with; use at most ${model.contextLength}, or null for the largest that fits.`,
+        "context_size",
+      );
+    const wasLoaded = this.resident(model.id) !== undefined;
+    loadSettings.set(model.id, next);
+    try {
+      if (!this.resident(model.id)) await this.checkFits(model);
+      const reload = await engine.reload(model.id);
+      const dto = await this.get(id);
+      return {
+        before,
+        result: { ...dto, reload: typeof reload === "string" ? reload : "reloaded" },
+      };
+    } catch (err) {
+      loadSettings.set(model.id, before);
+      // The failed reload left it unloaded: bring it back as it was (best effort).
+      if (wasLoaded && !this.resident(model.id)) await engine.load(model.id).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Refuses settings whose estimated need is larger than this machine's RAM (or the budget). */
+  private async checkFits(model: LocalModel): Promise<void> {
+    const { engine } = this.opts;
+    const options = engine.loadOptions(model);
+    const hardware = await queryHostHardware(engine.supervisor, this.opts.gpu);
+    const contextSize = estimateContextOf(options, model.contextLength);
+    const fit = await estimateModelFit(model, hardware, {
+      contextSize,
+      sequences: options.sequences,
+    });
+    const need = fit.ramBytes + fit.vramBytes;
+    const budget = engine.memoryBudgetBytes;
+    if (fit.fit === "too_large" || (budget !== undefined && need > budget))
+      throw new EngineError(
+        "insufficient_memory",
+        `'${model.id}' with context ${contextSize} × ${options.sequences} sequences needs about ${Math.ceil(need / 2 ** 20)} MiB, more than this machine ${budget !== undefined ? "may use (engine.memoryBudgetMb)" : "has"}. Lower the context size or the sequences, or pick a smaller KV-cache type (q8_0, q4_0).`,
+      );
   }
 
   async unload(id: string): Promise<LocalModelDto> {
@@ -201,9 +278,12 @@ export class LocalModels {
     s: LoadedModelStatus | undefined,
     hardware: Parameters<typeof estimateModelFit>[1],
   ): Promise<LocalModelDto> {
+    const { engine } = this.opts;
+    const options = engine.loadOptions(m);
+    const contextTokens = engine.contextTokens(m.id);
     const fit = await estimateModelFit(m, hardware, {
-      contextSize: this.opts.engine.contextSize,
-      sequences: this.opts.sequences,
+      contextSize: s?.info ? s.info.contextSize : estimateContextOf(options, m.contextLength),
+      sequences: options.sequences,
     });
     return {
       id: m.id,
@@ -228,6 +308,8 @@ export class LocalModels {
         ram_bytes: fit.ramBytes,
         vram_bytes: fit.vramBytes,
       },
+      settings: settingsDto(this.opts.loadSettings.get(m.id) ?? NO_LOAD_SETTINGS),
+      effective: effectiveDto(options, s, contextTokens),
     };
   }
 

@@ -288,4 +288,18 @@ export const migrations: readonly string[] = [
     INSERT INTO messages_fts (rowid, content) VALUES (new.seq, new.content);
   END;
   `,
+  // Per-model load settings (issue 10): NULL = not set (auto / the engine default). Kept apart
+  // from `models` (the scan record) so settings survive a file being moved away and back.
+  // gpu_layers is TEXT: a layer count or 'max'.
+  `
+  CREATE TABLE model_settings (
+    model_id TEXT PRIMARY KEY,
+    context_size INTEGER CHECK (context_size IS NULL OR context_size > 0),
+    gpu_layers TEXT,
+    flash_attention INTEGER CHECK (flash_attention IS NULL OR flash_attention IN (0, 1)),
+    kv_cache_type TEXT,
+    sequences INTEGER CHECK (sequences IS NULL OR sequences > 0),
+    updated_ms INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];

@@ -322,6 +322,13 @@ export const manageEndpoints = {
     response: C.LocalModelDto,
     status: 200,
   },
+  "PATCH /models/:id/settings": {
+    method: "PATCH",
+    path: "/models/:id/settings",
+    body: C.ModelSettingsBody,
+    response: C.ModelSettingsResultDto,
+    status: 200,
+  },
   "POST /models/:id/unload": {
     method: "POST",
     path: "/models/:id/unload",

@@ -69,6 +69,22 @@ describe("GET /models", () => {
         ram_bytes: model.fit.ram_bytes,
         vram_bytes: 0,
       },
+      settings: {
+        context_size: null,
+        gpu_layers: null,
+        flash_attention: null,
+        kv_cache_type: null,
+        sequences: null,
+      },
+      // engine.contextSize 512 in the test server: the default for models without their own.
+      effective: {
+        context_size: 512,
+        context_auto: false,
+        gpu_layers: "auto",
+        flash_attention: "auto",
+        kv_cache_type: "f16",
+        sequences: 4,
+      },
     });
     expect(model.fit.total_layers).toBeGreaterThan(0);
     expect(model.fit.ram_bytes).toBeGreaterThan(fs.statSync(tiny).size);
@@ -86,7 +102,12 @@ describe("GET /models", () => {
       loaded_ram_bytes: 0,
       loaded_vram_bytes: 0,
     });
-    expect(r.body.engine).toEqual({ context_size: 512, sequences: 4, max_loaded_models: 2 });
+    expect(r.body.engine).toEqual({
+      context_size: 512,
+      sequences: 4,
+      max_loaded_models: 2,
+      memory_budget_bytes: null,
+    });
   });
 
   it("lists the catalog: real Hugging Face GGUF files, none installed", async () => {

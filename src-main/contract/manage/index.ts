@@ -9,4 +9,5 @@ export * from "./settings.js";
 export * from "./server.js";
 export * from "./connections.js";
 export * from "./models.js";
+export * from "./modelSettings.js";
 export * from "./conversations.js";

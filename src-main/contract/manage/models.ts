@@ -1,5 +1,10 @@
 import { z } from "zod";
 import { ListOf, TimeMs } from "./common.js";
+import {
+  EffectiveLoadSettingsDto,
+  ModelLoadSettingsDto,
+  ModelReloadState,
+} from "./modelSettings.js";
 
 const Bytes = z.number().int().nonnegative();
 const Count = z.number().int().nonnegative();
@@ -62,7 +67,12 @@ export const LocalModelDto = z.object({
   memory: z.object({ ram_bytes: Bytes, vram_bytes: Bytes }).nullable(),
   /** Requests generating on it now. */
   in_flight: Count,
+  /** The estimate is for the effective settings below (auto context: 32k or the training context). */
   fit: ModelFitDto,
+  /** Load settings stored for this model (null fields: auto / the engine default). */
+  settings: ModelLoadSettingsDto,
+  /** What it is loaded with, or will be at its next load. */
+  effective: EffectiveLoadSettingsDto,
 });
 export type LocalModelDto = z.infer<typeof LocalModelDto>;
 
@@ -86,8 +96,15 @@ export const LocalModelListDto = z.object({
   object: z.literal("list"),
   data: z.array(LocalModelDto),
   machine: MachineMemoryDto,
-  /** The engine's settings every model is loaded with (and estimated for). */
-  engine: z.object({ context_size: Count, sequences: Count, max_loaded_models: Count }),
+  /** The engine defaults for models without their own settings, and its residency limits. */
+  engine: z.object({
+    /** `auto`: the largest context that fits, up to each model's training context. */
+    context_size: z.union([Count, z.literal("auto")]),
+    sequences: Count,
+    max_loaded_models: Count,
+    /** Bytes all loaded models may occupy (RAM + VRAM); null = what the machine has free. */
+    memory_budget_bytes: Count.nullable(),
+  }),
 });
 export type LocalModelListDto = z.infer<typeof LocalModelListDto>;
 
@@ -184,3 +201,7 @@ export type CreateDownloadBody = z.infer<typeof CreateDownloadBody>;
 
 export const DeletedDownloadDto = z.object({ id: z.string(), deleted: z.literal(true) });
 export type DeletedDownloadDto = z.infer<typeof DeletedDownloadDto>;
+
+/** `PATCH /manage/v1/models/{id}/settings`: the model after the change, and what the change did. */
+export const ModelSettingsResultDto = LocalModelDto.extend({ reload: ModelReloadState });
+export type ModelSettingsResultDto = z.infer<typeof ModelSettingsResultDto>;

@@ -1,4 +1,4 @@
-import { resolveChatWrapper } from "node-llama-cpp";
+import { GgmlType, InsufficientMemoryError, resolveChatWrapper } from "node-llama-cpp";
 import type {
   ChatWrapper,
   Llama,
@@ -48,40 +48,53 @@ export class ResidentModel {
     const started = performance.now();
     let model: LlamaModel;
     try {
-      model = await llama.loadModel({ modelPath: path });
+      // "auto" offloads what fits in free VRAM; ignored (0) without a GPU.
+      model = await llama.loadModel({ modelPath: path, gpuLayers: options.gpuLayers });
     } catch (err) {
-      throw new EngineError(
-        "model_load_failed",
-        `Cannot load ${modelId}: ${(err as Error).message}`,
-      );
+      throw loadError(modelId, "load", options, err);
     }
     try {
-      // Never exceed what the model was trained on: positions beyond it are meaningless.
-      const contextSize = Math.min(options.contextSize, model.trainContextSize);
+      const kv = options.kvCacheType.toUpperCase() as keyof typeof GgmlType;
       const context = await model.createContext({
-        contextSize,
+        // "auto": node-llama-cpp's resolver (`GgufInsightsConfigurationResolver
+        // .resolveContextContextSize`) picks the largest context per sequence whose estimated
+        // KV cache + compute buffers for `sequences` fit free VRAM and RAM (RAM alone on CPU-only
+        // machines), capped at the training context. A number is checked against free memory the
+        // same way and throws InsufficientMemoryError instead of shrinking. Either way never above
+        // the training context: positions beyond it are meaningless.
+        contextSize:
+          options.contextSize === "auto"
+            ? "auto"
+            : Math.min(options.contextSize, model.trainContextSize),
         sequences: options.sequences,
+        flashAttention: options.flashAttention,
+        experimentalKvCacheKeyType: kv,
+        experimentalKvCacheValueType: kv,
         threads: { ideal: threads, min: threads },
       });
+      const memory = {
+        ram: model.memoryUsage.ram + context.memoryUsage.ram,
+        vram: model.memoryUsage.vram + context.memoryUsage.vram,
+      };
       const info: LoadedModelInfo = {
         modelId,
         contextSize: context.contextSize,
         sequences: context.totalSequences,
         trainContextSize: model.trainContextSize,
         embeddingLength: model.embeddingVectorSize,
-        memory: {
-          ram: model.size + context.stateSize,
-          vram: 0,
-        },
+        gpuLayers: model.gpuLayers,
+        flashAttention: context.flashAttention,
+        kvCacheType: (GgmlType[context.kvCacheKeyType]?.toLowerCase() ??
+          options.kvCacheType) as LoadedModelInfo["kvCacheType"],
+        // node-llama-cpp's own accounting; when it has none (0), the weights and the KV state.
+        memory:
+          memory.ram + memory.vram > 0 ? memory : { ram: model.size + context.stateSize, vram: 0 },
         loadMs: Math.round(performance.now() - started),
       };
       return new ResidentModel(llama, model, context, info, threads);
     } catch (err) {
       await model.dispose();
-      throw new EngineError(
-        "model_load_failed",
-        `Cannot create a context for ${modelId}: ${(err as Error).message}`,
-      );
+      throw loadError(modelId, "context", options, err);
     }
   }
 
@@ -211,4 +224,41 @@ function sharedPrefix(a: readonly Token[], b: readonly Token[]): number {
   let i = 0;
   while (i < n && a[i] === b[i]) i++;
   return i;
+}
+
+/**
+ * A failed load as an EngineError that says what to lower: `insufficient_memory` when
+ * node-llama-cpp found the weights or the context too large for free memory, `model_load_failed`
+ * otherwise (naming the KV-cache type and flash attention when they were set, since a quantized
+ * KV cache that does not suit the model fails in llama.cpp without saying why).
+ */
+function loadError(
+  modelId: string,
+  stage: "load" | "context",
+  options: LoadOptions,
+  err: unknown,
+): EngineError {
+  const reason = (err as Error).message;
+  const context =
+    options.contextSize === "auto" ? "auto context" : `context ${options.contextSize}`;
+  if (err instanceof InsufficientMemoryError) {
+    const lower =
+      stage === "load"
+        ? "lower the GPU layers (or leave them on auto)"
+        : "lower the context size or the sequences, pick a smaller KV-cache type (q8_0, q4_0), or lower the GPU layers";
+    return new EngineError(
+      "insufficient_memory",
+      `Cannot load ${modelId} with ${context} × ${options.sequences} sequences: ${reason}. To fit, ${lower}.`,
+    );
+  }
+  const hint =
+    stage === "context" && (options.kvCacheType !== "f16" || options.flashAttention !== "auto")
+      ? ` Check the KV-cache type (${options.kvCacheType}) and flash attention (${String(options.flashAttention)}): quantized KV caches need flash attention and a head size they divide.`
+      : "";
+  return new EngineError(
+    "model_load_failed",
+    stage === "load"
+      ? `Cannot load ${modelId}: ${reason}`
+      : `Cannot create a context for ${modelId} (${context} × ${options.sequences} sequences): ${reason}.${hint}`,
+  );
 }

@@ -25,9 +25,9 @@ export function localProvider(engine: LocalEngine): Provider {
         .filter((m) => !m.error)
         .map((m) => ({ id: m.id, created: Math.floor(m.mtimeMs / 1000), ownedBy: "benchtop" }));
     },
-    contextTokens() {
-      // Every local model is loaded with this context per sequence (engine.contextSize).
-      return engine.contextSize;
+    contextTokens(model) {
+      // The model's own context per sequence: loaded, or what its settings will load it with.
+      return engine.contextTokens(model);
     },
     async hasModel(model) {
       return (await engine.registry.find(model)) !== undefined;

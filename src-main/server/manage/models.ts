@@ -9,12 +9,15 @@ import {
   ImportModelBody,
   LocalModelDto,
   LocalModelListDto,
+  ModelSettingsBody,
+  ModelSettingsResultDto,
 } from "../../contract/index.js";
 import { EngineError } from "../../engine/EngineError.js";
 import { ApiError, fromEngineError, invalidRequest } from "../../gateway/errors.js";
 import { downloadUrlProblem } from "../../models/httpTransfer.js";
 import type { LocalModels } from "../../models/LocalModels.js";
 import { idFromFileName } from "../../models/modelFiles.js";
+import { settingsDto } from "../../models/loadSettingsView.js";
 import { ModelsError } from "../../models/ModelsError.js";
 import { conflict, mutate, notFound, route, type Call, type ManageRoute } from "./routeTable.js";
 
@@ -250,6 +253,36 @@ export const modelRoutes: ManageRoute[] = [
       const before = await answering("model", id, () => models.get(id));
       const after = await answering("model", id, () => models.load(id));
       return mutate(c, modelTarget("model.load", id), () => ({ before, after, result: after }));
+    },
+  }),
+  route({
+    method: "patch",
+    path: "/models/:id/settings",
+    access: "admin",
+    summary:
+      "Change a model's load settings (context, GPU layers, flash attention, KV cache, sequences); a loaded model reloads with them",
+    body: ModelSettingsBody,
+    response: ModelSettingsResultDto,
+    handle: async (c) => {
+      const models = modelsOf(c);
+      const id = c.params.id!;
+      // Stored (and applied) first, audited after: a change that cannot load is put back and
+      // answered as an error, so only changes that took effect are in the audit log.
+      const { before, result } = await answering("model", id, async () => {
+        try {
+          return await models.updateSettings(id, c.body);
+        } catch (err) {
+          // Settings this machine cannot hold are the request's fault here: 400, not 503.
+          if (err instanceof EngineError && err.code === "insufficient_memory")
+            throw invalidRequest(err.message, "context_size", "insufficient_memory");
+          throw err;
+        }
+      });
+      return mutate(c, modelTarget("model.settings", id), () => ({
+        before: settingsDto(before),
+        after: result.settings,
+        result,
+      }));
     },
   }),
   route({
