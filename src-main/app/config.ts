@@ -71,7 +71,10 @@ export const ConfigSchema = z.object({
         .default("auto"),
       /** Parallel sequences per loaded model (requests batched together). Defaults to `4`. */
       sequences: z.number().int().min(1).max(64).default(4),
-      /** Requests that may wait for a free sequence per model before 503. Defaults to `64`. */
+      /**
+       * Requests one member may have waiting for a free sequence per model before their next is
+       * refused with `429 queue_full` (a member's `max_queued` limit overrides it). Defaults to `64`.
+       */
       maxQueue: z.number().int().min(0).max(100_000).default(64),
       /** Seconds an idle model stays loaded. `0` keeps it until shutdown. Defaults to `900`. */
       idleTtlS: z.number().min(0).default(900),
