@@ -53,6 +53,13 @@ export const ConfigSchema = z.object({
         .union([z.literal("auto"), z.literal(false), z.enum(["cuda", "vulkan", "metal"])])
         .default("auto"),
       /**
+       * Which llama.cpp binary the engine host loads: `auto` (the default) takes the native build
+       * made by `npm run build:native-engine` (this CPU's instructions, OpenMP) when there is one,
+       * else node-llama-cpp's prebuilt binary; `prebuilt` always the prebuilt one; `native` only
+       * the native build (the host fails to start without it). Nothing is ever compiled at run time.
+       */
+      binary: z.enum(["auto", "prebuilt", "native"]).default("auto"),
+      /**
        * Context tokens per sequence for models without their own setting (Models page,
        * `PATCH /manage/v1/models/{id}/settings`). Defaults to `"auto"`: the largest context that
        * fits free memory for the model's sequences, up to its training context. A number is

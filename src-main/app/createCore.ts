@@ -187,7 +187,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     spawner:
       opts.platform?.engineSpawner ??
       nodeEngineSpawner((line) => engineLog.warn({ stderr: line }, "engine host")),
-    config: { threads, gpu: config.engine.gpu },
+    config: { threads, gpu: config.engine.gpu, binary: config.engine.binary },
     log: engineLog,
     restartDelayS: config.engine.restartDelayS,
   });

@@ -152,6 +152,8 @@ export interface HostConfig {
   /** llama.cpp threads for every context (and the Llama instance's maximum). */
   threads: number;
   gpu: "auto" | false | "cuda" | "vulkan" | "metal";
+  /** `auto`: the native build if present, else prebuilt (see `engine.binary`). Default `auto`. */
+  binary?: "auto" | "prebuilt" | "native";
 }
 
 export interface HostInfo {

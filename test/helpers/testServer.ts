@@ -60,8 +60,16 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     dataDir,
     modelsDir: models,
     server: { host: "127.0.0.1", port: 0, ...opts.server },
-    // CPU only and threads pinned: tests must not depend on the machine's GPU or core count.
-    engine: { gpu: false, threads: 2, contextSize: 512, sequences: 4, ...opts.engine },
+    // CPU only, the prebuilt binary and threads pinned: tests must not depend on the machine's
+    // GPU, a native build someone made on it, or its core count.
+    engine: {
+      gpu: false,
+      binary: "prebuilt",
+      threads: 2,
+      contextSize: 512,
+      sequences: 4,
+      ...opts.engine,
+    },
     // No timer-driven probes: tests on a fake clock call core.pools.probeDue() themselves.
     pools: { probeIntervalS: 0 },
     chat: opts.chat,

@@ -12,6 +12,7 @@ import type { HostConfig, HostMessage, HostRequest } from "../protocol.js";
 import { EngineError } from "../EngineError.js";
 import { countPromptTokens, generate } from "./generate.js";
 import { ResidentModel } from "./ResidentModel.js";
+import { NATIVE_CMAKE } from "../nativeBuild.js";
 
 interface ParentPort {
   on(event: "message", listener: (e: { data: unknown }) => void): void;
@@ -35,10 +36,14 @@ const residents = new Map<string, Promise<ResidentModel>>();
 const running = new Map<number, AbortController>();
 
 async function main(): Promise<void> {
+  const binary = config.binary ?? "auto";
   const llama = await getLlama({
     gpu: config.gpu,
-    // Never compile at run time: use a local build if one exists, else the prebuilt binaries.
+    // Never compile at run time. The native build is the local build made with NATIVE_CMAKE
+    // (its folder is named after them): asking with them finds it, asking without never does.
     build: "never",
+    ...(binary === "prebuilt" ? {} : { cmakeOptions: NATIVE_CMAKE }),
+    usePrebuiltBinaries: binary !== "native",
     maxThreads: config.threads,
     logLevel: LlamaLogLevel.error,
     logger: (level, message) => {
