@@ -35,6 +35,8 @@ export interface FairnessResult {
   floodP50Ms: number;
   /** floodP50Ms / idleP50Ms: how much A's flood costs B (1 = not at all). */
   ratio: number;
+  /** B's requests that failed (their TTFT is NaN, left out of the medians). */
+  probeErrors: string[];
   /** A's requests that completed and that failed (429/503…) while the flood ran. */
   flood: { streams: number; completed: number; failed: number; tokens: number; errors: string[] };
 }
@@ -46,16 +48,24 @@ export interface FairnessResult {
  * A's requests still in flight at the end are aborted (the server frees their sequences).
  */
 export async function measureFairness(o: FairnessOptions): Promise<FairnessResult> {
+  const probeErrors: string[] = [];
+  // A failed probe (e.g. a client timeout while queued behind A) is recorded, not fatal: NaN is
+  // left out of the median, and the error is reported.
   const probe = async () => {
-    const r = await streamCompletion(
-      o.url,
-      o.model,
-      { prompt: o.nextPrompt(o.promptTokens), maxTokens: o.probeTokens },
-      { apiKey: o.probeKey },
-    );
-    const first = r.tokenTimesMs[0];
-    if (first === undefined) throw new Error("fairness probe: no token arrived");
-    return first - r.startMs;
+    try {
+      const r = await streamCompletion(
+        o.url,
+        o.model,
+        { prompt: o.nextPrompt(o.promptTokens), maxTokens: o.probeTokens },
+        { apiKey: o.probeKey },
+      );
+      const first = r.tokenTimesMs[0];
+      if (first === undefined) throw new Error("no token arrived");
+      return first - r.startMs;
+    } catch (err) {
+      probeErrors.push((err as Error).message.slice(0, 200));
+      return NaN;
+    }
   };
 
   await o.waitQuiet();
@@ -103,7 +113,15 @@ export async function measureFairness(o: FairnessOptions): Promise<FairnessResul
   }
   const idleP50Ms = median(idleTtftMs);
   const floodP50Ms = median(floodTtftMs);
-  return { idleTtftMs, floodTtftMs, idleP50Ms, floodP50Ms, ratio: floodP50Ms / idleP50Ms, flood };
+  return {
+    idleTtftMs,
+    floodTtftMs,
+    idleP50Ms,
+    floodP50Ms,
+    ratio: floodP50Ms / idleP50Ms,
+    probeErrors,
+    flood,
+  };
 }
 
 const ms = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "—");
@@ -127,4 +145,5 @@ export function printFairness(r: FairnessResult, o: { sequences: number; promptT
       `${r.flood.failed} refused or failed` +
       (r.flood.errors.length > 0 ? ` (${r.flood.errors.join(" | ")})` : ""),
   );
+  if (r.probeErrors.length > 0) console.log(`  B's failed requests: ${r.probeErrors.join(" | ")}`);
 }
