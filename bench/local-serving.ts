@@ -3,11 +3,15 @@
 //   benchtop      Benchtop's real core (createCore), over HTTP + SSE (/v1/completions)
 //   llama-server  llama.cpp's own server from the same llama.cpp commit (bench/build-llama-server.sh)
 //   bt-engine     (--breakdown) Benchtop's engine without HTTP: engine host + IPC only
+// Then, on Benchtop alone: fairness between two members (B's TTFT while A floods) and the
+// second turn of a long chat (TTFT and cached_tokens when turn 2 extends turn 1).
 // It reports; no figure fails the run. docs/BENCHMARKS.md explains the output.
 //
 //   npx tsx bench/local-serving.ts [--quick] [--threads 2] [--model file.gguf] [--tokens 128]
 //     [--prompt 128] [--reps 3] [--ttft-runs 11] [--ctx 1024] [--core src|dist] [--quiet-wait 30]
-//     [--breakdown] [--no-llama-server] [--out bench/results/local-serving.json]
+//     [--breakdown] [--no-llama-server] [--no-fairness] [--flood 3] [--fairness-probes 5]
+//     [--no-second-turn] [--turn-prompt 8192] [--turn-ctx 16384] [--turn-reps 3]
+//     [--out bench/results/local-serving.json]
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -15,10 +19,12 @@ import { startBenchtop } from "./lib/benchtop.js";
 import { measureCliRss } from "./lib/cliRss.js";
 import { ForeignCpu } from "./lib/cpu.js";
 import { startDirect } from "./lib/direct.js";
+import { measureFairness, printFairness, type FairnessResult } from "./lib/fairness.js";
 import { LLAMA_SERVER_BIN, startLlamaServer } from "./lib/llamaServer.js";
 import { ensureBenchModel } from "./lib/model.js";
 import { machineInfo, sleep } from "./lib/proc.js";
 import { aggregateSystem, printReport, type TtftSamples } from "./lib/report.js";
+import { measureSecondTurn, printSecondTurn, type SecondTurnResult } from "./lib/secondTurn.js";
 import { summarizeRun, type RunSummary, type StreamResult } from "./lib/stats.js";
 import type { ServingSystem } from "./lib/system.js";
 
@@ -36,6 +42,13 @@ const { values: flags } = parseArgs({
     "quiet-wait": { type: "string" },
     breakdown: { type: "boolean", default: false },
     "no-llama-server": { type: "boolean", default: false },
+    "no-fairness": { type: "boolean", default: false },
+    flood: { type: "string" },
+    "fairness-probes": { type: "string" },
+    "no-second-turn": { type: "boolean", default: false },
+    "turn-prompt": { type: "string" },
+    "turn-ctx": { type: "string" },
+    "turn-reps": { type: "string" },
     out: { type: "string", default: "bench/results/local-serving.json" },
   },
 });
@@ -66,6 +79,19 @@ const opts = {
    * Default 30; 5 with --quick. 0: no waiting beyond a 0.5 s settle.
    */
   quietWaitS: int(flags["quiet-wait"], quick ? 5 : 30, 0),
+  /** Member A's concurrent requests in the fairness run, in multiples of the sequences. Default 3. */
+  floodFactor: int(flags.flood, 3),
+  /** Member B's requests per fairness phase (idle, flood). Default 5; 3 with --quick. */
+  fairnessProbes: int(flags["fairness-probes"], quick ? 3 : 5),
+  /** Turn 1's user message in the second-turn run, tokens. Default 8192; 1024 with --quick. */
+  turnPromptTokens: int(flags["turn-prompt"], quick ? 1024 : 8192, 16),
+  /**
+   * Context per sequence of the second-turn run's own Benchtop (the other runs keep --ctx).
+   * Default 16384; 4096 with --quick. Must hold turn 1, its answer, the follow-up and turn 2.
+   */
+  turnContextSize: int(flags["turn-ctx"], quick ? 4096 : 16384),
+  /** Conversations in the second-turn run. Default 3; 1 with --quick. */
+  turnReps: int(flags["turn-reps"], quick ? 1 : 3),
 };
 /** Concurrent streams measured; 8 sequences (slots) are configured everywhere. */
 const CONCURRENCY = [1, 4, 8] as const;
@@ -80,6 +106,12 @@ const SHORT_PROMPT_TOKENS = 16;
  */
 const BUSY_DELAY_MS = 1500;
 const BUSY_BACKGROUND = { streams: 2, tokens: 128 };
+/** Second-turn run: its Benchtop's sequences (each holds --turn-ctx tokens of KV). */
+const TURN_SEQUENCES = 2;
+/** Second-turn run: the follow-up user message of turn 2, tokens. */
+const TURN_FOLLOW_UP_TOKENS = 64;
+/** Fairness run: how long member A floods before B's first request (sequences and queue fill). */
+const FLOOD_HEAD_START_MS = 1500;
 
 /**
  * The prompt of the next request: two leading characters unique to it, then digits. No two
@@ -108,6 +140,7 @@ async function startSystems(modelPath: string) {
   // Benchtop first: its idle RSS is read before anything in this process loads llama.cpp.
   const benchtop = await startBenchtop({ ...common, sequences: SEQUENCES, core: opts.core });
   const systems: ServingSystem[] = [benchtop.http];
+  const handle = benchtop.benchtop;
   let llamaServerNote: string | undefined;
   try {
     systems.unshift(await startDirect({ ...common, sequences: SEQUENCES }));
@@ -126,7 +159,7 @@ async function startSystems(modelPath: string) {
     for (const s of systems.reverse()) await s.close().catch(() => undefined);
     throw err;
   }
-  return { systems, llamaServerNote };
+  return { systems, llamaServerNote, benchtop: handle };
 }
 
 async function main(): Promise<void> {
@@ -151,12 +184,15 @@ async function main(): Promise<void> {
   });
   console.log(`benchtop CLI RSS: ${JSON.stringify(cliRss)}`);
 
-  const { systems, llamaServerNote } = await startSystems(model.path);
+  const { systems, llamaServerNote, benchtop } = await startSystems(model.path);
+  let fairness: FairnessResult | undefined;
+  let report: Record<string, unknown> = {};
+  const cpu = new ForeignCpu(() => [...new Set(systems.flatMap((s) => s.pids()))]);
+  const waitQuiet = () => cpu.waitForQuiet(opts.quietWaitS * 1000);
   try {
     for (const s of systems) console.log(`${s.name}: ${JSON.stringify(s.info)}`);
     if (llamaServerNote) console.log(`llama-server: ${llamaServerNote}`);
 
-    const cpu = new ForeignCpu(() => [...new Set(systems.flatMap((s) => s.pids()))]);
     /** One measured run: wait for a quiet machine, run, note what others used meanwhile. */
     const measure = async (
       s: ServingSystem,
@@ -229,6 +265,23 @@ async function main(): Promise<void> {
       }
     }
 
+    if (!flags["no-fairness"]) {
+      fairness = await measureFairness({
+        url: benchtop.url,
+        model: benchtop.model,
+        floodKey: benchtop.addMember("bench flood (A)").key,
+        probeKey: benchtop.addMember("bench probe (B)").key,
+        floodStreams: opts.floodFactor * SEQUENCES,
+        floodTokens: opts.tokens,
+        probes: opts.fairnessProbes,
+        probeTokens: TTFT_MAX_TOKENS,
+        promptTokens: opts.promptTokens,
+        nextPrompt,
+        floodHeadStartMs: FLOOD_HEAD_START_MS,
+        waitQuiet,
+      });
+    }
+
     const reports = systems.map((s) =>
       aggregateSystem(s.name, s.info, runs.get(s.name)!, ttft.get(s.name)!),
     );
@@ -239,22 +292,58 @@ async function main(): Promise<void> {
       cliRss,
     });
 
-    const out = path.resolve(flags.out);
-    fs.mkdirSync(path.dirname(out), { recursive: true });
-    const record = {
-      date: new Date().toISOString(),
-      command: `npx tsx bench/local-serving.ts ${process.argv.slice(2).join(" ")}`.trim(),
-      machine: { ...machine, loadavgAfter: machineInfo().loadavg },
-      model: { path: model.path, bytes: model.bytes, spec: model.spec },
-      options: { ...opts, quick, sequences: SEQUENCES, concurrency: CONCURRENCY },
-      llamaServer: llamaServerNote ?? "measured",
-      ...result,
-    };
-    fs.writeFileSync(out, JSON.stringify(record, null, 2) + "\n");
-    console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
+    if (fairness)
+      printFairness(fairness, { sequences: SEQUENCES, promptTokens: opts.promptTokens });
+    report = result;
   } finally {
     for (const s of systems) await s.close().catch(() => undefined);
   }
+
+  // After the other systems are closed: its own Benchtop with a context for a long chat.
+  let secondTurn: SecondTurnResult | undefined;
+  if (!flags["no-second-turn"]) {
+    secondTurn = await measureSecondTurn({
+      modelPath: model.path,
+      threads: opts.threads,
+      core: opts.core,
+      contextSize: opts.turnContextSize,
+      sequences: TURN_SEQUENCES,
+      promptTokens: opts.turnPromptTokens,
+      followUpTokens: TURN_FOLLOW_UP_TOKENS,
+      maxTokens: TTFT_MAX_TOKENS,
+      reps: opts.turnReps,
+      nextPrompt,
+      // The main systems are closed: only this process and its engine host are ours now.
+      waitQuiet: () => new ForeignCpu(() => [process.pid]).waitForQuiet(opts.quietWaitS * 1000),
+    });
+    printSecondTurn(secondTurn, {
+      promptTokens: opts.turnPromptTokens,
+      followUpTokens: TURN_FOLLOW_UP_TOKENS,
+    });
+  }
+
+  const out = path.resolve(flags.out);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  const record = {
+    date: new Date().toISOString(),
+    command: `npx tsx bench/local-serving.ts ${process.argv.slice(2).join(" ")}`.trim(),
+    machine: { ...machine, loadavgAfter: machineInfo().loadavg },
+    model: { path: model.path, bytes: model.bytes, spec: model.spec },
+    options: {
+      ...opts,
+      quick,
+      sequences: SEQUENCES,
+      concurrency: CONCURRENCY,
+      turnSequences: TURN_SEQUENCES,
+      turnFollowUpTokens: TURN_FOLLOW_UP_TOKENS,
+    },
+    llamaServer: llamaServerNote ?? "measured",
+    ...report,
+    fairness: fairness ?? "skipped (--no-fairness)",
+    secondTurn: secondTurn ?? "skipped (--no-second-turn)",
+  };
+  fs.writeFileSync(out, JSON.stringify(record, null, 2) + "\n");
+  console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
 }
 
 main().catch((err: unknown) => {

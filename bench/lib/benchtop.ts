@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { ConfigSchema } from "../../src-main/app/config.js";
 import type { createCore as CreateCore } from "../../src-main/app/createCore.js";
+import { addBenchMember, type BenchMember } from "./benchKeys.js";
 import { rssMiB, sleep } from "./proc.js";
 import { streamCompletion } from "./sseClient.js";
 import type { StreamResult } from "./stats.js";
@@ -21,7 +22,18 @@ export interface BenchtopOptions {
   core: "src" | "dist";
 }
 
-const MODEL_ID = "bench";
+export const MODEL_ID = "bench";
+
+/** Benchtop's side of the bench: where it listens, and members to call it as. */
+export interface BenchtopHandle {
+  url: string;
+  /** The model id the bench model is served as. */
+  model: string;
+  /** The member every `http.stream` request is sent as. */
+  member: BenchMember;
+  /** Another member with their own key (fairness runs need two). */
+  addMember(name: string): BenchMember;
+}
 
 /**
  * Benchtop's real core, started in this process with `createCore` as the CLI does (port 0, logs
@@ -29,10 +41,11 @@ const MODEL_ID = "bench";
  * client; `engine` calls `core.engine.generate` directly (engine host + IPC, no HTTP, gateway or
  * SSE), to tell where overhead comes from. Records RSS of the core process and of the engine
  * host child: idle (host not started yet), with the host started and no model, and loaded.
+ * Requests are sent with a member's key, created through the store at start.
  */
 export async function startBenchtop(
   opts: BenchtopOptions,
-): Promise<{ http: ServingSystem; engine: ServingSystem }> {
+): Promise<{ http: ServingSystem; engine: ServingSystem; benchtop: BenchtopHandle }> {
   // This process before the core is imported: tsx, the bench, zod and node-llama-cpp's JS.
   const rssBeforeCoreMiB = rssMiB(process.pid);
   const { createCore } = (await import(
@@ -57,6 +70,7 @@ export async function startBenchtop(
   });
   const core = await createCore({ config });
   const url = core.url!;
+  const member = addBenchMember(core.store);
   // Let start-up garbage settle before reading RSS; these are snapshots, not peaks.
   await sleep(500);
   const coreIdleMiB = rssMiB(process.pid);
@@ -114,7 +128,7 @@ export async function startBenchtop(
       name: "benchtop",
       pids,
       info,
-      stream: (req) => streamCompletion(url, MODEL_ID, req),
+      stream: (req) => streamCompletion(url, MODEL_ID, req, { apiKey: member.key }),
       async close() {
         await core.close();
         fs.rmSync(dataDir, { recursive: true, force: true });
@@ -126,6 +140,12 @@ export async function startBenchtop(
       info: { note: "Benchtop's LocalEngine.generate in-process: engine host + IPC, no HTTP" },
       stream: engineStream,
       close: async () => undefined, // the core is closed by `http`
+    },
+    benchtop: {
+      url,
+      model: MODEL_ID,
+      member,
+      addMember: (name) => addBenchMember(core.store, name),
     },
   };
 }

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { addBenchMemberToDataDir } from "./benchKeys.js";
 import { freePort, rssMiB, sleep } from "./proc.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -35,6 +36,8 @@ export async function measureCliRss(opts: CliRssOptions): Promise<CliRss> {
     path.join(dataDir, "config.json"),
     JSON.stringify({ engine: { gpu: false, threads, sequences, contextSize, idleTtlS: 0 } }),
   );
+  // Requests need a member key: the member is written to the data dir before the server starts.
+  const { key } = addBenchMemberToDataDir(dataDir);
   const port = await freePort();
   const child = spawn(
     process.execPath,
@@ -60,10 +63,11 @@ export async function measureCliRss(opts: CliRssOptions): Promise<CliRss> {
     const coreIdleMiB = rssMiB(child.pid);
     const res = await fetch(`${url}/v1/completions`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
       body: JSON.stringify({ model: "bench", prompt: "12", max_tokens: 1, temperature: 0 }),
     });
-    await res.text();
+    const body = await res.text();
+    if (!res.ok) return { skipped: `the load request failed: HTTP ${res.status} ${body}` };
     await sleep(500);
     return {
       coreIdleMiB,

@@ -5,13 +5,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolvePaths } from "../../src-main/app/paths.js";
 import { keyFileCipher } from "../../src-main/platform/keyFileCipher.js";
-import { generateApiKey } from "../../src-main/policy/apiKeys.js";
 import { ConnectionsRepo } from "../../src-main/store/connectionsRepo.js";
 import { closeDb, openDb } from "../../src-main/store/db.js";
 import { KeysRepo } from "../../src-main/store/keysRepo.js";
 import { LimitsRepo } from "../../src-main/store/limitsRepo.js";
 import { MembersRepo } from "../../src-main/store/membersRepo.js";
 import { PoolsRepo } from "../../src-main/store/poolsRepo.js";
+import { addBenchMember } from "./benchKeys.js";
 import { freePort, sleep } from "./proc.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -151,20 +151,12 @@ export function prepareBenchtop(upstreamUrl: string, upstreamKey: string, model:
       monthly_cap_micros: 1e13,
     };
     const orgLimits = { daily_cap_micros: 1e13, monthly_cap_micros: 1e14 };
-    const member = members.create({ name: "bench", role: "member" });
-    limits.setLimits(member.id, memberLimits);
+    const member = addBenchMember({ members, keys: new KeysRepo(db) });
+    limits.setLimits(member.memberId, memberLimits);
     limits.setLimits("org", orgLimits);
-    const key = generateApiKey();
-    new KeysRepo(db).create({
-      memberId: member.id,
-      name: "bench",
-      hash: key.hash,
-      prefix: key.prefix,
-      last4: key.last4,
-    });
     return {
       dataDir,
-      memberKey: key.plain,
+      memberKey: member.key,
       pool: {
         id: model,
         strategy: "round_robin",

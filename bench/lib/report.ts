@@ -174,6 +174,14 @@ export function printReport(systems: SystemReport[], opts: ReportOptions) {
   for (const r of otherRows)
     line([r.label, ...systems.map((s) => fmt(r.value(s), r.digits)), "", ""]);
   if (opts.llamaServerNote) console.log(`llama-server: ${opts.llamaServerNote}`);
+  // The starvation figure the issue tracks: a request sent while two others decode, as a ratio.
+  const busyVsServer = ratio(ttft(benchtop, "busy"), ttft(server, "busy"));
+  console.log(
+    `2 busy TTFT p50: benchtop ${fmt(ttft(benchtop, "busy"))} ms` +
+      (server
+        ? `, llama-server ${fmt(ttft(server, "busy"))} ms: benchtop/llama-server ${fmt(busyVsServer, 2)}x`
+        : ", llama-server not measured"),
+  );
   console.log(
     "decode: all tokens / first→last token of any stream; steady: while all N streams generate;\n" +
       "e2e: all tokens / first request→last response; TTFT rows: differences in ms;\n" +
@@ -196,6 +204,8 @@ export function printReport(systems: SystemReport[], opts: ReportOptions) {
     ttftOverheadMs: diff(ttft(benchtop, "full"), ttft(direct, "full")),
     ttftOverheadShortPromptMs: diff(ttft(benchtop, "short"), ttft(direct, "short")),
     ttftBusyOverheadMs: diff(ttft(benchtop, "busy"), ttft(direct, "busy")),
+    /** "2 busy" TTFT p50, Benchtop over llama-server (1 = as quick; above 1 = slower). */
+    ttftBusyBenchtopOverLlamaServer: busyVsServer,
     llamaServerOverBenchtop: server ? perLevel(server, benchtop) : undefined,
     llamaServerOverDirect: server ? perLevel(server, direct) : undefined,
     /** Aggregate decode at 8 streams over single-stream decode, per system. */

@@ -215,6 +215,8 @@ describe("electron-builder.yml", () => {
       "dist/renderer/index.html",
       "resources/icons/icon.png",
       "resources/catalog/prices.json",
+      // Read at run time by the local provider (src-main/providers/local/promptNoise.ts).
+      "resources/rules/prompt-noise.json",
     ])
       expect([kept, t.shipsAppFile(kept)]).toEqual([kept, true]);
     for (const dropped of [

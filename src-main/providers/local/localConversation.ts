@@ -1,6 +1,7 @@
 import type { EngineMessage, EngineToolChoice, GenerateInput } from "../../engine/protocol.js";
 import { ApiError } from "../../gateway/errors.js";
 import type { ChatRequest, ContentPart, ToolChoice } from "../../gateway/types.js";
+import { withoutPromptNoise } from "./promptNoise.js";
 
 type ChatInput = Extract<GenerateInput, { kind: "chat" }>;
 
@@ -8,14 +9,16 @@ type ChatInput = Extract<GenerateInput, { kind: "chat" }>;
  * What a local model reads of a chat request. A plain chat is its text messages. A conversation
  * with tools, tool calls or tool results goes to the engine whole: the tools as functions (or a
  * grammar-forced call for `required` / a named tool), earlier calls with their results. Images
- * are refused with a 400 before admission: no local model here reads them yet.
+ * are refused with a 400 before admission: no local model here reads them yet. Per-request noise
+ * in system text (Claude Code's billing header) is dropped first, so a conversation's turns share
+ * their prefix (promptNoise.ts); generation and count_tokens both read this.
  */
 export function localChatInput(req: ChatRequest): ChatInput {
   const c = req.conversation;
   const usesTools =
     !!c && (c.tools.length > 0 || c.turns.some((t) => t.role === "tool" || hasCalls(t)));
-  if (!c || !usesTools) return { kind: "chat", messages: req.messages };
-  const messages: EngineMessage[] = c.turns.map((t) => {
+  if (!c || !usesTools) return { kind: "chat", messages: withoutPromptNoise(req.messages) };
+  const turns: EngineMessage[] = c.turns.map((t) => {
     switch (t.role) {
       case "system":
         return { role: "system", content: t.text };
@@ -36,6 +39,7 @@ export function localChatInput(req: ChatRequest): ChatInput {
         };
     }
   });
+  const messages = withoutPromptNoise(turns);
   const choice = c.toolChoice;
   // `none`: the tools are not offered (earlier calls still render with their results).
   if (choice?.type === "none" || c.tools.length === 0) return { kind: "chat", messages };
