@@ -39,6 +39,7 @@ const { values: flags } = parseArgs({
     "ttft-runs": { type: "string" },
     ctx: { type: "string", default: "1024" },
     core: { type: "string", default: "src" },
+    binary: { type: "string", default: "auto" },
     "quiet-wait": { type: "string" },
     breakdown: { type: "boolean", default: false },
     "no-llama-server": { type: "boolean", default: false },
@@ -58,6 +59,10 @@ const int = (value: string | undefined, fallback: number, min = 1) => {
   if (!Number.isInteger(n) || n < min) throw new Error(`expected an integer >= ${min}: ${value}`);
   return n;
 };
+function binaryFlag(value: string | undefined): "auto" | "prebuilt" | "native" {
+  if (value === "auto" || value === "prebuilt" || value === "native") return value;
+  throw new Error(`--binary is auto, prebuilt or native: ${value}`);
+}
 const quick = flags.quick;
 const opts = {
   /** llama.cpp threads for every system. Default 2 (the 2-core machine these figures target). */
@@ -73,6 +78,11 @@ const opts = {
   /** Context tokens per sequence (slot). Default 1024: room for prompt + tokens, small KV. */
   contextSize: int(flags.ctx, 1024),
   core: flags.core === "dist" ? ("dist" as const) : ("src" as const),
+  /**
+   * llama.cpp binary for direct and Benchtop (`engine.binary`): `auto` (the native build of
+   * `npm run build:native-engine` when present), `prebuilt` or `native`. Default `auto`.
+   */
+  binary: binaryFlag(flags.binary),
   /**
    * Seconds to wait before each measured run for other processes to use under 0.15 cores (the
    * machine may be shared); the run then goes ahead anyway, and what others used is reported.
@@ -136,7 +146,12 @@ function concurrent(system: ServingSystem, streams: number, maxTokens: number, p
 }
 
 async function startSystems(modelPath: string) {
-  const common = { modelPath, threads: opts.threads, contextSize: opts.contextSize };
+  const common = {
+    modelPath,
+    threads: opts.threads,
+    contextSize: opts.contextSize,
+    binary: opts.binary,
+  };
   // Benchtop first: its idle RSS is read before anything in this process loads llama.cpp.
   const benchtop = await startBenchtop({ ...common, sequences: SEQUENCES, core: opts.core });
   const systems: ServingSystem[] = [benchtop.http];
@@ -305,6 +320,7 @@ async function main(): Promise<void> {
     secondTurn = await measureSecondTurn({
       modelPath: model.path,
       threads: opts.threads,
+      binary: opts.binary,
       core: opts.core,
       contextSize: opts.turnContextSize,
       sequences: TURN_SEQUENCES,

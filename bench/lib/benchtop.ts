@@ -14,6 +14,8 @@ export interface BenchtopOptions {
   threads: number;
   contextSize: number;
   sequences: number;
+  /** Which llama.cpp binary the engine host loads (`engine.binary`). */
+  binary: "auto" | "prebuilt" | "native";
   /**
    * Which build of the core to start: `src` (TypeScript through tsx; the engine host then also
    * runs under tsx's loader, which costs it some RSS) or `dist` (`npm run build:main` output, as
@@ -61,6 +63,7 @@ export async function startBenchtop(
     server: { host: "127.0.0.1", port: 0 },
     engine: {
       gpu: false,
+      binary: opts.binary,
       threads: opts.threads,
       sequences: opts.sequences,
       contextSize: opts.contextSize,

@@ -5,6 +5,7 @@ import {
   TokenMeter,
   type LlamaContextSequence,
 } from "node-llama-cpp";
+import { NATIVE_CMAKE } from "../../src-main/engine/nativeBuild.js";
 import { rssMiB } from "./proc.js";
 import type { StreamResult } from "./stats.js";
 import type { CompletionRequest, ServingSystem } from "./system.js";
@@ -15,6 +16,8 @@ export interface DirectOptions {
   /** Tokens per sequence. */
   contextSize: number;
   sequences: number;
+  /** Which llama.cpp binary, as `engine.binary` picks it for the engine host. */
+  binary: "auto" | "prebuilt" | "native";
 }
 
 /**
@@ -28,6 +31,9 @@ export async function startDirect(opts: DirectOptions): Promise<ServingSystem> {
   const llama = await getLlama({
     gpu: false,
     build: "never",
+    // The same choice the engine host makes (src-main/engine/host/engineHost.ts).
+    ...(opts.binary === "prebuilt" ? {} : { cmakeOptions: NATIVE_CMAKE }),
+    usePrebuiltBinaries: opts.binary !== "native",
     maxThreads: opts.threads,
     logLevel: LlamaLogLevel.error,
   });

@@ -5,6 +5,7 @@ import { median } from "./stats.js";
 export interface SecondTurnOptions {
   modelPath: string;
   threads: number;
+  binary: "auto" | "prebuilt" | "native";
   core: "src" | "dist";
   /**
    * Context tokens per sequence of this scenario's own Benchtop: room for the whole conversation
@@ -56,6 +57,7 @@ export async function measureSecondTurn(o: SecondTurnOptions): Promise<SecondTur
   const { http, benchtop } = await startBenchtop({
     modelPath: o.modelPath,
     threads: o.threads,
+    binary: o.binary,
     core: o.core,
     contextSize: o.contextSize,
     sequences: o.sequences,
