@@ -1,8 +1,11 @@
 import type { MessageDto, NewMessageBody } from "@contract";
 import type { ChatStreamResult, ChatTurn } from "./chatStream";
 
-/** A message on screen: as stored, or still streaming (`streaming`), or never stored (viewers). */
-export type ChatMessage = MessageDto & { streaming?: boolean };
+/**
+ * A message on screen: as stored, or still streaming (`streaming`), or never stored (viewers). A
+ * streaming answer waiting for the model has `queuedAhead`: requests before it in the model's line.
+ */
+export type ChatMessage = MessageDto & { streaming?: boolean; queuedAhead?: number };
 
 /** Longest automatic title, in characters (the API takes up to 200). */
 const TITLE_CHARS = 60;

@@ -44,6 +44,11 @@ export interface StreamChatOptions {
   signal: AbortSignal;
   /** Called with the whole text so far after each piece arrives. */
   onText(text: string): void;
+  /**
+   * Called while the request waits for a local model's sequence (all busy), each time its place in
+   * line changes: `ahead` requests are before it, 0 when it is next. Text arriving ends the wait.
+   */
+  onQueued?(ahead: number): void;
   /** Defaults to `performance.now`. */
   now?: () => number;
 }
@@ -52,6 +57,22 @@ interface Chunk {
   choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
   usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
   error?: { message?: string; code?: string | null; type?: string | null };
+}
+
+/**
+ * The place in line a waiting request's SSE comment gives (`: queued, 3 ahead`, `: queued, next in
+ * line`, see src-main/server/waitingRoom.ts), or null for any other comment (`: ping`).
+ */
+export function queuedAhead(comment: string): number | null {
+  const text = comment.trim();
+  if (text === "queued, next in line") return 0;
+  const m = /^queued, (\d{1,9}) ahead$/.exec(text);
+  return m ? Number(m[1]) : null;
+}
+
+/** "Waiting for the model — 3 ahead", or "— next in line" when nothing is before it. */
+export function queueText(ahead: number): string {
+  return `Waiting for the model — ${ahead === 0 ? "next in line" : `${ahead.toLocaleString("en-US")} ahead`}`;
 }
 
 const isAbort = (err: unknown) => err instanceof DOMException && err.name === "AbortError";
@@ -144,7 +165,14 @@ export async function streamChatCompletion(o: StreamChatOptions): Promise<ChatSt
         buffer += value;
         const lines = buffer.split("\n");
         buffer = lines.pop() ?? "";
-        for (const line of lines) if (line.startsWith("data:")) handle(line.slice(5).trim());
+        for (const line of lines) {
+          if (line.startsWith("data:")) handle(line.slice(5).trim());
+          else if (line.startsWith(":") && firstAt === null) {
+            // Comments are the server's: heartbeats, and a waiting request's place in line.
+            const ahead = queuedAhead(line.slice(1));
+            if (ahead !== null) o.onQueued?.(ahead);
+          }
+        }
       }
       if (!error && finishReason === null)
         error = {

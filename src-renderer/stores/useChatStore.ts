@@ -142,7 +142,18 @@ export function createChatStore(deps: ChatStoreDeps) {
         onText: (content) => {
           if (mine !== session) return;
           set({
-            messages: get().messages.map((m) => (m.id === pending.id ? { ...m, content } : m)),
+            messages: get().messages.map((m) =>
+              // The answer started: it no longer waits in line.
+              m.id === pending.id ? { ...m, content, queuedAhead: undefined } : m,
+            ),
+          });
+        },
+        onQueued: (ahead) => {
+          if (mine !== session) return;
+          set({
+            messages: get().messages.map((m) =>
+              m.id === pending.id && !m.content ? { ...m, queuedAhead: ahead } : m,
+            ),
           });
         },
       });

@@ -1,11 +1,18 @@
-import type { CatalogModelDto, DownloadDto, LocalModelDto, LocalModelListDto } from "@contract";
+import type {
+  CatalogModelDto,
+  DownloadDto,
+  LocalModelDto,
+  LocalModelListDto,
+  ModelSettingsBody,
+  ModelSettingsResultDto,
+} from "@contract";
 import { create } from "zustand";
 import { describeError } from "../api/ApiRequestError";
 import { appApi } from "../api/appApi";
 import type { ApiClient } from "../api/createApiClient";
 
 /** What a model's row is doing right now, started from this page. */
-export type ModelAction = "loading" | "unloading" | "deleting";
+export type ModelAction = "loading" | "unloading" | "deleting" | "configuring";
 
 export interface ModelsState {
   /** The last `GET /models`: models, this machine's memory, the engine's settings. */
@@ -23,6 +30,8 @@ export interface ModelsState {
   load(id: string): Promise<LocalModelDto>;
   unload(id: string): Promise<LocalModelDto>;
   remove(id: string): Promise<void>;
+  /** Stores load settings (`PATCH /models/:id/settings`); a loaded model reloads with them. */
+  saveSettings(id: string, body: ModelSettingsBody): Promise<ModelSettingsResultDto>;
   /** Copies a GGUF file on the server's machine into the models folder. */
   importFile(path: string, id?: string): Promise<LocalModelDto>;
   download(url: string, id?: string): Promise<DownloadDto>;
@@ -118,6 +127,15 @@ export function createModelsStore(deps: ModelsStoreDeps) {
         act(id, "deleting", async (api) => {
           await api.manage("DELETE /models/:id", { params: { id } });
         }),
+      // An idle loaded model is unloaded and loaded again before the answer: as slow as a load.
+      saveSettings: (id, body) =>
+        act(id, "configuring", (api) =>
+          api.manage("PATCH /models/:id/settings", {
+            params: { id },
+            body,
+            timeoutMs: LOAD_TIMEOUT_MS,
+          }),
+        ),
 
       async importFile(path, id) {
         const api = await deps.api();

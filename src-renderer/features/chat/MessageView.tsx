@@ -12,6 +12,7 @@ import {
 import { IconPencil, IconRefresh } from "@tabler/icons-react";
 import { useState } from "react";
 import { messageMetricsText } from "../../lib/chatMetrics";
+import { queueText } from "../../lib/chatStream";
 import type { ChatMessage } from "../../stores/useChatStore";
 import { CopyTextButton } from "../members/CopyTextButton";
 import { ChatErrorNotice } from "./ChatErrorNotice";
@@ -75,7 +76,13 @@ export function MessageView({ message: m, busy, onRegenerate, onEditAndResend }:
           m.content ? (
             <Markdown text={m.content} />
           ) : m.streaming ? (
-            <Loader size="xs" type="dots" aria-label="Waiting for the answer" />
+            <Group gap="xs" wrap="nowrap">
+              <Loader size="xs" type="dots" aria-label="Waiting for the answer" />
+              {/* Polite: said once each time the place in line changes, never interrupting. */}
+              <Text size="sm" c="dimmed" role="status" aria-live="polite" data-queue>
+                {m.queuedAhead === undefined ? "" : queueText(m.queuedAhead)}
+              </Text>
+            </Group>
           ) : null
         ) : (
           <Text style={{ whiteSpace: "pre-wrap", overflowWrap: "anywhere" }}>{m.content}</Text>

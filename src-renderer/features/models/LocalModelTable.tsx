@@ -1,12 +1,14 @@
-import type { LocalModelDto } from "@contract";
+import type { LocalModelDto, LocalModelListDto } from "@contract";
 import { Badge, Button, Code, Group, Stack, Table, Text, Title } from "@mantine/core";
-import { IconPlayerPlay, IconPlayerStop, IconTrash } from "@tabler/icons-react";
+import { IconAdjustments, IconPlayerPlay, IconPlayerStop, IconTrash } from "@tabler/icons-react";
 import { useState } from "react";
+import { effectiveContextText } from "../../lib/loadSettingsForm";
 import { useModelsStore } from "../../stores/useModelsStore";
 import { ConfirmDialog } from "../members/ConfirmDialog";
 import { errorText } from "../members/errorText";
 import { FitBadge } from "./FitBadge";
 import { formatBytes, formatParameters } from "./formatBytes";
+import { LoadSettingsDialog } from "./LoadSettingsDialog";
 
 /** Badges and sizes keep to one line: the table scrolls sideways instead of cutting them. */
 const NOWRAP = { whiteSpace: "nowrap" } as const;
@@ -34,13 +36,42 @@ function StateBadge({ model }: { model: LocalModelDto }) {
 
 interface RowProps {
   model: LocalModelDto;
+  /** The engine's defaults and the machine's GPU, for the load settings dialog. */
+  engine: LocalModelListDto["engine"];
+  gpu: string | null;
   canWrite: boolean;
   onError: (message: string) => void;
 }
 
-function ModelRow({ model, canWrite, onError }: RowProps) {
+/** The context per sequence the model runs with (or will), × its sequences; the training context under it. */
+function ContextCell({ model }: { model: LocalModelDto }) {
+  const { effective } = model;
+  return (
+    <Stack gap={0}>
+      <Text size="sm" style={NOWRAP} data-effective-context={effective.context_size}>
+        {effectiveContextText(model)}
+      </Text>
+      <Text size="xs" c="dimmed" style={NOWRAP} data-effective-sequences={effective.sequences}>
+        × {effective.sequences} {effective.sequences === 1 ? "sequence" : "sequences"}
+      </Text>
+      {model.context_length !== null && (
+        <Text size="xs" c="dimmed" style={NOWRAP}>
+          trained {model.context_length.toLocaleString("en-US")}
+        </Text>
+      )}
+      {!model.has_chat_template && model.error === null && (
+        <Text size="xs" c="dimmed">
+          no chat template
+        </Text>
+      )}
+    </Stack>
+  );
+}
+
+function ModelRow({ model, engine, gpu, canWrite, onError }: RowProps) {
   const action = useModelsStore((s) => s.actions[model.id]);
   const [confirming, setConfirming] = useState(false);
+  const [configuring, setConfiguring] = useState(false);
   const run = (p: Promise<unknown>) => p.catch((err: unknown) => onError(errorText(err)));
   const { load, unload, remove } = useModelsStore.getState();
   return (
@@ -66,12 +97,7 @@ function ModelRow({ model, canWrite, onError }: RowProps) {
         </Text>
       </Table.Td>
       <Table.Td>
-        {model.context_length?.toLocaleString("en-US") ?? "—"}
-        {!model.has_chat_template && model.error === null && (
-          <Text size="xs" c="dimmed">
-            no chat template
-          </Text>
-        )}
+        <ContextCell model={model} />
       </Table.Td>
       <Table.Td style={NOWRAP}>
         <FitBadge fit={model.fit} />
@@ -111,6 +137,17 @@ function ModelRow({ model, canWrite, onError }: RowProps) {
             <Button
               size="xs"
               variant="subtle"
+              leftSection={<IconAdjustments size={14} />}
+              loading={action === "configuring"}
+              disabled={model.error !== null || action !== undefined}
+              onClick={() => setConfiguring(true)}
+              aria-label={`Load settings of ${model.id}`}
+            >
+              Load settings
+            </Button>
+            <Button
+              size="xs"
+              variant="subtle"
               color="red"
               leftSection={<IconTrash size={14} />}
               loading={action === "deleting"}
@@ -121,6 +158,14 @@ function ModelRow({ model, canWrite, onError }: RowProps) {
               Delete
             </Button>
           </Group>
+          {configuring && (
+            <LoadSettingsDialog
+              model={model}
+              engine={engine}
+              gpu={gpu}
+              onClose={() => setConfiguring(false)}
+            />
+          )}
           <ConfirmDialog
             opened={confirming}
             title={`Delete ${model.id}?`}
@@ -143,10 +188,12 @@ function ModelRow({ model, canWrite, onError }: RowProps) {
 /** Every GGUF model in the models folder, with where it would run and whether it is loaded. */
 export function LocalModelTable(props: {
   models: LocalModelDto[];
+  engine: LocalModelListDto["engine"];
+  gpu: string | null;
   canWrite: boolean;
   onError: (message: string) => void;
 }) {
-  const { models, canWrite, onError } = props;
+  const { models, engine, gpu, canWrite, onError } = props;
   return (
     <Stack gap="sm" component="section" aria-labelledby="local-models-title">
       <Title order={2} size="h3" id="local-models-title">
@@ -166,7 +213,8 @@ export function LocalModelTable(props: {
                 <Table.Th>Size</Table.Th>
                 {/* Quantization under the parameters: the table fits a 1024 px screen. */}
                 <Table.Th>Parameters · quantization</Table.Th>
-                <Table.Th>Context</Table.Th>
+                {/* What it runs with (its load settings), not only what it was trained for. */}
+                <Table.Th>Context × sequences</Table.Th>
                 <Table.Th>Fit</Table.Th>
                 <Table.Th>State</Table.Th>
                 {canWrite && <Table.Th>Actions</Table.Th>}
@@ -174,7 +222,14 @@ export function LocalModelTable(props: {
             </Table.Thead>
             <Table.Tbody>
               {models.map((m) => (
-                <ModelRow key={m.id} model={m} canWrite={canWrite} onError={onError} />
+                <ModelRow
+                  key={m.id}
+                  model={m}
+                  engine={engine}
+                  gpu={gpu}
+                  canWrite={canWrite}
+                  onError={onError}
+                />
               ))}
             </Table.Tbody>
           </Table>

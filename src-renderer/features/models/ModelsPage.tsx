@@ -67,10 +67,13 @@ export function ModelsPage() {
           Models
         </Title>
         <Text c="dimmed" size="sm">
-          GGUF models served by this machine. Each loads on its first request (or with Load) with{" "}
-          {list.engine.context_size.toLocaleString("en-US")} context tokens ×{" "}
-          {list.engine.sequences} sequences; at most {list.engine.max_loaded_models} stay loaded at
-          once.
+          GGUF models served by this machine. Each loads on its first request (or with Load) with
+          its own load settings; by default{" "}
+          {list.engine.context_size === "auto"
+            ? "the largest context that fits"
+            : `${list.engine.context_size.toLocaleString("en-US")} context tokens`}{" "}
+          × {list.engine.sequences} sequences. At most {list.engine.max_loaded_models} stay loaded
+          at once.
           {!canWrite && " You can look but not change anything (viewer)."}
         </Text>
       </Stack>
@@ -91,7 +94,13 @@ export function ModelsPage() {
         </Alert>
       )}
       <MemoryBar machine={list.machine} />
-      <LocalModelTable models={list.data} canWrite={canWrite} onError={setActionError} />
+      <LocalModelTable
+        models={list.data}
+        engine={list.engine}
+        gpu={list.machine.gpu}
+        canWrite={canWrite}
+        onError={setActionError}
+      />
       <DownloadList downloads={downloads} canWrite={canWrite} onError={setActionError} />
       {canWrite && <AddModelForms />}
       <CatalogList
