@@ -1,7 +1,7 @@
 import fs from "node:fs";
-import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import type { PriceDto } from "../contract/limits.js";
+import { resourceFile } from "../platform/resources.js";
 
 const Catalog = z.object({
   prices: z.array(
@@ -19,15 +19,8 @@ export interface PriceCatalog {
   lookup(upstreamModel: string): { input: number; output: number } | undefined;
 }
 
-/** `resources/catalog/prices.json`, from sources and from dist/main alike. */
-function catalogFile(): string {
-  const fromSource = new URL("../../resources/catalog/prices.json", import.meta.url);
-  const fromDist = new URL("../../../resources/catalog/prices.json", import.meta.url);
-  return fileURLToPath(import.meta.url.endsWith(".ts") ? fromSource : fromDist);
-}
-
 /** Loads the catalog; an unreadable one is empty (pools then default to free until priced). */
-export function loadPriceCatalog(file = catalogFile()): PriceCatalog {
+export function loadPriceCatalog(file = resourceFile("catalog/prices.json")): PriceCatalog {
   let entries: z.infer<typeof Catalog>["prices"] = [];
   try {
     entries = Catalog.parse(JSON.parse(fs.readFileSync(file, "utf8"))).prices;

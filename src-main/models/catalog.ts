@@ -1,7 +1,7 @@
 import fs from "node:fs";
-import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { CatalogModelDto } from "../contract/index.js";
+import { resourceFile } from "../platform/resources.js";
 
 /** A catalog entry as stored (without `installed`, which depends on the models folder). */
 export type CatalogEntry = Omit<CatalogModelDto, "installed">;
@@ -10,18 +10,11 @@ const CatalogFile = z.object({
   models: z.array(CatalogModelDto.omit({ installed: true })),
 });
 
-/** `resources/catalog/models.json`, from sources (src-main/models) and from dist/main/models. */
-function catalogFile(): string {
-  const fromSource = new URL("../../resources/catalog/models.json", import.meta.url);
-  const fromDist = new URL("../../../resources/catalog/models.json", import.meta.url);
-  return fileURLToPath(import.meta.url.endsWith(".ts") ? fromSource : fromDist);
-}
-
 /**
  * The recommended models, read once. A missing or invalid file is an empty catalog (logged by
  * the caller): downloads by URL and imports still work without it.
  */
-export function loadModelCatalog(file = catalogFile()): {
+export function loadModelCatalog(file = resourceFile("catalog/models.json")): {
   entries: CatalogEntry[];
   error?: string;
 } {

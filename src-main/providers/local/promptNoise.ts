@@ -1,7 +1,7 @@
 import fs from "node:fs";
-import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import type { EngineMessage } from "../../engine/protocol.js";
+import { resourceFile } from "../../platform/resources.js";
 
 /**
  * Per-request noise in front of a stable prompt, neutralised for local models so that turn N+1
@@ -35,18 +35,13 @@ const RulesFile = z.object({
 
 export type PromptNoiseRule = z.infer<typeof RulesFile>["rules"][number];
 
-/** `resources/rules/prompt-noise.json`, from sources and from dist/main alike. */
-function rulesFile(): string {
-  const fromSource = new URL("../../../resources/rules/prompt-noise.json", import.meta.url);
-  const fromDist = new URL("../../../../resources/rules/prompt-noise.json", import.meta.url);
-  return fileURLToPath(import.meta.url.endsWith(".ts") ? fromSource : fromDist);
-}
-
 /**
  * Reads the rules. An unreadable or malformed file gives no rules: requests are then served
  * unchanged (slower turns, same answers) rather than refused.
  */
-export function loadPromptNoiseRules(file = rulesFile()): PromptNoiseRule[] {
+export function loadPromptNoiseRules(
+  file = resourceFile("rules/prompt-noise.json"),
+): PromptNoiseRule[] {
   try {
     return RulesFile.parse(JSON.parse(fs.readFileSync(file, "utf8"))).rules;
   } catch {
