@@ -129,13 +129,21 @@ export function createModelsStore(deps: ModelsStoreDeps) {
         }),
       // An idle loaded model is unloaded and loaded again before the answer: as slow as a load.
       saveSettings: (id, body) =>
-        act(id, "configuring", (api) =>
-          api.manage("PATCH /models/:id/settings", {
+        act(id, "configuring", async (api) => {
+          const saved = await api.manage("PATCH /models/:id/settings", {
             params: { id },
             body,
             timeoutMs: LOAD_TIMEOUT_MS,
-          }),
-        ),
+          });
+          // The answer is the model as it is now: show it at once rather than after the refresh.
+          const { reload: _, ...model } = saved;
+          set((s) =>
+            s.list
+              ? { list: { ...s.list, data: s.list.data.map((m) => (m.id === id ? model : m)) } }
+              : {},
+          );
+          return saved;
+        }),
 
       async importFile(path, id) {
         const api = await deps.api();

@@ -12,7 +12,13 @@ describe("loadConfig", () => {
     const c = loadConfig({ dataDir }, {});
     expect(c.server).toMatchObject({ host: "127.0.0.1", port: 4747 });
     expect(c.modelsDir).toBe(path.join(dataDir, "models"));
-    expect(c.engine).toMatchObject({ gpu: "auto", contextSize: 4096, sequences: 4, idleTtlS: 900 });
+    expect(c.engine).toMatchObject({
+      gpu: "auto",
+      contextSize: "auto",
+      binary: "auto",
+      sequences: 4,
+      idleTtlS: 900,
+    });
     expect(c.engine.threads).toBeUndefined(); // resolved to physical cores by the core
   });
 

@@ -100,6 +100,7 @@ const BODIES: Record<string, unknown> = {
   "post /conversations/:id/truncate": { from_message_id: "set in beforeAll" },
   "post /models/downloads": { url: "https://huggingface.co/lab/m/resolve/main/intruder.gguf" },
   "post /models/import": { path: "/tmp/intruder.gguf" },
+  "patch /models/:id/settings": { context_size: 128, sequences: 64 },
   "put /pools/*id": {
     strategy: "priority",
     targets: [{ connection_id: "con_0123456789abcdef", upstream_model: "m" }],

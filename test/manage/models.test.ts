@@ -286,6 +286,7 @@ describe("who may manage models", () => {
       "POST /models/import",
       "GET /models/tiny",
       "POST /models/tiny/load",
+      "PATCH /models/tiny/settings",
       "POST /models/tiny/unload",
       "DELETE /models/tiny",
     ]);
