@@ -19,6 +19,7 @@ import { startBenchtop } from "./lib/benchtop.js";
 import { measureCliRss } from "./lib/cliRss.js";
 import { ForeignCpu } from "./lib/cpu.js";
 import { startDirect } from "./lib/direct.js";
+import type { LimitsDto } from "../src-main/contract/limits.js";
 import { measureFairness, printFairness, type FairnessResult } from "./lib/fairness.js";
 import { LLAMA_SERVER_BIN, startLlamaServer } from "./lib/llamaServer.js";
 import { ensureBenchModel } from "./lib/model.js";
@@ -200,7 +201,12 @@ async function main(): Promise<void> {
   console.log(`benchtop CLI RSS: ${JSON.stringify(cliRss)}`);
 
   const { systems, llamaServerNote, benchtop } = await startSystems(model.path);
-  let fairness: FairnessResult | undefined;
+  /**
+   * Fairness twice: A unlimited (B waits for one of A's requests to end), then A capped at one
+   * sequence less than the model has (`max_gpu_sequences`, what a lab lead sets in the default
+   * limits so one member never holds every sequence): B finds the sequence A may not take.
+   */
+  let fairness: { open: FairnessResult; capped: FairnessResult } | undefined;
   let report: Record<string, unknown> = {};
   const cpu = new ForeignCpu(() => [...new Set(systems.flatMap((s) => s.pids()))]);
   const waitQuiet = () => cpu.waitForQuiet(opts.quietWaitS * 1000);
@@ -281,20 +287,25 @@ async function main(): Promise<void> {
     }
 
     if (!flags["no-fairness"]) {
-      fairness = await measureFairness({
-        url: benchtop.url,
-        model: benchtop.model,
-        floodKey: benchtop.addMember("bench flood (A)").key,
-        probeKey: benchtop.addMember("bench probe (B)").key,
-        floodStreams: opts.floodFactor * SEQUENCES,
-        floodTokens: opts.tokens,
-        probes: opts.fairnessProbes,
-        probeTokens: TTFT_MAX_TOKENS,
-        promptTokens: opts.promptTokens,
-        nextPrompt,
-        floodHeadStartMs: FLOOD_HEAD_START_MS,
-        waitQuiet,
-      });
+      const runFairness = (label: string, floodLimits?: LimitsDto) =>
+        measureFairness({
+          url: benchtop.url,
+          model: benchtop.model,
+          floodKey: benchtop.addMember(`bench flood (A${label})`, floodLimits).key,
+          probeKey: benchtop.addMember(`bench probe (B${label})`).key,
+          floodStreams: opts.floodFactor * SEQUENCES,
+          floodTokens: opts.tokens,
+          probes: opts.fairnessProbes,
+          probeTokens: TTFT_MAX_TOKENS,
+          promptTokens: opts.promptTokens,
+          nextPrompt,
+          floodHeadStartMs: FLOOD_HEAD_START_MS,
+          waitQuiet,
+        });
+      fairness = {
+        open: await runFairness(""),
+        capped: await runFairness(", capped", { max_gpu_sequences: SEQUENCES - 1 }),
+      };
     }
 
     const reports = systems.map((s) =>
@@ -307,8 +318,11 @@ async function main(): Promise<void> {
       cliRss,
     });
 
-    if (fairness)
-      printFairness(fairness, { sequences: SEQUENCES, promptTokens: opts.promptTokens });
+    if (fairness) {
+      const o = { sequences: SEQUENCES, promptTokens: opts.promptTokens };
+      printFairness(fairness.open, { ...o, title: "A without limits" });
+      printFairness(fairness.capped, { ...o, title: `A with max_gpu_sequences ${SEQUENCES - 1}` });
+    }
     report = result;
   } finally {
     for (const s of systems) await s.close().catch(() => undefined);

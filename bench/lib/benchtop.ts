@@ -4,6 +4,7 @@ import path from "node:path";
 import { ConfigSchema } from "../../src-main/app/config.js";
 import type { createCore as CreateCore } from "../../src-main/app/createCore.js";
 import { addBenchMember, type BenchMember } from "./benchKeys.js";
+import type { LimitsDto } from "../../src-main/contract/limits.js";
 import { rssMiB, sleep } from "./proc.js";
 import { streamCompletion } from "./sseClient.js";
 import type { StreamResult } from "./stats.js";
@@ -33,8 +34,8 @@ export interface BenchtopHandle {
   model: string;
   /** The member every `http.stream` request is sent as. */
   member: BenchMember;
-  /** Another member with their own key (fairness runs need two). */
-  addMember(name: string): BenchMember;
+  /** Another member with their own key (fairness runs need two), and limits of their own. */
+  addMember(name: string, limits?: LimitsDto): BenchMember;
 }
 
 /**
@@ -148,7 +149,11 @@ export async function startBenchtop(
       url,
       model: MODEL_ID,
       member,
-      addMember: (name) => addBenchMember(core.store, name),
+      addMember: (name, limits) => {
+        const added = addBenchMember(core.store, name);
+        if (limits) core.store.limits.setLimits(added.memberId, limits);
+        return added;
+      },
     },
   };
 }

@@ -127,9 +127,12 @@ export async function measureFairness(o: FairnessOptions): Promise<FairnessResul
 const ms = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "—");
 
 /** Prints the fairness figures (one line each); the JSON gets the whole result. */
-export function printFairness(r: FairnessResult, o: { sequences: number; promptTokens: number }) {
+export function printFairness(
+  r: FairnessResult,
+  o: { sequences: number; promptTokens: number; title: string },
+) {
   console.log(
-    `\nFairness (benchtop): member A keeps ${r.flood.streams} requests in flight ` +
+    `\nFairness (benchtop, ${o.title}): member A keeps ${r.flood.streams} requests in flight ` +
       `(${r.flood.streams / o.sequences}x the ${o.sequences} sequences), member B sends one at a time, ` +
       `${o.promptTokens}-token prompts`,
   );
