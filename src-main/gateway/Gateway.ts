@@ -214,7 +214,11 @@ export class Gateway {
     } catch (err) {
       // Nothing was generated: the reservation is released, not charged.
       const apiErr = toApiError(err, model);
-      ledger.release(admission, apiErr.code ?? apiErr.type, apiErr.status);
+      if (ctx.signal.aborted)
+        // The client left before its generation started (typically while waiting for a local
+        // sequence): not a failure of ours. 499 is the usual "client closed request" status.
+        ledger.release(admission, "client_disconnected", 499);
+      else ledger.release(admission, apiErr.code ?? apiErr.type, apiErr.status);
       throw apiErr;
     }
     const started = first.value;

@@ -205,6 +205,46 @@ describe("the shared GPU", () => {
     expect(r3!.body.trimEnd().endsWith("data: [DONE]")).toBe(true);
   });
 
+  it("a client that leaves while waiting leaves the queue; its row is released as client_disconnected", async () => {
+    t = await startTestServer({ engine: { sequences: 1, threads: 1 } });
+    const server = t;
+    const long = await longRunningPrompt(server);
+    const m = server.addMember();
+    const holder = stream(server, m.key, "hold", long, 120, []);
+    await waitFor(() => server.core.engine.status()[0]?.inFlight === 1);
+    const abort = new AbortController();
+    const leaving = fetch(`${server.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${m.key}` },
+      body: JSON.stringify({
+        model: "tiny",
+        messages: [{ role: "user", content: "I will not wait" }],
+        max_tokens: 3,
+        stream: true,
+      }),
+      signal: abort.signal,
+    });
+    // Its headers came with the first queue notice: the stream was open while it waited.
+    const res = await leaving;
+    expect(res.status).toBe(200);
+    expect(server.core.engine.status()[0]?.queued).toBe(1);
+    abort.abort();
+    await waitFor(() => server.core.engine.status()[0]?.queued === 0);
+    expect((await holder).status).toBe(200);
+    const rows = server.core.db
+      .prepare(
+        "SELECT state, outcome, error_code, http_status FROM usage WHERE member_id = ? ORDER BY id",
+      )
+      .all(m.id);
+    expect(rows).toContainEqual({
+      state: "released",
+      outcome: "error",
+      error_code: "client_disconnected",
+      http_status: 499,
+    });
+    expect(rows).toHaveLength(2);
+  });
+
   it("the official SDKs stream through a wait (OpenAI and Anthropic)", async () => {
     t = await startTestServer({ engine: { sequences: 1, threads: 1 } });
     const server = t;
