@@ -155,17 +155,9 @@ export class FairQueue {
         flow.vtime = Math.max(flow.vtime, this.vnow);
       flow.waiters.push(waiter);
       this.waiting++;
-      this.pump();
-      this.notifyPositions();
+      // Positions change whether or not this waiter (or another) was granted at once.
+      if (!this.pump()) this.notifyPositions();
     });
-  }
-
-  /** Fails every waiter (the model is going away); holders keep their sequences until release. */
-  failAll(err: unknown): void {
-    for (const flow of this.flows.values()) {
-      for (const w of flow.waiters.splice(0)) w.fail(err);
-    }
-    this.waiting = 0;
   }
 
   private flowOf(share: QueueShare): Flow {
@@ -184,12 +176,14 @@ export class FairQueue {
   private take(flow: Flow): void {
     this.busy++;
     flow.held++;
+    // The turn starts at the member's virtual time, or now if they fell behind (a member held
+    // back by their own sequence cap earns no credit for it); it lasts 1/weight.
     this.vnow = Math.max(this.vnow, flow.vtime);
-    flow.vtime = Math.max(flow.vtime, this.vnow) + 1 / Math.max(flow.share.weight, 1e-6);
+    flow.vtime = this.vnow + 1 / Math.max(flow.share.weight, 1e-6);
   }
 
-  /** Grants free sequences to the waiters owed them, in fair order. */
-  private pump(): void {
+  /** Grants free sequences to the waiters owed them, in fair order; true if it granted any. */
+  private pump(): boolean {
     let granted = false;
     while (this.busy < this.capacity) {
       const flow = pickNext(
@@ -204,6 +198,7 @@ export class FairQueue {
       granted = true;
     }
     if (granted) this.notifyPositions();
+    return granted;
   }
 
   private releaser(flow: Flow): () => void {

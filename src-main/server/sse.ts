@@ -62,16 +62,17 @@ function startSse(res: Response, heartbeatS: number, heartbeat: string) {
   const beat = setInterval(() => res.write(heartbeat), heartbeatS * 1000);
   beat.unref();
   res.on("close", () => clearInterval(beat));
+  const write = (frame: string) => {
+    if (ended()) return;
+    batch();
+    res.write(frame);
+  };
   return {
     ended,
-    write(frame: string) {
-      if (ended()) return;
-      batch();
-      res.write(frame);
-    },
+    write,
     comment(text: string) {
       // One line: a newline in the text would end the comment and start a field.
-      this.write(`: ${text.replace(/[\r\n]+/g, " ")}\n\n`);
+      write(`: ${text.replace(/[\r\n]+/g, " ")}\n\n`);
     },
     finish(frame?: string) {
       if (ended()) return;
