@@ -16,6 +16,7 @@ import { completions } from "./routes/completions.js";
 import { embeddings } from "./routes/embeddings.js";
 import { countTokens, messages } from "./routes/messages.js";
 import { getModel, listModels } from "./routes/models.js";
+import { securityHeaders, uiContentSecurityPolicy } from "./securityHeaders.js";
 
 export interface ServerOptions {
   gateway: Gateway;
@@ -61,6 +62,17 @@ export interface BenchtopServer {
   close(): Promise<void>;
 }
 
+/** `/assets/x.js.map`, however its letters or dots are percent-encoded (`x.js%2eMAP`). */
+function isSourceMapPath(rawPath: string): boolean {
+  let decoded = rawPath;
+  try {
+    decoded = decodeURIComponent(rawPath);
+  } catch {
+    // Undecodable: serve-static refuses it (400 → falls through to the app's page).
+  }
+  return /\.map\/*$/i.test(decoded);
+}
+
 /** The HTTP surface: routing, parsing, rendering. No business rules live here. */
 export function createServer(opts: ServerOptions): BenchtopServer {
   const { log } = opts;
@@ -72,6 +84,7 @@ export function createServer(opts: ServerOptions): BenchtopServer {
   app.set("etag", false);
   const tracker = new ClientTracker();
   app.use(tracker.trackRequests);
+  app.use(securityHeaders);
 
   app.use((req, res, next) => {
     (req as express.Request & { receivedAtMs?: number }).receivedAtMs = Date.now();
@@ -150,9 +163,36 @@ export function createServer(opts: ServerOptions): BenchtopServer {
 
   if (opts.rendererDir && fs.existsSync(path.join(opts.rendererDir, "index.html"))) {
     const index = path.join(opts.rendererDir, "index.html");
-    app.use(express.static(opts.rendererDir, { index: "index.html", maxAge: "1h" }));
+    const policy = uiContentSecurityPolicy(fs.readFileSync(index, "utf8"));
+    // The page: its CSP as a header (frame-ancestors works only there), revalidated on every
+    // load so a new version's hashed assets are picked up.
+    const pageHeaders = (res: express.Response) => {
+      res.setHeader("content-security-policy", policy);
+      res.setHeader("cache-control", "no-cache");
+    };
+    const assets = express.static(opts.rendererDir, {
+      index: false,
+      maxAge: "1h",
+      setHeaders: (res, file) => {
+        if (file.endsWith(".html")) pageHeaders(res);
+      },
+    });
+    app.use((req, res, next) => {
+      // Source maps are never served, even when a build left one behind.
+      if (isSourceMapPath(req.path)) return next();
+      // Hashed assets may be cached: serve-static sets its own Cache-Control where none is set.
+      res.removeHeader("cache-control");
+      assets(req, res, (err?: unknown) => {
+        res.setHeader("cache-control", "no-store");
+        next(err);
+      });
+    });
     // Client-side routes (/members, /usage…) get the app; API paths keep their JSON 404s.
-    app.get(/^\/(?!v1\/|v1$|manage\/|health$).*/, (_req, res) => res.sendFile(index));
+    app.get(/^\/(?!v1\/|v1$|manage\/|health$).*/, (req, res, next) => {
+      if (isSourceMapPath(req.path)) return next();
+      pageHeaders(res);
+      res.sendFile(index);
+    });
   }
 
   app.use((req, res) => {
