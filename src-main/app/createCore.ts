@@ -266,6 +266,14 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     log: log.child({ mod: "server" }),
     bodyLimitBytes: config.server.bodyLimitBytes,
     sseHeartbeatS: config.server.sseHeartbeatS,
+    limits: {
+      headersTimeoutMs: config.server.headersTimeoutS * 1000,
+      bodyTimeoutMs: config.server.bodyTimeoutS * 1000,
+      requestTimeoutMs: config.server.requestTimeoutS * 1000,
+      keepAliveTimeoutMs: config.server.keepAliveTimeoutS * 1000,
+      maxConnectionsPerAddress: config.server.maxConnectionsPerAddress,
+      capLoopback: config.server.capLoopbackConnections,
+    },
     auth: {
       now: opts.now,
       keys: store.keys,

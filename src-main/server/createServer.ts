@@ -7,6 +7,7 @@ import type { Gateway } from "../gateway/Gateway.js";
 import { ApiError } from "../gateway/errors.js";
 import { requireAuth, type AuthOptions } from "./auth.js";
 import { ClientTracker, type ClientSnapshot } from "./clientTracker.js";
+import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from "./connectionGuard.js";
 import { errorHandler, sendError } from "./errors.js";
 import { hostCheck, type HostPolicy } from "./hostCheck.js";
 import { Listeners, type Bound } from "./listeners.js";
@@ -17,6 +18,7 @@ import { embeddings } from "./routes/embeddings.js";
 import { countTokens, messages } from "./routes/messages.js";
 import { getModel, listModels } from "./routes/models.js";
 import { securityHeaders, uiContentSecurityPolicy } from "./securityHeaders.js";
+import { bodyDeadline, closeWhenAnsweredEarly, stopAfterBodyDeadline } from "./slowClients.js";
 
 export interface ServerOptions {
   gateway: Gateway;
@@ -44,6 +46,8 @@ export interface ServerOptions {
    * management stays up. Read on every request. Defaults to never paused.
    */
   apiPaused?: () => boolean;
+  /** Timeouts and the per-address connection cap (`config.server`). Defaults to config's defaults. */
+  limits?: ConnectionLimits;
 }
 
 export interface BenchtopServer {
@@ -83,8 +87,10 @@ export function createServer(opts: ServerOptions): BenchtopServer {
   app.disable("x-powered-by");
   app.set("etag", false);
   const tracker = new ClientTracker();
+  const limits = opts.limits ?? DEFAULT_CONNECTION_LIMITS;
   app.use(tracker.trackRequests);
   app.use(securityHeaders);
+  app.use(closeWhenAnsweredEarly);
 
   app.use((req, res, next) => {
     (req as express.Request & { receivedAtMs?: number }).receivedAtMs = Date.now();
@@ -123,9 +129,15 @@ export function createServer(opts: ServerOptions): BenchtopServer {
       ),
     );
   });
-  // Parse every body as JSON whatever its content type: `curl -d` sends form encoding by default,
-  // and a body that is not JSON gets a clear 400 either way.
-  app.use(express.json({ limit: opts.bodyLimitBytes, type: () => true, strict: false }));
+  // Only authenticated API requests have their bodies read, and only for `bodyTimeoutMs`. Parse
+  // every body as JSON whatever its content type: `curl -d` sends form encoding by default, and
+  // a body that is not JSON gets a clear 400 either way. Other paths never read a body.
+  app.use(["/v1", "/manage"], bodyDeadline(limits.bodyTimeoutMs));
+  app.use(
+    ["/v1", "/manage"],
+    express.json({ limit: opts.bodyLimitBytes, type: () => true, strict: false }),
+  );
+  app.use(stopAfterBodyDeadline);
   app.use((req, _res, next) => {
     if (req.method === "POST" && req.path.startsWith("/v1/") && req.body === undefined) {
       next(
@@ -208,7 +220,7 @@ export function createServer(opts: ServerOptions): BenchtopServer {
   });
   app.use(errorHandler(log));
 
-  const listeners = new Listeners(app, tracker);
+  const listeners = new Listeners(app, tracker, limits);
   return {
     app,
     listen: (host, port) => listeners.listen(host, port),

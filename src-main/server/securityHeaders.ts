@@ -1,7 +1,7 @@
 import type { RequestHandler } from "express";
 
 /**
- * Sent on every response, API and UI alike:
+ * Sent on every response, API and UI alike (and on the raw answers of connectionGuard.ts):
  * - `nosniff`: a browser never runs a JSON answer or an uploaded-looking body as script or HTML;
  * - `DENY`: no page may frame Benchtop (clickjacking the UI: revoking keys, changing limits);
  *   the header CSP's `frame-ancestors 'none'` says the same to browsers that prefer it;

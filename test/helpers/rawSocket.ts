@@ -100,3 +100,63 @@ export function rawMessage(
   ];
   return `${method} ${path} HTTP/1.1\r\n${all.map(([n, v]) => `${n}: ${v}\r\n`).join("")}\r\n${body}`;
 }
+
+/** How a trickling client fared. */
+export interface Trickled {
+  /** The first answer the server sent, if any. */
+  reply: RawReply | null;
+  /** Every byte the server sent, as text (a `100 Continue` shows here before the answer). */
+  received: string;
+  /** Body chunks the client had written when the connection ended (or it gave up). */
+  chunks: number;
+  /** True when the server ended the connection; false when the client gave up after `maxChunks`. */
+  closedByServer: boolean;
+}
+
+/**
+ * A slow client: writes `head` (a request's start: headers, or part of them), then one byte of
+ * `chunk` every `everyMs` ms, at most `maxChunks` times (default 200), and reports what the
+ * server answered and whether the server closed the connection before the client gave up.
+ */
+export function trickle(
+  url: string,
+  head: string,
+  opts: { chunk?: string; everyMs?: number; maxChunks?: number } = {},
+): Promise<Trickled> {
+  const { host, port } = hostPort(url);
+  const { chunk = "a", everyMs = 25, maxChunks = 200 } = opts;
+  return new Promise((resolve) => {
+    const data: Buffer[] = [];
+    let chunks = 0;
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (closedByServer: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearInterval(timer);
+      socket.destroy();
+      const text = Buffer.concat(data).toString("latin1");
+      // Skip interim answers (100 Continue) to the final one.
+      const final = text.replace(/^(HTTP\/1\.1 1\d\d [^\r]*\r\n(?:[^\r]+\r\n)*\r\n)+/, "");
+      resolve({
+        reply: parseReply(Buffer.from(final, "latin1")),
+        received: text,
+        chunks,
+        closedByServer,
+      });
+    };
+    // The head first, then the trickle: nothing is written before the connection is up.
+    const socket = net.connect(port, host, () => {
+      socket.write(head);
+      timer = setInterval(() => {
+        if (chunks >= maxChunks) return finish(false);
+        chunks++;
+        socket.write(chunk);
+      }, everyMs);
+    });
+    socket.on("data", (c: Buffer) => data.push(c));
+    socket.on("end", () => finish(true));
+    socket.on("close", () => finish(true));
+    socket.on("error", () => finish(true));
+  });
+}

@@ -10,7 +10,7 @@ import { rawMessage, rawRequest, type RawReply } from "../helpers/rawSocket.js";
 /**
  * The headers every answer carries (issue 14, item 9): no framing, no sniffing, no referrer, and
  * nothing cached — API answers carry keys (a new key is shown once) and personal data. Checked
- * on successes and refusals.
+ * on successes, refusals, and the raw answers written before any route runs.
  */
 let t: TestServer;
 let host: string;
@@ -61,6 +61,36 @@ describe("headers on every answer", () => {
     for (const [name, reply] of Object.entries(replies)) {
       expect(pick(reply.headers), name).toEqual(EVERY_RESPONSE);
       expect(reply.headers["content-security-policy"], name).toBe(API_POLICY);
+    }
+  });
+
+  it("the raw answers to what the HTTP parser refuses carry them too, with a JSON body", async () => {
+    const malformed = await rawRequest(
+      t.url,
+      `GET /health HTTP/1.1\r\nHost: ${host}\r\nX A: b\r\n\r\n`,
+    );
+    const tooLarge = await rawRequest(
+      t.url,
+      rawMessage("GET", "/health", { Host: host, "X-Big": "a".repeat(20_000) }),
+    );
+    expect([malformed.status, malformed.json]).toEqual([
+      400,
+      {
+        error: {
+          message: "The HTTP request is malformed.",
+          type: "invalid_request_error",
+          param: null,
+          code: "malformed_request",
+        },
+      },
+    ]);
+    expect([tooLarge.status, (tooLarge.json as { error: { code: string } }).error.code]).toEqual([
+      431,
+      "request_header_too_large",
+    ]);
+    for (const reply of [malformed, tooLarge]) {
+      expect(pick(reply.headers)).toEqual(EVERY_RESPONSE);
+      expect(reply.headers.connection).toBe("close");
     }
   });
 });
