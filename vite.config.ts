@@ -21,7 +21,9 @@ export default defineConfig({
     outDir: fromRepo("./dist/renderer"),
     // outDir is outside `root`, so Vite would otherwise keep stale hashed files around.
     emptyOutDir: true,
-    sourcemap: true,
+    // No source maps in the shipped UI: the server would hand the whole source (8 MiB) to anyone
+    // who can reach it. `vite dev` still has them; the server never serves `*.map` either way.
+    sourcemap: false,
   },
   // Loopback only: the dev and preview servers are for this machine, never the LAN.
   server: { host: "127.0.0.1", port: 5173, strictPort: true },

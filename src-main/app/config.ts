@@ -39,6 +39,40 @@ export const ConfigSchema = z.object({
        * web UI is served from the API's own origin.
        */
       corsOrigins: z.array(z.url({ protocol: /^https?$/ })).default([]),
+      /**
+       * Seconds a client has to send a request's headers (Node's `headersTimeout`), which also
+       * bounds a connection that sends nothing at all; a slower one gets `408 request_timeout`
+       * and is disconnected. Defaults to `30`.
+       */
+      headersTimeoutS: z.number().positive().max(3600).default(30),
+      /**
+       * Seconds an authenticated `/v1` or `/manage/v1` request's body has to arrive once its
+       * headers are in; a slower one gets `408 request_timeout` and is disconnected. No other
+       * body is read at all (an unauthenticated request is answered before its body). Defaults to
+       * `60`: the 8 MiB body limit at about 1 Mbit/s.
+       */
+      bodyTimeoutS: z.number().positive().max(3600).default(60),
+      /**
+       * Seconds to receive a whole request, headers and body, on any route (Node's
+       * `requestTimeout`): the backstop behind the two above, for whatever they do not cover.
+       * It ends when the request is in, so it never cuts a streamed answer. Defaults to `120`.
+       */
+      requestTimeoutS: z.number().positive().max(3600).default(120),
+      /** Seconds an idle keep-alive connection stays open between requests. Defaults to `65`. */
+      keepAliveTimeoutS: z.number().positive().max(3600).default(65),
+      /**
+       * Open connections one client address may hold at once; more are answered
+       * `429 too_many_connections` (with `retry-after: 1`) and closed. `0` turns the cap off.
+       * Defaults to `64`, well above what an SDK's pool or a browser (6 per host) opens.
+       */
+      maxConnectionsPerAddress: z.number().int().min(0).max(1_000_000).default(64),
+      /**
+       * Whether the cap also applies to connections from this machine (loopback). Defaults to
+       * `false`: the desktop window, local scripts and benchmarks, and a reverse proxy or SSH
+       * tunnel on this machine that relays the whole lab all come from loopback, and anything
+       * on this machine can already do more harm than open sockets.
+       */
+      capLoopbackConnections: z.boolean().default(false),
     })
     .prefault({}),
   engine: z

@@ -7,6 +7,7 @@ import { ModelRegistry } from "../engine/ModelRegistry.js";
 import { nodeEngineSpawner } from "../engine/nodeEngineSpawner.js";
 import { Gateway } from "../gateway/Gateway.js";
 import { loadModelCatalog } from "../models/catalog.js";
+import type { DownloadNetwork } from "../models/guardedConnect.js";
 import { LocalModels } from "../models/LocalModels.js";
 import { queryHostHardware } from "../engine/hostHardware.js";
 import { NO_LOAD_SETTINGS } from "../engine/loadSettings.js";
@@ -65,6 +66,11 @@ export interface CoreOptions {
    * Defaults to `<dataDir>/config.json`.
    */
   configFile?: string;
+  /**
+   * Tests only: the resolver model downloads use, and loopback `address:port` pairs they treat as
+   * servers on the internet (see `DownloadNetwork`). Defaults to the OS resolver and none.
+   */
+  downloadNetwork?: DownloadNetwork;
 }
 
 /** The repositories, one per table group. */
@@ -218,6 +224,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     catalog: modelCatalog.entries,
     events,
     log: log.child({ mod: "models" }),
+    downloadNetwork: opts.downloadNetwork,
   });
   pools = poolProvider({
     pools: store.pools,
@@ -259,6 +266,14 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     log: log.child({ mod: "server" }),
     bodyLimitBytes: config.server.bodyLimitBytes,
     sseHeartbeatS: config.server.sseHeartbeatS,
+    limits: {
+      headersTimeoutMs: config.server.headersTimeoutS * 1000,
+      bodyTimeoutMs: config.server.bodyTimeoutS * 1000,
+      requestTimeoutMs: config.server.requestTimeoutS * 1000,
+      keepAliveTimeoutMs: config.server.keepAliveTimeoutS * 1000,
+      maxConnectionsPerAddress: config.server.maxConnectionsPerAddress,
+      capLoopback: config.server.capLoopbackConnections,
+    },
     auth: {
       now: opts.now,
       keys: store.keys,

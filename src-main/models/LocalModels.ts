@@ -25,6 +25,7 @@ import type { CatalogEntry } from "./catalog.js";
 import { importModelFile } from "./importModel.js";
 import { applyBody, effectiveDto, settingsDto } from "./loadSettingsView.js";
 import { isSafeModelId, modelFilesOf, removeFiles } from "./modelFiles.js";
+import type { DownloadNetwork } from "./guardedConnect.js";
 import { ModelDownloads } from "./ModelDownloads.js";
 import { ModelsError } from "./ModelsError.js";
 
@@ -45,6 +46,8 @@ export interface LocalModelsOptions {
   log: Logger;
   /** Downloads transferring at once. Defaults to 2. */
   downloadConcurrency?: number;
+  /** Resolver and test-only peers for the download address guard (tests). Defaults to none. */
+  downloadNetwork?: DownloadNetwork;
 }
 
 /**
@@ -61,6 +64,7 @@ export class LocalModels {
       events: opts.events,
       log: opts.log,
       concurrency: opts.downloadConcurrency,
+      network: opts.downloadNetwork,
       modelExists: (id) => this.exists(id),
       onModelAdded: async () => {
         await opts.engine.registry.scan();

@@ -6,6 +6,7 @@ import type { DownloadDto, DownloadState } from "../contract/index.js";
 import { roomFor } from "./diskSpace.js";
 import { downloadDto, newDownload, type Download } from "./downloadRecord.js";
 import { ggufFileProblem } from "../engine/modelFit.js";
+import type { DownloadNetwork } from "./guardedConnect.js";
 import { openTransfer } from "./httpTransfer.js";
 import { publishFile } from "./modelFiles.js";
 import { ModelsError } from "./ModelsError.js";
@@ -34,6 +35,8 @@ export interface ModelDownloadsOptions {
   now?: () => number;
   /** Bytes free on the models folder's disk. Defaults to the OS's answer (statfs). */
   diskFree?: (dir: string) => Promise<number>;
+  /** Resolver and test-only peers for the download address guard. Defaults to the OS's resolver. */
+  network?: DownloadNetwork;
 }
 
 /**
@@ -179,6 +182,7 @@ export class ModelDownloads {
         offset: onDisk,
         validator: onDisk > 0 ? d.validator : null,
         signal,
+        network: this.opts.network,
       });
       if (opened.kind === "complete") d.bytesDone = d.bytesTotal = opened.total;
       else {

@@ -1,8 +1,15 @@
 import http from "node:http";
 import https from "node:https";
-import net from "node:net";
 import { isLoopbackHost } from "../app/hostNames.js";
 import { VERSION } from "../app/version.js";
+import { zoneOf, type Reachable } from "./addressZones.js";
+import {
+  addressProblem,
+  guardedConnection,
+  peerZone,
+  RefusedAddressError,
+  type DownloadNetwork,
+} from "./guardedConnect.js";
 
 /** Redirects followed per request (Hugging Face sends one, to its CDN). Defaults to 5. */
 export const MAX_REDIRECTS = 5;
@@ -10,26 +17,14 @@ export const MAX_REDIRECTS = 5;
 export const IDLE_TIMEOUT_MS = 60_000;
 
 /**
- * Addresses a download never names: link-local (169.254/16, fe80::/10, where cloud metadata
- * services answer), unspecified (0.0.0.0/8, ::, which reach this machine) and the metadata
- * addresses outside those ranges (AWS's IPv6 one, Alibaba's). IPv4-mapped IPv6 forms match the
- * IPv4 rules (BlockList does that).
+ * True for a host spelled as this machine: `localhost` and names under it (RFC 6761), with or
+ * without the final dot, and loopback addresses in any IP form the URL parser leaves (IPv4-mapped
+ * `[::ffff:7f00:1]` included; `127.1` and `0x7f000001` are already `127.0.0.1` then). Only a
+ * first filter: the guard judges the address each hop resolves to and connects to.
  */
-const FORBIDDEN_ADDRESSES = (() => {
-  const list = new net.BlockList();
-  list.addSubnet("169.254.0.0", 16, "ipv4");
-  list.addSubnet("0.0.0.0", 8, "ipv4");
-  list.addAddress("100.100.100.200", "ipv4");
-  list.addSubnet("fe80::", 10, "ipv6");
-  list.addAddress("::", "ipv6");
-  list.addAddress("fd00:ec2::254", "ipv6");
-  return list;
-})();
-
-function isForbiddenAddress(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, "");
-  const family = net.isIP(h);
-  return family !== 0 && FORBIDDEN_ADDRESSES.check(h, family === 4 ? "ipv4" : "ipv6");
+function spelledAsThisMachine(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/\.+$/, "");
+  return isLoopbackHost(h) || h.endsWith(".localhost") || zoneOf(h) === "loopback";
 }
 
 /**
@@ -48,10 +43,12 @@ export function downloadUrlProblem(url: string): string | null {
   }
   if (u.username || u.password) return "must not contain credentials";
   if (u.protocol !== "https:" && u.protocol !== "http:") return "must be an https URL";
-  if (isForbiddenAddress(u.hostname))
+  if (zoneOf(u.hostname) === "forbidden")
     return "must not name a link-local, unspecified or cloud metadata address";
   if (u.protocol === "https:") return null;
-  return isLoopbackHost(u.hostname) ? null : "must use https (plain http only to this machine)";
+  return spelledAsThisMachine(u.hostname)
+    ? null
+    : "must use https (plain http only to this machine)";
 }
 
 /**
@@ -64,7 +61,7 @@ export function downloadUrlProblem(url: string): string | null {
 export function redirectProblem(from: URL, to: URL): string | null {
   const problem = downloadUrlProblem(to.href);
   if (problem) return problem;
-  if (isLoopbackHost(to.hostname) && !isLoopbackHost(from.hostname))
+  if (spelledAsThisMachine(to.hostname) && !spelledAsThisMachine(from.hostname))
     return "must not lead from another machine to this one";
   return null;
 }
@@ -82,6 +79,8 @@ export interface OpenTransferOptions {
   /** Validator of the bytes on disk; a different one on the answer means start again. */
   validator: Validator | null;
   signal: AbortSignal;
+  /** Resolver and test-only peers for the address guard. Defaults to the OS's resolver. */
+  network?: DownloadNetwork;
 }
 
 export type OpenedTransfer =
@@ -101,14 +100,40 @@ export class TransferError extends Error {
   override name = "TransferError";
 }
 
-function get(url: URL, headers: Record<string, string>, signal: AbortSignal) {
+/**
+ * GETs `url` through the address guard (`addressProblem`, given where the previous hop
+ * connected); resolves with the answer and the zone of the address it came from.
+ */
+function get(
+  url: URL,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+  from: Reachable | null,
+  network: DownloadNetwork,
+) {
   const lib = url.protocol === "https:" ? https : http;
-  return new Promise<http.IncomingMessage>((resolve, reject) => {
-    const req = lib.get(url, { headers, signal }, resolve);
+  const createConnection = guardedConnection({ url, from, network });
+  return new Promise<{ res: http.IncomingMessage; zone: Reachable }>((resolve, reject) => {
+    const req = lib.get(url, { headers, signal, createConnection }, (res) => {
+      // Checked on connect already; this also refuses a socket that cannot say its address.
+      const address = res.socket.remoteAddress ?? "";
+      const port = res.socket.remotePort ?? 0;
+      const problem = addressProblem(network, url.protocol, address, port, from);
+      if (problem) {
+        res.destroy();
+        reject(new TransferError(`Refused ${url.host}: ${problem}.`));
+      } else resolve({ res, zone: peerZone(network, address, port) as Reachable });
+    });
     req.setTimeout(IDLE_TIMEOUT_MS, () =>
       req.destroy(new TransferError(`No data from ${url.host} for ${IDLE_TIMEOUT_MS / 1000} s.`)),
     );
-    req.on("error", reject);
+    req.on("error", (err) =>
+      reject(
+        err instanceof RefusedAddressError
+          ? new TransferError(`Refused ${url.host}: ${err.message}.`)
+          : err,
+      ),
+    );
   });
 }
 
@@ -140,7 +165,8 @@ function contentRange(header: string | undefined): { start: number | null; total
 }
 
 /**
- * GETs `url` from `offset`, following redirects (each hop must pass `redirectProblem`). A
+ * GETs `url` from `offset`, following redirects (each hop must pass `redirectProblem`, and
+ * connects only where `addressProblem` allows: the address guard in guardedConnect.ts). A
  * server that ignores the range, or answers for a file with another ETag / Last-Modified, gets
  * the download restarted from byte 0: the answer then has `start: 0`. The caller reads `body`.
  */
@@ -148,8 +174,11 @@ export async function openTransfer(opts: OpenTransferOptions): Promise<OpenedTra
   const refused = downloadUrlProblem(opts.url);
   if (refused) throw new TransferError(`Refused ${opts.url}: the URL ${refused}.`);
   let offset = opts.offset;
+  const network = opts.network ?? {};
   for (let attempt = 0; attempt < 2; attempt++) {
     let url = new URL(opts.url);
+    // Where the previous hop actually connected: a redirect may not lead further inward.
+    let from: Reachable | null = null;
     for (let hop = 0; ; hop++) {
       const headers: Record<string, string> = {
         "user-agent": `Benchtop/${VERSION}`,
@@ -162,7 +191,9 @@ export async function openTransfer(opts: OpenTransferOptions): Promise<OpenedTra
         const strongEtag = v?.etag && !v.etag.startsWith("W/") ? v.etag : null;
         if (strongEtag ?? v?.lastModified) headers["if-range"] = (strongEtag ?? v!.lastModified)!;
       }
-      const res = await get(url, headers, opts.signal);
+      const answer = await get(url, headers, opts.signal, from, network);
+      const res = answer.res;
+      from = answer.zone;
       const status = res.statusCode ?? 0;
       if ([301, 302, 303, 307, 308].includes(status)) {
         res.resume();

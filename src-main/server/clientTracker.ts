@@ -2,6 +2,7 @@ import type http from "node:http";
 import type { Socket } from "node:net";
 import type { RequestHandler, Response } from "express";
 import type { CallerPrincipal } from "../gateway/types.js";
+import { peerAddress } from "./connectionGuard.js";
 
 /** What the server is serving right now, for `GET /manage/v1/server`. */
 export interface ClientSnapshot {
@@ -22,12 +23,6 @@ interface Tracked {
   res: Response;
   kind: "inference" | "events" | "other";
   memberId?: string;
-}
-
-/** `::ffff:10.0.0.5` → `10.0.0.5`: IPv4 peers of a dual-stack listener read as IPv4. */
-function peerAddress(socket: Socket): string {
-  const a = socket.remoteAddress ?? "unknown";
-  return a.startsWith("::ffff:") && a.includes(".") ? a.slice(7) : a;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { Gateway } from "../gateway/Gateway.js";
 import { ApiError } from "../gateway/errors.js";
 import { requireAuth, type AuthOptions } from "./auth.js";
 import { ClientTracker, type ClientSnapshot } from "./clientTracker.js";
+import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from "./connectionGuard.js";
 import { errorHandler, sendError } from "./errors.js";
 import { hostCheck, type HostPolicy } from "./hostCheck.js";
 import { Listeners, type Bound } from "./listeners.js";
@@ -16,6 +17,8 @@ import { completions } from "./routes/completions.js";
 import { embeddings } from "./routes/embeddings.js";
 import { countTokens, messages } from "./routes/messages.js";
 import { getModel, listModels } from "./routes/models.js";
+import { securityHeaders, uiContentSecurityPolicy } from "./securityHeaders.js";
+import { bodyDeadline, closeWhenAnsweredEarly, stopAfterBodyDeadline } from "./slowClients.js";
 
 export interface ServerOptions {
   gateway: Gateway;
@@ -43,6 +46,8 @@ export interface ServerOptions {
    * management stays up. Read on every request. Defaults to never paused.
    */
   apiPaused?: () => boolean;
+  /** Timeouts and the per-address connection cap (`config.server`). Defaults to config's defaults. */
+  limits?: ConnectionLimits;
 }
 
 export interface BenchtopServer {
@@ -61,6 +66,17 @@ export interface BenchtopServer {
   close(): Promise<void>;
 }
 
+/** `/assets/x.js.map`, however its letters or dots are percent-encoded (`x.js%2eMAP`). */
+function isSourceMapPath(rawPath: string): boolean {
+  let decoded = rawPath;
+  try {
+    decoded = decodeURIComponent(rawPath);
+  } catch {
+    // Undecodable: serve-static refuses it (400 → falls through to the app's page).
+  }
+  return /\.map\/*$/i.test(decoded);
+}
+
 /** The HTTP surface: routing, parsing, rendering. No business rules live here. */
 export function createServer(opts: ServerOptions): BenchtopServer {
   const { log } = opts;
@@ -71,7 +87,10 @@ export function createServer(opts: ServerOptions): BenchtopServer {
   app.disable("x-powered-by");
   app.set("etag", false);
   const tracker = new ClientTracker();
+  const limits = opts.limits ?? DEFAULT_CONNECTION_LIMITS;
   app.use(tracker.trackRequests);
+  app.use(securityHeaders);
+  app.use(closeWhenAnsweredEarly);
 
   app.use((req, res, next) => {
     (req as express.Request & { receivedAtMs?: number }).receivedAtMs = Date.now();
@@ -110,9 +129,15 @@ export function createServer(opts: ServerOptions): BenchtopServer {
       ),
     );
   });
-  // Parse every body as JSON whatever its content type: `curl -d` sends form encoding by default,
-  // and a body that is not JSON gets a clear 400 either way.
-  app.use(express.json({ limit: opts.bodyLimitBytes, type: () => true, strict: false }));
+  // Only authenticated API requests have their bodies read, and only for `bodyTimeoutMs`. Parse
+  // every body as JSON whatever its content type: `curl -d` sends form encoding by default, and
+  // a body that is not JSON gets a clear 400 either way. Other paths never read a body.
+  app.use(["/v1", "/manage"], bodyDeadline(limits.bodyTimeoutMs));
+  app.use(
+    ["/v1", "/manage"],
+    express.json({ limit: opts.bodyLimitBytes, type: () => true, strict: false }),
+  );
+  app.use(stopAfterBodyDeadline);
   app.use((req, _res, next) => {
     if (req.method === "POST" && req.path.startsWith("/v1/") && req.body === undefined) {
       next(
@@ -150,9 +175,36 @@ export function createServer(opts: ServerOptions): BenchtopServer {
 
   if (opts.rendererDir && fs.existsSync(path.join(opts.rendererDir, "index.html"))) {
     const index = path.join(opts.rendererDir, "index.html");
-    app.use(express.static(opts.rendererDir, { index: "index.html", maxAge: "1h" }));
+    const policy = uiContentSecurityPolicy(fs.readFileSync(index, "utf8"));
+    // The page: its CSP as a header (frame-ancestors works only there), revalidated on every
+    // load so a new version's hashed assets are picked up.
+    const pageHeaders = (res: express.Response) => {
+      res.setHeader("content-security-policy", policy);
+      res.setHeader("cache-control", "no-cache");
+    };
+    const assets = express.static(opts.rendererDir, {
+      index: false,
+      maxAge: "1h",
+      setHeaders: (res, file) => {
+        if (file.endsWith(".html")) pageHeaders(res);
+      },
+    });
+    app.use((req, res, next) => {
+      // Source maps are never served, even when a build left one behind.
+      if (isSourceMapPath(req.path)) return next();
+      // Hashed assets may be cached: serve-static sets its own Cache-Control where none is set.
+      res.removeHeader("cache-control");
+      assets(req, res, (err?: unknown) => {
+        res.setHeader("cache-control", "no-store");
+        next(err);
+      });
+    });
     // Client-side routes (/members, /usage…) get the app; API paths keep their JSON 404s.
-    app.get(/^\/(?!v1\/|v1$|manage\/|health$).*/, (_req, res) => res.sendFile(index));
+    app.get(/^\/(?!v1\/|v1$|manage\/|health$).*/, (req, res, next) => {
+      if (isSourceMapPath(req.path)) return next();
+      pageHeaders(res);
+      res.sendFile(index);
+    });
   }
 
   app.use((req, res) => {
@@ -168,7 +220,7 @@ export function createServer(opts: ServerOptions): BenchtopServer {
   });
   app.use(errorHandler(log));
 
-  const listeners = new Listeners(app, tracker);
+  const listeners = new Listeners(app, tracker, limits);
   return {
     app,
     listen: (host, port) => listeners.listen(host, port),

@@ -93,8 +93,9 @@ function formatPath(path: PropertyKey[]): string {
 
 /**
  * Final error handler. Body-parser failures carry a `type` field (not parsed from the message):
- * malformed JSON → 400, too large → 413, bad charset/encoding → 415. Anything else is a bug: a
- * 500 with no internal details in the body, the details in the log.
+ * malformed JSON → 400, too large → 413, bad charset/encoding → 415; a path parameter the router
+ * cannot percent-decode → 400 `invalid_url`. Anything else is a bug: a 500 with no internal
+ * details in the body, the details in the log.
  */
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
@@ -120,6 +121,14 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
         "invalid_request_error",
         "Unsupported body encoding; send UTF-8 JSON.",
         "unsupported_media_type",
+      );
+    } else if (err instanceof URIError) {
+      // The router could not decode a path parameter (`/v1/models/%ff%fe`, an overlong UTF-8
+      // form such as `%c0%af`): the client's URL is at fault, not the server.
+      apiErr = invalidRequest(
+        "The request URL is malformed: it has an invalid percent-encoding.",
+        null,
+        "invalid_url",
       );
     } else if (type === "request.aborted" || type === "stream.not.readable") {
       return; // the client went away; there is nobody to answer

@@ -1,6 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ClientTracker } from "./clientTracker.js";
+import { answerClientErrors, ConnectionCap, type ConnectionLimits } from "./connectionGuard.js";
 
 /** Where a listener is bound. */
 export interface Bound {
@@ -21,11 +22,16 @@ export class Listeners {
   /** Every listener not yet fully closed, the active one included. */
   private readonly open = new Set<http.Server>();
   private closing?: Promise<void>;
+  /** One count per client address over every listener, retiring ones included. */
+  private readonly cap: ConnectionCap;
 
   constructor(
     private readonly app: http.RequestListener,
     private readonly tracker: ClientTracker,
-  ) {}
+    private readonly limits: ConnectionLimits,
+  ) {
+    this.cap = new ConnectionCap(limits);
+  }
 
   get bound(): Bound | undefined {
     return this.active?.bound;
@@ -93,12 +99,31 @@ export class Listeners {
   }
 
   private create(): http.Server {
-    const server = http.createServer(this.app);
-    // Generations can take minutes; Node's 5-minute request timeout would cut long streams.
-    server.requestTimeout = 0;
-    server.headersTimeout = 60_000;
-    server.keepAliveTimeout = 65_000;
+    const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = this.limits;
+    const server = http.createServer(
+      {
+        // How often Node looks for requests over their header or request timeout: a quarter of
+        // the shorter one, between 50 ms and 5 s (Node's default, 30 s, would let a 30 s
+        // timeout run to 60 s).
+        connectionsCheckingInterval: Math.min(
+          5_000,
+          Math.max(50, Math.min(headersTimeoutMs, requestTimeoutMs) / 4),
+        ),
+      },
+      this.app,
+    );
+    // Both bound only the receiving of a request: once it is in, a response may stream for as
+    // long as generation takes (a request that is in leaves Node's timeout checks).
+    server.headersTimeout = headersTimeoutMs;
+    server.requestTimeout = Math.max(requestTimeoutMs, headersTimeoutMs);
+    server.keepAliveTimeout = keepAliveTimeoutMs;
+    // `Expect: 100-continue` goes to the app, which asks for the body only once the request is
+    // authenticated (slowClients.ts); Node would otherwise invite every body at once.
+    server.on("checkContinue", this.app);
+    answerClientErrors(server);
     this.tracker.watch(server);
+    // Last: the cap stands in front of every connection listener, the tracker's included.
+    this.cap.guard(server);
     return server;
   }
 

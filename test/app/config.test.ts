@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, defaultDataDir, loadConfig } from "../../src-main/app/config.js";
+import { DEFAULT_CONNECTION_LIMITS } from "../../src-main/server/connectionGuard.js";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "benchtop-config-"));
 
@@ -20,6 +21,27 @@ describe("loadConfig", () => {
       idleTtlS: 900,
     });
     expect(c.engine.threads).toBeUndefined(); // resolved to physical cores by the core
+  });
+
+  it("defaults: the server's deadlines and connection cap, the same as the server's own", () => {
+    const c = loadConfig({ dataDir: tmp() }, {});
+    const s = c.server;
+    expect({
+      headersTimeoutMs: s.headersTimeoutS * 1000,
+      requestTimeoutMs: s.requestTimeoutS * 1000,
+      bodyTimeoutMs: s.bodyTimeoutS * 1000,
+      keepAliveTimeoutMs: s.keepAliveTimeoutS * 1000,
+      maxConnectionsPerAddress: s.maxConnectionsPerAddress,
+      capLoopback: s.capLoopbackConnections,
+    }).toEqual(DEFAULT_CONNECTION_LIMITS);
+    expect(DEFAULT_CONNECTION_LIMITS).toEqual({
+      headersTimeoutMs: 30_000,
+      requestTimeoutMs: 120_000,
+      bodyTimeoutMs: 60_000,
+      keepAliveTimeoutMs: 65_000,
+      maxConnectionsPerAddress: 64,
+      capLoopback: false,
+    });
   });
 
   it("precedence: file < environment < flags", () => {

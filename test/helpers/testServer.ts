@@ -50,6 +50,8 @@ export interface TestServerOptions {
   now?: () => number;
   /** OS services passed to the core (e.g. a test SecretCipher); defaults to the headless ones. */
   platform?: CoreOptions["platform"];
+  /** Resolver and loopback peers playing remote hosts for model downloads (see DownloadNetwork). */
+  downloadNetwork?: CoreOptions["downloadNetwork"];
 }
 
 /** Starts a real core (real SQLite file, real engine host) on 127.0.0.1 with an ephemeral port. */
@@ -88,6 +90,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     rendererDir: opts.rendererDir ?? path.join(dataDir, "no-renderer"),
     now: opts.now,
     platform: opts.platform,
+    downloadNetwork: opts.downloadNetwork,
   });
   const url = core.url!;
   const client = (apiKey: string) =>

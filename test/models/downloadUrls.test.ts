@@ -44,6 +44,23 @@ describe("redirectProblem", () => {
     expect(hop("https://models.example/m.gguf", "http://[::1]/m.gguf")).toBe(problem);
   });
 
+  it("knows this machine in every spelling the URL parser leaves (the address guard checks the rest)", () => {
+    const problem = "must not lead from another machine to this one";
+    for (const to of [
+      "https://[::ffff:127.0.0.1]:8443/m.gguf",
+      "https://[::ffff:7f00:1]/m.gguf",
+      "https://localhost./m.gguf",
+      "https://LOCALHOST../m.gguf",
+      "https://api.localhost/m.gguf",
+      "https://127.1/m.gguf",
+      "https://0x7f000001/m.gguf",
+      "https://017700000001/m.gguf",
+      "https://[0:0:0:0:0:0:0:1]/m.gguf",
+    ])
+      expect(hop("https://models.example/m.gguf", to), to).toBe(problem);
+    expect(hop("http://localhost./a.gguf", "http://[::ffff:127.0.0.1]/b.gguf")).toBeNull();
+  });
+
   it("lets a mirror on this machine redirect within it, and anyone redirect to https elsewhere", () => {
     expect(hop("http://127.0.0.1:8080/a.gguf", "http://localhost:8080/b.gguf")).toBeNull();
     expect(hop("http://127.0.0.1:8080/a.gguf", "https://cdn.example/b.gguf")).toBeNull();

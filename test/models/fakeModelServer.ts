@@ -25,6 +25,7 @@ export interface Gate {
  *   /redirect/<name>       302 → /files/<name>
  *   /loop/<name>           302 → itself (a redirect loop)
  *   /away/<name>           302 → http://10.255.255.1/<name> (plain http off this machine)
+ *   /to/<url, encoded>     302 → that URL (a hostile host sending the download anywhere)
  *   /html/<name>           200 with an HTML page (not GGUF)
  *   /missing/<name>        404
  *   /chunked/<name>        200 with the file, chunked: no Content-Length (size unknown)
@@ -91,6 +92,7 @@ export class FakeModelServer {
     };
     if (kind === "redirect") return send(302, { location: `/files/${name}` });
     if (kind === "loop") return send(302, { location: `/loop/${name}` });
+    if (kind === "to") return send(302, { location: decodeURIComponent(name!) });
     if (kind === "away") return send(302, { location: `http://10.255.255.1/${name}` });
     if (kind === "missing") return send(404, { "content-type": "text/plain" }, "no such file");
     if (kind === "html") {
