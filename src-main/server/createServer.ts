@@ -5,6 +5,7 @@ import express from "express";
 import type { Logger } from "pino";
 import type { Gateway } from "../gateway/Gateway.js";
 import { ApiError } from "../gateway/errors.js";
+import type { StorageHealth } from "../store/storageHealth.js";
 import { requireAuth, type AuthOptions } from "./auth.js";
 import { ClientTracker, type ClientSnapshot } from "./clientTracker.js";
 import { errorHandler, sendError } from "./errors.js";
@@ -43,6 +44,8 @@ export interface ServerOptions {
    * management stays up. Read on every request. Defaults to never paused.
    */
   apiPaused?: () => boolean;
+  /** Whether the database's disk takes writes: a write it refused on any route is a 503. */
+  storage?: StorageHealth;
 }
 
 export interface BenchtopServer {
@@ -166,7 +169,7 @@ export function createServer(opts: ServerOptions): BenchtopServer {
       ),
     );
   });
-  app.use(errorHandler(log));
+  app.use(errorHandler(log, opts.storage));
 
   const listeners = new Listeners(app, tracker);
   return {
