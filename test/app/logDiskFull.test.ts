@@ -1,8 +1,11 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { LogSink } from "../../src-main/app/logSink.js";
+import { spawnServer, type ChildServer } from "../helpers/childServer.js";
+import { generatedModel, modelsDir } from "../helpers/models.js";
 import { canMountTinyFs, mountTinyFs, type TinyFs } from "../helpers/tinyFs.js";
 
 /**
@@ -102,5 +105,102 @@ describe.skipIf(!canMountTinyFs)("LogSink on a full tmpfs", () => {
     await flushed(sink);
     expect(sink.state()).toEqual({ failing: false, code: null, dropped: 1 });
     expect(fs.readFileSync(file, "utf8")).toBe(`${first}${long.slice(0, 100)}\n${line(1)}`);
+  });
+});
+
+describe.skipIf(!canMountTinyFs)("a server whose log disk is full (real tmpfs)", () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "benchtop-logfull-"));
+  const models = modelsDir({ tiny: generatedModel() });
+  let server: ChildServer | undefined;
+  afterEach(() => {
+    if (server && server.proc.exitCode === null) server.proc.kill("SIGKILL");
+  });
+  afterAll(() => {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    fs.rmSync(models, { recursive: true, force: true });
+  });
+
+  it("keeps answering /health and /v1, says so once on stderr, counts the dropped lines and logs again when space returns", async () => {
+    const fsys = mountTinyFs(1024 * 1024);
+    mounted.push(fsys);
+    const logFile = path.join(fsys.dir, "benchtop.log");
+    const fd = fs.openSync(logFile, "a");
+    fds.push(fd);
+    server = await spawnServer(
+      { BENCHTOP_DATA_DIR: dataDir, BENCHTOP_MODELS_DIR: models, BENCHTOP_LOG_LEVEL: "info" },
+      [],
+      { stdout: fd },
+    );
+    const token = fs.readFileSync(path.join(dataDir, "owner.token"), "utf8").trim();
+    const complete = async () => {
+      const res = await fetch(`${server!.url}/v1/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "tiny", prompt: "hello", max_tokens: 2 }),
+      });
+      expect(res.status).toBe(200);
+      await res.json();
+      return res.headers.get("x-request-id")!;
+    };
+    const health = async () => {
+      const res = await fetch(`${server!.url}/health`);
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { storage: { log: string; dropped_log_lines: number } })
+        .storage;
+    };
+    await complete(); // the model loads (and its lines are logged) before the disk fills
+    expect(await health()).toMatchObject({ log: "ok", dropped_log_lines: 0 });
+
+    fsys.fill();
+    // The log file's last page still takes a few lines; then writes fail.
+    for (let i = 0; i < 200 && (await health()).log !== "failing"; i++) await complete();
+    expect((await health()).log).toBe("failing");
+    const whileFull: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      whileFull.push(await complete());
+      expect((await health()).log).toBe("failing");
+    }
+    const during = await health();
+    expect(server.proc.exitCode).toBeNull();
+
+    fsys.free();
+    const after = await complete();
+    const back = await health();
+    expect(back.log).toBe("ok");
+    // Nothing was dropped once writes worked again.
+    expect(back.dropped_log_lines).toBe(during.dropped_log_lines);
+    const dropped = back.dropped_log_lines;
+
+    const failing = server.stderr().match(/the log cannot be written \(ENOSPC\)/g) ?? [];
+    expect(failing.length).toBe(1);
+    expect(server.stderr()).toContain(
+      `benchtop: the log is written again; ${dropped} line(s) were dropped meanwhile\n`,
+    );
+
+    server.proc.kill("SIGTERM");
+    expect(await server.exited).toBe(0);
+    type Line = { msg: string; requestId?: string; droppedLines?: number };
+    const lines: Line[] = [];
+    const cut: string[] = [];
+    for (const l of fs.readFileSync(logFile, "utf8").split("\n")) {
+      if (l === "") continue;
+      try {
+        lines.push(JSON.parse(l) as Line);
+      } catch {
+        cut.push(l);
+      }
+    }
+    // Every line is whole JSON but the one the disk cut short, if it cut one (its end was ended
+    // with a newline, so the lines after it are whole).
+    expect(cut.length).toBeLessThanOrEqual(1);
+    const settled = lines.filter((l) => l.msg === "request settled").map((l) => l.requestId);
+    // The requests served while the disk was full left no line; the one after did.
+    for (const id of whileFull) expect(settled).not.toContain(id);
+    expect(settled).toContain(after);
+    expect(
+      lines.filter((l) => l.msg === "the log is written again after failed writes"),
+    ).toMatchObject([{ droppedLines: dropped }]);
+    // At least the five settlements were dropped.
+    expect(dropped).toBeGreaterThanOrEqual(5);
   });
 });
