@@ -24,6 +24,8 @@ let fsys: TinyFs | undefined;
 let t: TestServer;
 let upstream: FakeUpstream;
 let member: TestMember;
+/** The upstream's one key (connection_keys.id). */
+let keyId: string;
 
 beforeAll(async () => {
   if (!canMountTinyFs) return;
@@ -43,12 +45,12 @@ beforeAll(async () => {
     region: null,
     retention: null,
   });
-  connections.addKey({
+  keyId = connections.addKey({
     connectionId: c.id,
     label: "main",
     secret: t.core.cipher.encrypt("sk-test-upstream"),
     last4: "ream",
-  });
+  }).id;
   pools.put({
     id: "gpt-4o-mini",
     strategy: "priority",
@@ -277,6 +279,46 @@ describe.skipIf(!canMountTinyFs)("a full database disk (real tmpfs)", () => {
     expect(sums.reserved).toBe(0);
     expect(t.core.ledger.status(null).spend_today_micros).toBe(settledBefore + cost);
     expect(t.core.db.pragma("integrity_check", { simple: true })).toBe("ok");
+  });
+  it("an upstream refusing the key while the disk is full: the caller gets the same answer as with room (the key's status waits)", async () => {
+    const keyStatus = () =>
+      (
+        t.core.db.prepare("SELECT status FROM connection_keys WHERE id = ?").get(keyId) as {
+          status: string;
+        }
+      ).status;
+    // With room on the disk: the refusal as the caller sees it, and the key disabled.
+    upstream.script({ kind: "error", status: 401, message: "Incorrect API key provided." });
+    const withRoom = await post("/v1/chat/completions", member.key, chat);
+    const expected = [withRoom.status, await withRoom.json()];
+    expect(keyStatus()).toBe("disabled");
+    // An admin turns it back on (the pool reads keys again: it is usable in memory too).
+    t.core.store.connections.setKeyStatus(keyId, "active", null);
+    upstream.reset();
+
+    // The same refusal, arriving once the disk is full: recording the key's status fails.
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    upstream.script({
+      kind: "error",
+      status: 401,
+      message: "Incorrect API key provided.",
+      holdUntil: gate,
+    });
+    const logsBefore = t.logs.length;
+    const answer = post("/v1/chat/completions", member.key, chat);
+    for (let i = 0; i < 400 && upstream.requests.length === 0; i++)
+      await new Promise((r) => setTimeout(r, 25));
+    fillDisk();
+    open();
+    const whileFull = await answer;
+    expect([whileFull.status, await whileFull.json()]).toEqual(expected);
+    expect(keyStatus()).toBe("active");
+    expect(t.logs.slice(logsBefore).filter((l) => l.msg === "unhandled error")).toEqual([]);
+    // The release of its reservation waits for space like a settlement.
+    fsys!.free();
+    await until((h) => h.storage.state === "ok" && h.storage.pending_writes === 0);
+    expect(t.core.ledger.status(null)).toMatchObject({ in_flight: 0, reserved_today_micros: 0 });
   });
 });
 
