@@ -4,7 +4,7 @@ import type { DestinationStream } from "pino";
 import type { HealthDto } from "../contract/health.js";
 import { HostSupervisor } from "../engine/HostSupervisor.js";
 import { LocalEngine } from "../engine/LocalEngine.js";
-import { ModelRegistry } from "../engine/ModelRegistry.js";
+import { ModelRegistry, type LocalModel } from "../engine/ModelRegistry.js";
 import { nodeEngineSpawner } from "../engine/nodeEngineSpawner.js";
 import { Gateway } from "../gateway/Gateway.js";
 import { loadModelCatalog } from "../models/catalog.js";
@@ -202,11 +202,26 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   });
   ledger.recover();
 
+  // The models table mirrors the folder for the management API; the registry serves from
+  // memory. A full disk must not fail a request that rescans the folder: the list is kept and
+  // written once storage takes writes again.
+  let unsavedModels: LocalModel[] | undefined;
+  const saveModels = (models: LocalModel[]) => {
+    try {
+      modelsRepo.replacePresent(models);
+      unsavedModels = undefined;
+    } catch (err) {
+      if (!storage.fullError(err)) throw err;
+      unsavedModels = models;
+    }
+  };
+  storage.onResume(() => unsavedModels && saveModels(unsavedModels));
+
   const threads = config.engine.threads ?? physicalCores();
   const registry = new ModelRegistry({
     modelsDir: paths.modelsDir,
     log: log.child({ mod: "registry" }),
-    onChange: (models) => modelsRepo.replacePresent(models),
+    onChange: (models) => saveModels(models),
   });
   const engineLog = log.child({ mod: "engine" });
   const supervisor = new HostSupervisor({

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { costMicros } from "../../src-main/policy/pricing.js";
@@ -216,6 +217,34 @@ describe.skipIf(!canMountTinyFs)("a full database disk (real tmpfs)", () => {
     });
     expect(later.status).toBe(200);
     expect(lastUsed()).not.toBeNull();
+  });
+
+  it("a model file added while the disk is full is listed at once, and recorded once space returns", async () => {
+    const present = () =>
+      (
+        t.core.db.prepare("SELECT id FROM models WHERE present = 1 ORDER BY id").all() as {
+          id: string;
+        }[]
+      ).map((r) => r.id);
+    expect(present()).toEqual(["tiny"]);
+    fillDisk();
+    const dir = t.core.paths.modelsDir;
+    fs.symlinkSync(fs.realpathSync(path.join(dir, "tiny.gguf")), path.join(dir, "tiny-copy.gguf"));
+    try {
+      const res = await fetch(`${t.url}/v1/models`, { headers: t.auth });
+      expect(res.status).toBe(200);
+      const ids = ((await res.json()) as { data: { id: string }[] }).data.map((m) => m.id);
+      expect(ids).toContain("tiny-copy");
+      expect(present()).toEqual(["tiny"]);
+      fsys!.free();
+      await until((h) => h.storage.state === "ok");
+      expect(present()).toEqual(["tiny", "tiny-copy"]);
+    } finally {
+      fs.rmSync(path.join(dir, "tiny-copy.gguf"));
+      // The folder changed back: the next listing records that.
+      await fetch(`${t.url}/v1/models`, { headers: t.auth });
+    }
+    expect(present()).toEqual(["tiny"]);
   });
 
   it("a request admitted before the disk filled is answered; its settlement waits in memory and is written when space returns: every row present, sums exact, integrity ok", async () => {
