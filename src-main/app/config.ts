@@ -156,6 +156,16 @@ export const ConfigSchema = z.object({
       probeIntervalS: z.number().min(0).default(10),
     })
     .prefault({}),
+  storage: z
+    .object({
+      /**
+       * Seconds between checks, while the database's disk is full, of whether space came back
+       * (one small write through SQLite each). Defaults to `5`. Service also resumes at the
+       * first request whose admission the disk takes.
+       */
+      probeIntervalS: z.number().positive().default(5),
+    })
+    .prefault({}),
   log: z
     .object({
       /** pino level. Defaults to `info`. */

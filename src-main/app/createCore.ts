@@ -1,9 +1,10 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DestinationStream } from "pino";
+import type { HealthDto } from "../contract/health.js";
 import { HostSupervisor } from "../engine/HostSupervisor.js";
 import { LocalEngine } from "../engine/LocalEngine.js";
-import { ModelRegistry } from "../engine/ModelRegistry.js";
+import { ModelRegistry, type LocalModel } from "../engine/ModelRegistry.js";
 import { nodeEngineSpawner } from "../engine/nodeEngineSpawner.js";
 import { Gateway } from "../gateway/Gateway.js";
 import { loadModelCatalog } from "../models/catalog.js";
@@ -33,6 +34,7 @@ import { MembersRepo } from "../store/membersRepo.js";
 import { ModelSettingsRepo } from "../store/modelSettingsRepo.js";
 import { ModelsRepo } from "../store/modelsRepo.js";
 import { SettingsRepo } from "../store/settingsRepo.js";
+import { StorageHealth } from "../store/storageHealth.js";
 import { UsageQueries } from "../store/usageQueries.js";
 import { UsageRepo } from "../store/usageRepo.js";
 import type { Config } from "./config.js";
@@ -40,6 +42,7 @@ import { EventBus } from "./eventBus.js";
 import { periodKeys } from "../policy/periods.js";
 import { ServerControl } from "./serverControl.js";
 import { createLogger, type Logger } from "./logger.js";
+import { LogSink, stdoutLogSink } from "./logSink.js";
 import { ensureOwnerToken } from "./ownerToken.js";
 import { loadPriceCatalog, poolDefaultPrice } from "./priceCatalog.js";
 import { ensurePaths, resolvePaths, type DataPaths } from "./paths.js";
@@ -50,7 +53,10 @@ export interface CoreOptions {
   config: Config;
   /** OS services. Defaults to headless ones (engine host via child_process.fork). */
   platform?: Partial<Platform>;
-  /** Log destination; defaults to stdout. */
+  /**
+   * Log destination; defaults to stdout through a LogSink (a failing write drops lines and is
+   * reported by `/health`, never stops the server).
+   */
   logDestination?: DestinationStream;
   /** Start listening. Defaults to `true`. */
   listen?: boolean;
@@ -88,6 +94,9 @@ export interface Store {
   conversations: ConversationsRepo;
 }
 
+/** Settings key the storage probe writes (ms of the last probe) while the disk is full. */
+const STORAGE_PROBE_SETTING = "storage.probe_ms";
+
 /** Settings key: the owner allowed unauthenticated use from this machine (default off). */
 export const ANONYMOUS_LOOPBACK_SETTING = "auth.anonymous_loopback";
 
@@ -98,6 +107,8 @@ export interface Core {
   readonly db: Db;
   readonly store: Store;
   readonly ledger: Ledger;
+  /** Whether the database's disk takes writes (`/health` reports it). */
+  readonly storage: StorageHealth;
   /** Encrypts provider keys at rest. */
   readonly cipher: SecretCipher;
   /** Remote pools: health of every target. */
@@ -126,7 +137,14 @@ export interface Core {
 /** The one composition root: every long-lived object is built here from explicit dependencies. */
 export async function createCore(opts: CoreOptions): Promise<Core> {
   const { config } = opts;
-  const log = createLogger({ level: config.log.level, destination: opts.logDestination });
+  const logSink =
+    opts.logDestination ??
+    stdoutLogSink({
+      // Called long after `log` exists: once writes to the log work again after failing.
+      onResumed: (dropped) =>
+        log.warn({ droppedLines: dropped }, "the log is written again after failed writes"),
+    });
+  const log = createLogger({ level: config.log.level, destination: logSink });
   const paths = resolvePaths(config.dataDir, config.modelsDir);
   ensurePaths(paths);
   const db = openDb(paths.db, { log: log.child({ mod: "store" }) });
@@ -149,6 +167,13 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const owner = store.members.ensureOwner();
   const ownerToken = ensureOwnerToken(paths.ownerToken, owner, store.keys);
   const events = new EventBus();
+  const storage = new StorageHealth({
+    dbFile: paths.db,
+    log: log.child({ mod: "store" }),
+    probeIntervalS: config.storage.probeIntervalS,
+    // One small upsert, made only while the disk is full, to notice that space came back.
+    probeWrite: () => store.settings.set(STORAGE_PROBE_SETTING, Date.now()),
+  });
   const catalog = loadPriceCatalog();
   // Built below (it needs the log and the cipher); the ledger reads it only once requests flow.
   // eslint-disable-next-line prefer-const -- assigned after the ledger that closes over it
@@ -173,6 +198,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     limits: store.limits,
     settings: store.settings,
     log: log.child({ mod: "ledger" }),
+    storage,
     onEvent: (e) =>
       events.emit(
         e.type === "alert"
@@ -182,11 +208,26 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   });
   ledger.recover();
 
+  // The models table mirrors the folder for the management API; the registry serves from
+  // memory. A full disk must not fail a request that rescans the folder: the list is kept and
+  // written once storage takes writes again.
+  let unsavedModels: LocalModel[] | undefined;
+  const saveModels = (models: LocalModel[]) => {
+    try {
+      modelsRepo.replacePresent(models);
+      unsavedModels = undefined;
+    } catch (err) {
+      if (!storage.fullError(err)) throw err;
+      unsavedModels = models;
+    }
+  };
+  storage.onResume(() => unsavedModels && saveModels(unsavedModels));
+
   const threads = config.engine.threads ?? physicalCores();
   const registry = new ModelRegistry({
     modelsDir: paths.modelsDir,
     log: log.child({ mod: "registry" }),
-    onChange: (models) => modelsRepo.replacePresent(models),
+    onChange: (models) => saveModels(models),
   });
   const engineLog = log.child({ mod: "engine" });
   const supervisor = new HostSupervisor({
@@ -261,6 +302,16 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     log: log.child({ mod: "server" }),
   });
   const startedAt = Date.now();
+  const storageState = (): HealthDto["storage"] => {
+    const logState = logSink instanceof LogSink ? logSink.state() : { failing: false, dropped: 0 };
+    return {
+      state: storage.full ? "full" : "ok",
+      since_ms: storage.sinceMs,
+      pending_writes: ledger.heldWrites,
+      log: logState.failing ? "failing" : "ok",
+      dropped_log_lines: logState.dropped,
+    };
+  };
   const server = createServer({
     gateway,
     log: log.child({ mod: "server" }),
@@ -280,6 +331,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       ownerId: owner.id,
       anonymousLoopback: () => store.settings.get<boolean>(ANONYMOUS_LOOPBACK_SETTING) === true,
       boundToLoopback: () => !control.lan,
+      storage,
     },
     hosts: {
       hosts: () => control.hostNames(),
@@ -288,6 +340,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     },
     rendererDir: opts.rendererDir ?? defaultRendererDir(),
     apiPaused: () => control.apiPaused,
+    storage,
     manage: createManageRouter({
       db,
       store,
@@ -306,12 +359,13 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       now: opts.now,
     }),
     documents: { "/openapi.json": openApiDocument },
-    health: () => ({
+    health: (): HealthDto => ({
       status: "ok",
       version: VERSION,
       uptime_s: Math.round((Date.now() - startedAt) / 1000),
       engine: { state: supervisor.state, restarts: supervisor.deaths },
       models: { loaded: engine.status().filter((m) => m.state === "ready").length },
+      storage: storageState(),
     }),
   });
 
@@ -337,7 +391,16 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       await server.close();
       await localModels.close(); // downloads stop; their .part files resume after a restart
       await engine.close();
-      closeDb(db);
+      storage.close();
+      // Settlements a full disk still holds: one last try. Rows it cannot write stay `reserved`
+      // and the next start settles them at their reserved maximum (never at $0).
+      ledger.flushHeld();
+      if (ledger.heldWrites > 0)
+        log.error(
+          { held: ledger.heldWrites },
+          "the disk is still full: held settlements are left to the next start's sweep",
+        );
+      if (!closeDb(db)) log.warn("the WAL could not be folded back; the next start replays it");
       log.info("benchtop stopped");
       log.flush();
     })());
@@ -348,6 +411,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     db,
     store,
     ledger,
+    storage,
     cipher,
     pools,
     events,

@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from "pino";
+import { stdoutLogSink } from "./logSink.js";
 
 export type { Logger };
 
@@ -24,7 +25,10 @@ export const REDACT_PATHS = [
 
 export interface LoggerOptions {
   level: string;
-  /** Where lines go. Defaults to stdout. Tests pass a stream to read what was logged. */
+  /**
+   * Where lines go. Defaults to stdout through a LogSink (a failing write drops lines, never
+   * stops the server). Tests pass a stream to read what was logged.
+   */
   destination?: DestinationStream;
 }
 
@@ -35,6 +39,6 @@ export function createLogger(opts: LoggerOptions): Logger {
       base: { app: "benchtop" },
       redact: { paths: REDACT_PATHS, censor: "[redacted]" },
     },
-    opts.destination ?? pino.destination({ dest: 1, sync: false }),
+    opts.destination ?? stdoutLogSink(),
   );
 }

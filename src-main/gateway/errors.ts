@@ -1,4 +1,5 @@
 import { EngineError } from "../engine/EngineError.js";
+import { STORAGE_FULL_RETRY_AFTER_S, StorageFullError } from "../store/storageHealth.js";
 
 /**
  * An error with everything needed to answer an API call: HTTP status, OpenAI error `type` and
@@ -36,6 +37,19 @@ export const modelNotFound = (model: string) =>
 
 export const serverError = (message = "The server had an error while processing your request.") =>
   new ApiError(500, "server_error", message, null);
+
+/** What a request is refused with while the database's disk is full. */
+export const ADMISSION_STORAGE_FULL =
+  "The server's disk is full: usage cannot be recorded, so no request is admitted until space is freed. Try again later.";
+
+/**
+ * 503 `storage_full`: the database's disk (or quota) is full. Retrying helps once space is
+ * freed, which the server notices by itself; `retry-after` says when to try again.
+ */
+export const storageFull = (message = ADMISSION_STORAGE_FULL) =>
+  new ApiError(503, "server_error", message, "storage_full", null, {
+    "retry-after": String(STORAGE_FULL_RETRY_AFTER_S),
+  });
 
 /** Maps an engine failure to the API error a client should see (by code, never by message). */
 export function fromEngineError(err: EngineError, model: string): ApiError {
@@ -85,5 +99,6 @@ export function fromEngineError(err: EngineError, model: string): ApiError {
 export function toApiError(err: unknown, model = ""): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof EngineError) return fromEngineError(err, model);
+  if (err instanceof StorageFullError) return storageFull();
   return serverError();
 }

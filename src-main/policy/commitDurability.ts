@@ -110,6 +110,10 @@ export class CommitDurability {
               try {
                 results.push({ ok: true, value: this.db.transaction(u.work)() });
               } catch (error) {
+                // SQLite may roll back the whole transaction on its own (SQLITE_FULL, an I/O
+                // error): the units before this one are gone too, and the next ones must not
+                // run outside it (each would commit by itself). The batch fails as a whole.
+                if (!this.db.inTransaction) throw error;
                 results.push({ ok: false, error: error as Error });
               }
             }

@@ -7,17 +7,17 @@ import {
   type LimitsDto,
   type PriceDto,
 } from "../contract/limits.js";
-import type { Alert, AlertsRepo } from "../store/alertsRepo.js";
+import type { AlertsRepo } from "../store/alertsRepo.js";
 import type { CreditsRepo } from "../store/creditsRepo.js";
 import type { Db } from "../store/db.js";
 import type { LimitsRepo } from "../store/limitsRepo.js";
 import type { SettingsRepo } from "../store/settingsRepo.js";
+import { StorageHealth } from "../store/storageHealth.js";
 import type { UsageRepo } from "../store/usageRepo.js";
 import { dayEndMs, monthEndMs, periodKeys, systemTimeZone } from "./periods.js";
 import { budgetRejection, modelRejection, rateRejection, worstCase } from "./admissionChecks.js";
 import { AlertRules } from "./alertRules.js";
 import { CommitDurability, NotDurableError } from "./commitDurability.js";
-import { costMicros } from "./pricing.js";
 import type {
   Admission,
   AdmitRequest,
@@ -27,6 +27,8 @@ import type {
 } from "./ledgerTypes.js";
 import { RateWindows, WINDOW_MS } from "./rateWindows.js";
 import { rateLimitHeaders } from "./rateLimitHeaders.js";
+import { settleInterrupted } from "./recovery.js";
+import { Settlements } from "./settlements.js";
 import { SpendBook } from "./spendBook.js";
 
 export type AdmitResult =
@@ -60,6 +62,11 @@ export interface LedgerDeps {
   synchronous?: "FULL" | "OFF";
   /** Price of a model the lab has not priced (e.g. a pool of well-known upstream models). */
   defaultPrice?: (model: string) => PriceDto | undefined;
+  /**
+   * Whether the database's disk takes writes (shared with the server, which reports it).
+   * Defaults to one of the ledger's own, without a periodic probe.
+   */
+  storage?: StorageHealth;
 }
 
 const ORG = "org";
@@ -71,6 +78,10 @@ const TZ_SETTING = "org.time_zone";
  * SQLite transaction — nothing awaits between check and write, so concurrent requests cannot
  * slip past a budget. Window spend and credits are cached in memory as sums of the ledger
  * (loaded from it on first use, updated only after a commit) and rebuilt from it at startup.
+ *
+ * On a full disk an admission throws `StorageFullError` (nothing is reserved: a 503 before any
+ * work), and a settlement of a request admitted before is held in memory until it can be
+ * written (settlements.ts): an acknowledged row is never lost, and the sums never run ahead of it.
  */
 export class Ledger {
   private readonly now: () => number;
@@ -78,9 +89,9 @@ export class Ledger {
   private readonly book: SpendBook;
   private readonly alertRules: AlertRules;
   private readonly admitTx;
-  private readonly settleTx;
-  private readonly releaseTx;
   private readonly durability: CommitDurability;
+  private readonly storage: StorageHealth;
+  private readonly settlements: Settlements;
   private tz: string;
 
   constructor(private readonly deps: LedgerDeps) {
@@ -89,22 +100,25 @@ export class Ledger {
     this.book = new SpendBook(deps.usage, deps.credits);
     this.durability = new CommitDurability(deps.db, deps.synchronous ?? "FULL");
     this.alertRules = new AlertRules(deps.alerts, this.book);
+    this.storage = deps.storage ?? new StorageHealth({ dbFile: deps.db.name, log: deps.log });
     this.admitTx = deps.db.transaction(
       (req: AdmitRequest, member: EffectiveLimits, org: EffectiveLimits, price: PriceDto) =>
         this.admitInTx(req, member, org, price),
     );
-    this.settleTx = deps.db.transaction((a: Admission, s: SettleInput, now: number) =>
-      this.settleInTx(a, s, now),
-    );
-    this.releaseTx = deps.db.transaction(
-      (a: Admission, errorCode: string, httpStatus: number, now: number) =>
-        deps.usage.release(a.usageId, {
-          errorCode,
-          httpStatus,
-          latencyMs: now - a.createdMs,
-          settledMs: now,
-        }),
-    );
+    this.settlements = new Settlements({
+      db: deps.db,
+      usage: deps.usage,
+      credits: deps.credits,
+      log: deps.log,
+      book: this.book,
+      rate: this.rate,
+      alertRules: this.alertRules,
+      storage: this.storage,
+      now: this.now,
+      relaxed: (commit) => this.relaxed(commit),
+      limits: (memberId) => ({ member: this.memberLimits(memberId), org: this.orgLimits() }),
+      emit: (event) => this.emit(event),
+    });
   }
 
   // ── configuration ────────────────────────────────────────────────────────────────────
@@ -139,15 +153,27 @@ export class Ledger {
 
   // ── admission ────────────────────────────────────────────────────────────────────────
 
-  /** Admits with the admission's own fsync (synchronous=FULL) before it returns. */
+  /**
+   * Admits with the admission's own fsync (synchronous=FULL) before it returns. Throws
+   * `StorageFullError` when the disk refuses the admission: nothing was reserved.
+   */
   admit(req: AdmitRequest): AdmitResult {
+    // Settlements held by a full disk go first: the checks below should see them.
+    this.settlements.flushHeld();
     // Limits and the price are read before the transaction (from the repository's cache):
     // nothing awaits in between, so they cannot change before the checks run.
     const member = this.memberLimits(req.memberId);
-    const result = this.admitTx.immediate(req, member, this.orgLimits(), this.price(req.model));
+    let result: AdmitResult;
+    try {
+      result = this.admitTx.immediate(req, member, this.orgLimits(), this.price(req.model));
+    } catch (err) {
+      throw this.storage.fullError(err) ?? err;
+    }
     // Committed: only now do the in-memory sums move.
-    if (result.ok) this.hold(result.admission);
-    else this.alertOnRefusal(req.memberId, result.rejection);
+    if (result.ok) {
+      this.storage.wrote();
+      this.hold(result.admission);
+    } else this.alertOnRefusal(req.memberId, result.rejection);
     return result;
   }
 
@@ -157,10 +183,12 @@ export class Ledger {
    * after another in one transaction when it ends, and share the next fsync. Each check and
    * its write are still synchronous, in one transaction, with every admission before it
    * counted; only acting on the admission waits. If the commit or the fsync fails, the
-   * admission is undone (released, once written) and this rejects.
+   * admission is undone (released, once written) and this rejects: with `StorageFullError`
+   * when the disk is full (nothing stays reserved), else with a plain Error.
    */
   async admitDurably(req: AdmitRequest): Promise<AdmitResult> {
     if (!this.durability.grouped) return this.admit(req);
+    this.settlements.flushHeld();
     // Read once outside any transaction, so the repository caches them: the check reads them
     // again in the shared transaction (current values; reads inside one are not cached).
     this.memberLimits(req.memberId);
@@ -190,12 +218,19 @@ export class Ledger {
         (r) => r.ok,
       );
     } catch (err) {
-      this.deps.log.error({ err }, "an admission could not be written to disk");
+      // A full disk is logged once by StorageHealth, not once per refused request.
+      const full = this.storage.fullError(err);
+      if (!full) this.deps.log.error({ err }, "an admission could not be written to disk");
       if (err instanceof NotDurableError && (err.result as AdmitResult).ok)
-        this.release((err.result as { admission: Admission }).admission, "storage_error", 503);
-      throw new Error("The usage ledger could not be written to disk.", { cause: err });
+        this.release(
+          (err.result as { admission: Admission }).admission,
+          full ? "storage_full" : "storage_error",
+          503,
+        );
+      throw full ?? new Error("The usage ledger could not be written to disk.", { cause: err });
     }
-    if (!result.ok) this.alertOnRefusal(req.memberId, result.rejection);
+    if (result.ok) this.storage.wrote();
+    else this.alertOnRefusal(req.memberId, result.rejection);
     return result;
   }
 
@@ -278,175 +313,45 @@ export class Ledger {
     return { ok: true, admission } as const;
   }
 
-  // ── settlement ───────────────────────────────────────────────────────────────────────
+  // ── settlement (settlements.ts) ──────────────────────────────────────────────────────
 
   /**
    * Records what a request really used and releases the rest of its reservation. Idempotent:
-   * a second call for the same admission does nothing. Returns the cost in micro-dollars.
+   * a second call for the same admission does nothing. Returns the cost in micro-dollars. On a
+   * full disk the write is held in memory and made when space returns (see Settlements).
    */
   settle(a: Admission, s: SettleInput): number {
-    if (a.done) return 0;
-    const now = this.now();
-    // Load the window sums before the transaction, so the alert check inside it sees the spend
-    // without this settlement (the cache moves only after commit).
-    this.book.spend(a.memberId, "day", a.day);
-    this.book.spend(a.memberId, "month", a.month);
-    this.book.spend(null, "day", a.day);
-    this.book.spend(null, "month", a.month);
-    const { cost, alerts, alertKeys } = this.relaxed(() => this.settleTx.immediate(a, s, now));
-    a.done = true;
-    this.alertRules.remember(alertKeys);
-    this.rate.finish(a.ticket, s.promptTokens + s.completionTokens, now);
-    this.book.bumpSpend(a.memberId, a.day, a.month, { settled: cost, reserved: -a.reservedMicros });
-    if (a.price.billing_mode === "member")
-      this.book.bumpCredits(a.memberId, -cost, -a.reservedMicros);
-    this.deps.log.info(
-      {
-        requestId: a.requestId,
-        memberId: a.memberId,
-        model: a.model,
-        outcome: s.outcome,
-        promptTokens: s.promptTokens,
-        completionTokens: s.completionTokens,
-        cachedTokens: s.cachedTokens,
-        source: s.source,
-        costMicros: cost,
-        ms: now - a.createdMs,
-      },
-      "request settled",
-    );
-    for (const alert of alerts) this.emit({ type: "alert", alert });
-    this.emit({
-      type: "usage",
-      usageId: a.usageId,
-      memberId: a.memberId,
-      model: a.model,
-      costMicros: cost,
-    });
-    return cost;
+    return this.settlements.settle(a, s);
   }
 
-  private settleInTx(
-    a: Admission,
-    s: SettleInput,
-    now: number,
-  ): { cost: number; alerts: Alert[]; alertKeys: string[] } {
-    const cost = costMicros(a.price, s.promptTokens, s.completionTokens);
-    const changed = this.deps.usage.settle(a.usageId, {
-      servedModel: s.servedModel,
-      provider: s.provider,
-      promptTokens: s.promptTokens,
-      completionTokens: s.completionTokens,
-      cachedTokens: s.cachedTokens,
-      costMicros: cost,
-      source: s.source,
-      estimated: s.estimated,
-      orphaned: false,
-      outcome: s.outcome,
-      errorCode: s.errorCode ?? null,
-      httpStatus: s.httpStatus ?? null,
-      ttftMs: s.ttftMs ?? null,
-      latencyMs: now - a.createdMs,
-      settledMs: now,
-    });
-    if (!changed) throw new Error(`usage row ${a.usageId} was not reserved`);
-    if (a.price.billing_mode === "member" && cost > 0) {
-      this.deps.credits.add({
-        memberId: a.memberId,
-        kind: "debit",
-        amountMicros: -cost,
-        usageId: a.usageId,
-      });
-    }
-    return {
-      cost,
-      ...this.alertRules.check(
-        a.memberId,
-        this.memberLimits(a.memberId),
-        this.orgLimits(),
-        a.day,
-        a.month,
-        cost,
-      ),
-    };
-  }
-
-  /**
-   * A pool's attempt failed before producing anything: its row is released (the caller is not
-   * billed for it) and the next attempt's row takes over the reservation, in one transaction.
-   * Rate windows and spend sums do not move: it is still the same request. Returns the
-   * admission of the next attempt; `a` is done.
-   */
+  /** A pool's next attempt takes over the reservation (see Settlements.reattempt). */
   reattempt(a: Admission, f: AttemptFailure): Admission {
-    if (a.done) throw new Error(`admission ${a.usageId} is already settled`);
-    const now = this.now();
-    const attempt = a.attempt + 1;
-    const usageId = `${a.requestId}:${attempt}`;
-    this.relaxed(() =>
-      this.deps.db
-        .transaction(() =>
-          this.deps.usage.nextAttempt(
-            a.usageId,
-            { newId: usageId, attempt },
-            { ...f, latencyMs: now - a.createdMs, settledMs: now },
-          ),
-        )
-        .immediate(),
-    );
-    a.done = true;
-    return { ...a, usageId, attempt, done: false };
+    return this.settlements.reattempt(a, f);
   }
 
   /** Frees a reservation whose request never reached a model (nothing was generated). */
   release(a: Admission, errorCode: string, httpStatus: number): void {
-    if (a.done) return;
-    const now = this.now();
-    this.relaxed(() => this.releaseTx.immediate(a, errorCode, httpStatus, now));
-    a.done = true;
-    this.rate.finish(a.ticket, 0, now);
-    this.book.bumpSpend(a.memberId, a.day, a.month, { settled: 0, reserved: -a.reservedMicros });
-    if (a.price.billing_mode === "member") this.book.bumpCredits(a.memberId, 0, -a.reservedMicros);
+    this.settlements.release(a, errorCode, httpStatus);
+  }
+
+  /** Settlements and releases a full disk holds in memory until they can be written. */
+  get heldWrites(): number {
+    return this.settlements.heldCount;
+  }
+
+  /** Writes the held settlements now if the disk takes them (also done on every admission). */
+  flushHeld(): void {
+    this.settlements.flushHeld();
   }
 
   /**
    * Startup sweep: rows a crash left `reserved` are settled at their reserved worst case,
-   * flagged estimated and orphaned — never silently at $0 — and the last minute of admissions
-   * is loaded into the rate windows. Returns how many rows it settled.
+   * flagged estimated and orphaned — never silently at $0 (recovery.ts) — and the last minute of
+   * admissions is loaded into the rate windows. Returns how many rows it settled.
    */
   recover(): number {
     const now = this.now();
-    const rows = this.deps.usage.reserved();
-    this.deps.db
-      .transaction(() => {
-        for (const r of rows) {
-          this.deps.usage.settle(r.id, {
-            servedModel: null,
-            provider: null,
-            promptTokens: null,
-            completionTokens: null,
-            cachedTokens: null,
-            costMicros: r.reservedMicros,
-            source: "reserved_max",
-            estimated: true,
-            orphaned: true,
-            outcome: "error",
-            errorCode: "interrupted",
-            httpStatus: null,
-            ttftMs: null,
-            latencyMs: null,
-            settledMs: now,
-          });
-          if (r.billingMode === "member" && r.reservedMicros > 0)
-            this.deps.credits.add({
-              memberId: r.memberId,
-              kind: "debit",
-              amountMicros: -r.reservedMicros,
-              usageId: r.id,
-              note: "settled at the reserved maximum after an interruption",
-            });
-        }
-      })
-      .immediate();
+    const settled = settleInterrupted(this.deps, now);
     this.book.clear();
     const recent = this.deps.usage.recent(now - WINDOW_MS);
     this.rate.seed(
@@ -456,9 +361,9 @@ export class Ledger {
       ]),
       now,
     );
-    if (rows.length > 0)
-      this.deps.log.warn({ rows: rows.length }, "settled reservations left by an interruption");
-    return rows.length;
+    if (settled > 0)
+      this.deps.log.warn({ rows: settled }, "settled reservations left by an interruption");
+    return settled;
   }
 
   // ── credits and status ───────────────────────────────────────────────────────────────
@@ -518,13 +423,25 @@ export class Ledger {
     return this.durability.relaxed(commit);
   }
 
-  /** Raises (once per period) the alert saying a cap or the credits now refuse requests. */
+  /**
+   * Raises (once per period) the alert saying a cap or the credits now refuse requests. On a full
+   * disk it is skipped (the refusal is answered all the same); the next refusal raises it.
+   */
   private alertOnRefusal(memberId: string, r: Rejection): void {
     if (r.kind !== "budget" && r.kind !== "credits") return;
     const { day, month } = periodKeys(this.now(), this.tz);
-    const { alerts, alertKeys } = this.relaxed(() =>
-      this.deps.db.transaction(() => this.alertRules.refused(memberId, r, day, month)).immediate(),
-    );
+    let raised: ReturnType<AlertRules["refused"]>;
+    try {
+      raised = this.relaxed(() =>
+        this.deps.db
+          .transaction(() => this.alertRules.refused(memberId, r, day, month))
+          .immediate(),
+      );
+    } catch (err) {
+      if (this.storage.fullError(err)) return;
+      throw err;
+    }
+    const { alerts, alertKeys } = raised;
     this.alertRules.remember(alertKeys);
     for (const alert of alerts) this.emit({ type: "alert", alert });
   }

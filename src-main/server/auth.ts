@@ -3,6 +3,7 @@ import type { CallerPrincipal } from "../gateway/types.js";
 import { ApiError } from "../gateway/errors.js";
 import { AUTH_FAILURE_MESSAGES, QUERY_KEY_NAMES, authenticate } from "../policy/authenticate.js";
 import type { KeysRepo } from "../store/keysRepo.js";
+import type { StorageHealth } from "../store/storageHealth.js";
 
 export interface AuthOptions {
   keys: KeysRepo;
@@ -15,6 +16,11 @@ export interface AuthOptions {
   anonymousLoopback: () => boolean;
   /** True when the server listens on loopback only; anonymous use is never possible otherwise. */
   boundToLoopback: () => boolean;
+  /**
+   * Whether the database's disk takes writes: while it is full, the `last_used` touch (not
+   * needed to answer) is skipped and made by the first request after space returns.
+   */
+  storage?: StorageHealth;
   now?: () => number;
 }
 
@@ -31,6 +37,18 @@ const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
 export function requireAuth(opts: AuthOptions, scope: "inference" | "manage"): RequestHandler {
   const now = opts.now ?? Date.now;
   const touched = new Map<string, number>();
+  /** Records the key's use; a full disk skips it (not marked touched: the next request tries). */
+  const touch = (keyId: string, t: number) => {
+    touched.set(keyId, t);
+    try {
+      opts.keys.touch(keyId);
+    } catch (err) {
+      if (!opts.storage?.fullError(err)) throw err;
+      touched.delete(keyId);
+      return;
+    }
+    opts.storage?.wrote();
+  };
   return (req, res, next) => {
     const sources = {
       authorization: req.get("authorization"),
@@ -71,10 +89,7 @@ export function requireAuth(opts: AuthOptions, scope: "inference" | "manage"): R
       return;
     }
     const { memberId, role, keyId } = result.principal;
-    if ((touched.get(keyId) ?? 0) + TOUCH_EVERY_MS <= t) {
-      touched.set(keyId, t);
-      opts.keys.touch(keyId);
-    }
+    if ((touched.get(keyId) ?? 0) + TOUCH_EVERY_MS <= t && !opts.storage?.full) touch(keyId, t);
     const principal: CallerPrincipal = { memberId, role, keyId };
     res.locals.principal = principal;
     next();

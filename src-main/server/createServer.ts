@@ -5,6 +5,7 @@ import express from "express";
 import type { Logger } from "pino";
 import type { Gateway } from "../gateway/Gateway.js";
 import { ApiError } from "../gateway/errors.js";
+import type { StorageHealth } from "../store/storageHealth.js";
 import { requireAuth, type AuthOptions } from "./auth.js";
 import { ClientTracker, type ClientSnapshot } from "./clientTracker.js";
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from "./connectionGuard.js";
@@ -48,6 +49,8 @@ export interface ServerOptions {
   apiPaused?: () => boolean;
   /** Timeouts and the per-address connection cap (`config.server`). Defaults to config's defaults. */
   limits?: ConnectionLimits;
+  /** Whether the database's disk takes writes: a write it refused on any route is a 503. */
+  storage?: StorageHealth;
 }
 
 export interface BenchtopServer {
@@ -218,7 +221,7 @@ export function createServer(opts: ServerOptions): BenchtopServer {
       ),
     );
   });
-  app.use(errorHandler(log));
+  app.use(errorHandler(log, opts.storage));
 
   const listeners = new Listeners(app, tracker, limits);
   return {

@@ -1,7 +1,8 @@
 import type { ErrorRequestHandler, Response } from "express";
 import type { Logger } from "pino";
 import type { z } from "zod";
-import { ApiError, invalidRequest, serverError } from "../gateway/errors.js";
+import { ApiError, invalidRequest, serverError, storageFull } from "../gateway/errors.js";
+import { StorageFullError, type StorageHealth } from "../store/storageHealth.js";
 
 /** The OpenAI error body: `{error:{message,type,param,code}}`. */
 export function openAiErrorBody(err: ApiError) {
@@ -94,10 +95,11 @@ function formatPath(path: PropertyKey[]): string {
 /**
  * Final error handler. Body-parser failures carry a `type` field (not parsed from the message):
  * malformed JSON → 400, too large → 413, bad charset/encoding → 415; a path parameter the router
- * cannot percent-decode → 400 `invalid_url`. Anything else is a bug: a 500 with no internal
- * details in the body, the details in the log.
+ * cannot percent-decode → 400 `invalid_url`. A write the database's full disk refused, from any
+ * route, is a 503 `storage_full` (and marks storage full). Anything else is a bug: a 500 with no
+ * internal details in the body, the details in the log.
  */
-export function errorHandler(log: Logger): ErrorRequestHandler {
+export function errorHandler(log: Logger, storage?: StorageHealth): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const type = (err as { type?: unknown }).type;
     let apiErr: ApiError;
@@ -140,6 +142,10 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
         "Could not read the request body.",
         "invalid_body",
       );
+    } else if (err instanceof StorageFullError || storage?.fullError(err)) {
+      apiErr = req.originalUrl.startsWith("/manage/")
+        ? storageFull(MANAGE_STORAGE_FULL)
+        : storageFull();
     } else {
       log.error(
         { err, requestId: res.getHeader("x-request-id"), path: req.path },
@@ -157,6 +163,10 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     sendError(res, apiErr);
   };
 }
+
+/** A management write refused by a full disk: nothing was changed. */
+const MANAGE_STORAGE_FULL =
+  "The server's disk is full: this change cannot be saved until space is freed. Try again later.";
 
 /** An http-errors 4xx (body-parser raises these); its message is safe to expose, ours is clearer. */
 function isClientHttpError(err: unknown): err is { status: number } {

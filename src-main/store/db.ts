@@ -48,9 +48,19 @@ export function migrate(db: Db): number {
   return from;
 }
 
-/** Closes the database after folding the WAL back into the main file. */
-export function closeDb(db: Db): void {
-  if (!db.open) return;
-  db.pragma("wal_checkpoint(TRUNCATE)");
-  db.close();
+/**
+ * Closes the database after folding the WAL back into the main file. Returns false when that
+ * fold failed (a full disk cannot take the pages): the database still closes, and the WAL left
+ * beside it is replayed at the next open, so nothing committed is lost.
+ */
+export function closeDb(db: Db): boolean {
+  if (!db.open) return true;
+  try {
+    db.pragma("wal_checkpoint(TRUNCATE)");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    db.close();
+  }
 }

@@ -9,6 +9,8 @@ export interface ChildServer {
   url: string;
   /** Resolves with the exit code (or the signal's name) once the process has exited. */
   exited: Promise<number | string | null>;
+  /** Everything the process wrote to stderr so far. */
+  stderr(): string;
 }
 
 /** Resolves with the URL once the server prints its listening line (bounded: 60 s). */
@@ -32,23 +34,29 @@ export function waitForListening(proc: ChildProcess): Promise<string> {
   });
 }
 
-/** `benchtop serve` in a child process on 127.0.0.1 and an ephemeral port. */
+/**
+ * `benchtop serve` in a child process on 127.0.0.1 and an ephemeral port. Its stdout (the log)
+ * is a pipe that is drained, or the file descriptor `opts.stdout`.
+ */
 export async function spawnServer(
   env: NodeJS.ProcessEnv,
   args: string[] = [],
+  opts: { stdout?: number } = {},
 ): Promise<ChildServer> {
   const proc = spawn(
     process.execPath,
     ["--import", "tsx", MAIN, "serve", "--port", "0", "--threads", "2", ...args],
     {
       env: { ...process.env, BENCHTOP_LOG_LEVEL: "warn", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["ignore", opts.stdout ?? "pipe", "pipe"],
     },
   );
   const exited = new Promise<number | string | null>((resolve) =>
     proc.once("exit", (code, signal) => resolve(code ?? signal)),
   );
-  proc.stdout!.resume();
+  proc.stdout?.resume();
+  let stderr = "";
+  proc.stderr!.on("data", (chunk: string | Buffer) => (stderr += chunk.toString()));
   const url = await waitForListening(proc);
-  return { proc, url, exited };
+  return { proc, url, exited, stderr: () => stderr };
 }

@@ -52,11 +52,18 @@ export interface TestServerOptions {
   platform?: CoreOptions["platform"];
   /** Resolver and loopback peers playing remote hosts for model downloads (see DownloadNetwork). */
   downloadNetwork?: CoreOptions["downloadNetwork"];
+  /**
+   * Where the database, owner token and secret key live (created if missing, removed by
+   * `close()`). Defaults to a fresh temp folder; tests of a full disk put it on a tiny filesystem.
+   */
+  dataDir?: string;
+  /** `storage` config (e.g. a short probe interval for tests of a full disk). */
+  storage?: ConfigInput["storage"];
 }
 
 /** Starts a real core (real SQLite file, real engine host) on 127.0.0.1 with an ephemeral port. */
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "benchtop-data-"));
+  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "benchtop-data-"));
   const models = modelsDir(opts.models ?? { tiny: generatedModel() });
   const config = ConfigSchema.parse({
     dataDir,
@@ -75,6 +82,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     // No timer-driven probes: tests on a fake clock call core.pools.probeDue() themselves.
     pools: { probeIntervalS: 0 },
     chat: opts.chat,
+    storage: opts.storage,
     log: { level: "info" },
   });
   const logs: Record<string, unknown>[] = [];

@@ -17,7 +17,22 @@ describe("GET /health and /v1/models", () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, unknown>;
     expect(body).toMatchObject({ status: "ok", engine: { restarts: 0 } });
-    expect(Object.keys(body).sort()).toEqual(["engine", "models", "status", "uptime_s", "version"]);
+    expect(Object.keys(body).sort()).toEqual([
+      "engine",
+      "models",
+      "status",
+      "storage",
+      "uptime_s",
+      "version",
+    ]);
+    // Whether the disks take writes: coarse states and counts, nothing private.
+    expect(body.storage).toEqual({
+      state: "ok",
+      since_ms: null,
+      pending_writes: 0,
+      log: "ok",
+      dropped_log_lines: 0,
+    });
     // The renderer reads these through the shared contract: the server must satisfy it.
     expect(HealthDto.safeParse(body).success).toBe(true);
     expect(body.version).toBe(JSON.parse(fs.readFileSync("package.json", "utf8")).version);

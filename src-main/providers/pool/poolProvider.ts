@@ -142,6 +142,19 @@ export function poolProvider(deps: PoolProviderDeps): Provider & {
     return out;
   }
 
+  /**
+   * Writes a key's new status. The target's health in memory already acts on it, so a write the
+   * database refuses (a full disk) must not fail the request or its failover: it is logged, and
+   * the key's next refusal writes it again.
+   */
+  function recordKeyStatus(keyId: string, status: "disabled" | "exhausted", reason: string) {
+    try {
+      deps.connections.setKeyStatus(keyId, status, reason);
+    } catch (err) {
+      deps.log.warn({ err, keyId, status }, "could not record the key's status");
+    }
+  }
+
   function apply(target: Target, action: FailureAction, t: number): void {
     const h = healthOf(target.id);
     const { connection, keyId } = target.call;
@@ -149,7 +162,7 @@ export function poolProvider(deps: PoolProviderDeps): Provider & {
       case "disable_key":
         h.end(t);
         h.disable("the upstream refused the key (401/403)");
-        deps.connections.setKeyStatus(keyId, "disabled", "the upstream refused the key (401/403)");
+        recordKeyStatus(keyId, "disabled", "the upstream refused the key (401/403)");
         deps.onKeyProblem?.({
           connectionId: connection.id,
           keyId,
@@ -164,7 +177,7 @@ export function poolProvider(deps: PoolProviderDeps): Provider & {
       case "exhaust_key":
         h.end(t);
         h.exhaust();
-        deps.connections.setKeyStatus(keyId, "exhausted", "quota or spend limit reached");
+        recordKeyStatus(keyId, "exhausted", "quota or spend limit reached");
         deps.onKeyProblem?.({
           connectionId: connection.id,
           keyId,

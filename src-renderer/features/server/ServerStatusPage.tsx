@@ -12,6 +12,7 @@ import { ModelTable } from "./ModelTable";
 import { QueueCard } from "./QueueCard";
 import { SettingsPanel } from "./SettingsPanel";
 import { SharingPanel } from "./SharingPanel";
+import { StorageBanner } from "./StorageBanner";
 
 const TABS = ["status", "sharing", "settings", "audit"] as const;
 type Tab = (typeof TABS)[number];
@@ -89,7 +90,7 @@ function useStaffData(staff: boolean) {
   }, [staff]);
 }
 
-/** Health, engine, (staff) clients and queues, and the callable models. */
+/** A full disk (if any), health, engine, (staff) clients and queues, and the callable models. */
 function StatusTab({ staff }: { staff: boolean }) {
   const reachability = useServerStore((s) => s.reachability);
   const health = useServerStore((s) => s.health);
@@ -99,6 +100,7 @@ function StatusTab({ staff }: { staff: boolean }) {
   const server = useServerStore((s) => s.server);
   return (
     <Stack>
+      <StorageBanner storage={health?.storage} />
       <HealthCards health={health} />
       {staff && server && reachability !== "unreachable" && (
         <>
