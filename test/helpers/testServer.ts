@@ -50,11 +50,16 @@ export interface TestServerOptions {
   now?: () => number;
   /** OS services passed to the core (e.g. a test SecretCipher); defaults to the headless ones. */
   platform?: CoreOptions["platform"];
+  /**
+   * An existing data dir to start on (a restart over a database an earlier server wrote); the
+   * caller removes it. Defaults to a fresh temporary one, removed on close.
+   */
+  dataDir?: string;
 }
 
 /** Starts a real core (real SQLite file, real engine host) on 127.0.0.1 with an ephemeral port. */
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "benchtop-data-"));
+  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "benchtop-data-"));
   const models = modelsDir(opts.models ?? { tiny: generatedModel() });
   const config = ConfigSchema.parse({
     dataDir,
@@ -120,7 +125,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     logs,
     async close() {
       await core.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!opts.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
       fs.rmSync(models, { recursive: true, force: true });
     },
   };

@@ -337,7 +337,10 @@ describe("connections", () => {
     up.acceptKeys = [CANARY, WRONG];
     up.script({ kind: "error", status: 500, message: `internal error for key ${WRONG}` });
     const echoed = await owner.post(`/connections/${id}/test`, undefined);
-    expect(echoed.body.error).toEqual({ status: 500, message: "internal error for key [key]" });
+    expect(echoed.body.error).toEqual({
+      status: 500,
+      message: "internal error for key [redacted]",
+    });
     expect(echoed.text).not.toContain(WRONG);
     up.acceptKeys = [CANARY];
 
