@@ -186,9 +186,17 @@ const ProviderKey = z
   .max(1000)
   .regex(/^[\x21-\x7e]+$/, "must be visible ASCII without spaces");
 
+/** Most keys one PATCH may enter again. */
+export const MAX_REENTERED_KEYS = 20;
+
 /**
  * `PATCH /manage/v1/connections/{id}`: the fields present change; `headers` is replaced whole
  * (a credential header sent back with its masked value `…abcd` keeps its stored value).
+ *
+ * Changing `base_url` (any change of the normalized URL: scheme, host, port or path) would send
+ * the stored secrets to the new address, so while the connection has keys the same PATCH must
+ * carry them again in `keys` (409 `keys_required` otherwise), and every credential header must
+ * be entered again or dropped (409 `credential_headers_required`).
  */
 export const PatchConnectionBody = z.strictObject({
   name: Name.optional(),
@@ -196,6 +204,14 @@ export const PatchConnectionBody = z.strictObject({
   headers: ExtraHeaders.optional(),
   region: Region.optional(),
   retention: Retention.optional(),
+  /** Replaces every stored key of the connection with these (encrypted at rest like any key). */
+  keys: z
+    .array(z.strictObject({ label: z.string().trim().min(1).max(100), key: ProviderKey }))
+    .min(1)
+    .max(MAX_REENTERED_KEYS)
+    .optional(),
+  /** As for POST /connections/{id}/keys: needed with `keys` where secret storage is insecure. */
+  acknowledge_insecure_storage: z.boolean().optional(),
 });
 export type PatchConnectionBody = z.infer<typeof PatchConnectionBody>;
 

@@ -111,7 +111,8 @@ export const connectionRoutes: ManageRoute[] = [
     method: "patch",
     path: "/connections/:id",
     access: "admin",
-    summary: "Change a connection's name, base URL, extra headers, region or retention note",
+    summary:
+      "Change a connection's name, base URL, extra headers, region or retention note; a new base URL needs the keys entered again",
     body: PatchConnectionBody,
     response: ConnectionDto,
     handle: (c) => patchConnection(c, connectionOf(c), (x) => view(c, x)),
