@@ -213,6 +213,26 @@ describe.each(paths)("%s → %s", (sdk, _family, pool, first, second) => {
   });
 });
 
+describe("count_tokens on an Anthropic pool", () => {
+  it("passes the upstream's refusal on without the key", async () => {
+    reset();
+    up.n1.script({ kind: "echo_key", shape: "json", status: 400, extra: KEY_N1_OLD });
+    const anthropic = new Anthropic({ baseURL: t.url, apiKey: member.key, maxRetries: 0 });
+    const err = await anthropic.messages
+      .countTokens({ model: "claude-echo", messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.APIError);
+    const e = err as InstanceType<typeof Anthropic.APIError>;
+    const r = clean(
+      { status: e.status ?? 0, text: `${e.message}\n${JSON.stringify(e.error)}` },
+      "count_tokens",
+    );
+    expect(r.status).toBe(400);
+    expect(up.n1.requests.map((q) => q.path)).toEqual(["/v1/messages/count_tokens"]);
+    expect(r.text).toContain(`Incorrect API key provided: ${REDACTED}`);
+  });
+});
+
 describe("connection tests", () => {
   it("answer the upstream's status and message without the keys or credential headers", async () => {
     const owner = client(t, t.auth);

@@ -72,7 +72,9 @@ export function upstreamFailure(
     },
     typeof f.message === "string"
       ? upstreamText(f.message, scrub, MAX_UPSTREAM_MESSAGE)
-      : `The upstream answered ${f.status}.`,
+      : f.status === undefined
+        ? "The upstream reported an error."
+        : `The upstream answered ${f.status}.`,
   );
 }
 
