@@ -16,6 +16,7 @@ import { Ledger } from "../policy/ledger.js";
 import type { Platform, SecretCipher } from "../platform/types.js";
 import { keyFileCipher } from "../platform/keyFileCipher.js";
 import { localProvider } from "../providers/local/localProvider.js";
+import { sealHeader } from "../providers/connectionSecrets.js";
 import { poolProvider } from "../providers/pool/poolProvider.js";
 import { createServer, type BenchtopServer } from "../server/createServer.js";
 import { createManageRouter } from "../server/manage/index.js";
@@ -164,6 +165,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     conversations: new ConversationsRepo(db),
   };
   const cipher = opts.platform?.secretCipher ?? keyFileCipher(paths.secretKey);
+  // Credential headers that databases from before migration 7 keep in the clear: sealed now.
+  const sealedRows = store.connections.sealClearCredentialHeaders((v) => sealHeader(cipher, v));
+  if (sealedRows > 0)
+    log.info({ connections: sealedRows }, "credential headers of connections encrypted at rest");
   const owner = store.members.ensureOwner();
   const ownerToken = ensureOwnerToken(paths.ownerToken, owner, store.keys);
   const events = new EventBus();

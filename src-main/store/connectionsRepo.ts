@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { isCredentialHeader } from "../contract/manage/connections.js";
 import type { Db } from "./db.js";
 
 export type ConnectionKind = "openai" | "anthropic" | "groq" | "openrouter" | "openai_compatible";
@@ -9,11 +10,49 @@ export interface Connection {
   name: string;
   kind: ConnectionKind;
   baseUrl: string;
+  /** Extra headers that carry no credential (never a name isCredentialHeader matches). */
   headers: Record<string, string>;
+  /** Credential-like extra headers, encrypted by the SecretCipher; by lower-case name. */
+  secretHeaders: Record<string, SealedHeader>;
   region: string | null;
   retention: string | null;
   createdMs: number;
   updatedMs: number;
+}
+
+/** A credential header's value as stored: encrypted, with what identifies it to a person. */
+export interface SealedHeader {
+  secret: Buffer;
+  /** The value's last 4 characters; empty for values of 12 characters or fewer. */
+  last4: string;
+}
+
+type SealedJson = Record<string, { secret: string; last4: string }>;
+
+const sealedFromJson = (json: string): Record<string, SealedHeader> =>
+  Object.fromEntries(
+    Object.entries(JSON.parse(json) as SealedJson).map(([name, h]) => [
+      name,
+      { secret: Buffer.from(h.secret, "base64"), last4: h.last4 },
+    ]),
+  );
+
+const sealedToJson = (headers: Record<string, SealedHeader>): string =>
+  JSON.stringify(
+    Object.fromEntries(
+      Object.entries(headers).map(([name, h]) => [
+        name,
+        { secret: h.secret.toString("base64"), last4: h.last4 },
+      ]),
+    ),
+  );
+
+/** Refuses to store a credential header in the clear (callers seal them: connectionSecrets.ts). */
+function clearHeadersJson(headers: Record<string, string>): string {
+  for (const name of Object.keys(headers))
+    if (isCredentialHeader(name))
+      throw new Error(`header '${name}' carries a credential: store it sealed`);
+  return JSON.stringify(headers);
 }
 
 /** A provider key as stored: the secret stays encrypted until an adapter needs it. */
@@ -35,6 +74,7 @@ const connFromRaw = (r: Record<string, unknown>): Connection => ({
   kind: r.kind as ConnectionKind,
   baseUrl: r.base_url as string,
   headers: JSON.parse(r.headers_json as string) as Record<string, string>,
+  secretHeaders: sealedFromJson(r.secret_headers_json as string),
   region: r.region as string | null,
   retention: r.retention as string | null,
   createdMs: r.created_ms as number,
@@ -69,19 +109,30 @@ export class ConnectionsRepo {
   }
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly now: () => number = Date.now,
   ) {
     this.s = {
       insert: db.prepare(
-        `INSERT INTO connections (id, name, kind, base_url, headers_json, region, retention,
-           created_ms, updated_ms)
-         VALUES (@id, @name, @kind, @baseUrl, @headersJson, @region, @retention, @now, @now)`,
+        `INSERT INTO connections (id, name, kind, base_url, headers_json, secret_headers_json,
+           region, retention, created_ms, updated_ms)
+         VALUES (@id, @name, @kind, @baseUrl, @headersJson, @sealedJson, @region, @retention,
+           @now, @now)`,
       ),
       update: db.prepare(
         `UPDATE connections SET name = @name, base_url = @baseUrl, headers_json = @headersJson,
-           region = @region, retention = @retention, updated_ms = @now
+           secret_headers_json = @sealedJson, region = @region, retention = @retention,
+           updated_ms = @now
          WHERE id = @id AND deleted_ms IS NULL`,
+      ),
+      all: db.prepare<[], { id: string; headers_json: string; secret_headers_json: string }>(
+        "SELECT id, headers_json, secret_headers_json FROM connections",
+      ),
+      rewriteHeaders: db.prepare<[string, string, string]>(
+        "UPDATE connections SET headers_json = ?, secret_headers_json = ? WHERE id = ?",
+      ),
+      keySecrets: db.prepare<[string], { secret: Buffer }>(
+        "SELECT secret FROM connection_keys WHERE connection_id = ?",
       ),
       remove: db.prepare<[number, string]>(
         "UPDATE connections SET deleted_ms = ? WHERE id = ? AND deleted_ms IS NULL",
@@ -110,19 +161,79 @@ export class ConnectionsRepo {
     };
   }
 
-  create(c: Omit<Connection, "id" | "createdMs" | "updatedMs">): Connection {
+  /** `secretHeaders` defaults to none. Credential-like names in `headers` are refused. */
+  create(
+    c: Omit<Connection, "id" | "createdMs" | "updatedMs" | "secretHeaders"> &
+      Partial<Pick<Connection, "secretHeaders">>,
+  ): Connection {
     const id = newId("con");
+    const row = this.row(c);
     this.writes++;
-    this.s.insert.run({ ...c, id, headersJson: JSON.stringify(c.headers), now: this.now() });
+    this.s.insert.run({ ...row, id, kind: c.kind, now: this.now() });
     return this.get(id)!;
   }
 
-  update(c: Omit<Connection, "kind" | "createdMs" | "updatedMs">): boolean {
+  /** `secretHeaders` absent: kept as stored. Credential-like names in `headers` are refused. */
+  update(
+    c: Omit<Connection, "kind" | "createdMs" | "updatedMs" | "secretHeaders"> &
+      Partial<Pick<Connection, "secretHeaders">>,
+  ): boolean {
+    const secretHeaders = c.secretHeaders ?? this.get(c.id)?.secretHeaders ?? {};
+    const row = this.row({ ...c, secretHeaders });
     this.writes++;
-    return (
-      this.s.update.run({ ...c, headersJson: JSON.stringify(c.headers), now: this.now() })
-        .changes === 1
-    );
+    return this.s.update.run({ ...row, id: c.id, now: this.now() }).changes === 1;
+  }
+
+  private row(
+    c: Omit<Connection, "id" | "kind" | "createdMs" | "updatedMs" | "secretHeaders"> & {
+      secretHeaders?: Record<string, SealedHeader>;
+    },
+  ) {
+    return {
+      name: c.name,
+      baseUrl: c.baseUrl,
+      headersJson: clearHeadersJson(c.headers),
+      sealedJson: sealedToJson(c.secretHeaders ?? {}),
+      region: c.region,
+      retention: c.retention,
+    };
+  }
+
+  /**
+   * Moves credential-like headers that rows written before migration 7 keep in the clear into
+   * `secret_headers_json`, sealed with `seal`, deleted connections included. Run at every start;
+   * returns how many rows it rewrote (0 once done). With `secure_delete` on while it runs, so the
+   * clear values are overwritten in the file rather than left in free space, and a checkpoint
+   * after it.
+   */
+  sealClearCredentialHeaders(seal: (value: string) => SealedHeader): number {
+    const rows = this.s.all.all().filter((r) => {
+      const clear = JSON.parse(r.headers_json) as Record<string, string>;
+      return Object.keys(clear).some(isCredentialHeader);
+    });
+    if (rows.length === 0) return 0;
+    this.writes++;
+    const previous = this.db.pragma("secure_delete", { simple: true }) as number;
+    this.db.pragma("secure_delete = ON");
+    try {
+      this.db.transaction(() => {
+        for (const r of rows) {
+          const clear = JSON.parse(r.headers_json) as Record<string, string>;
+          const sealed = sealedFromJson(r.secret_headers_json);
+          const kept: Record<string, string> = {};
+          for (const [name, value] of Object.entries(clear)) {
+            if (isCredentialHeader(name)) sealed[name] = seal(value);
+            else kept[name] = value;
+          }
+          this.s.rewriteHeaders.run(JSON.stringify(kept), sealedToJson(sealed), r.id);
+        }
+      })();
+      // Into the main file now, and the WAL emptied: no copy of the old pages stays behind.
+      this.db.pragma("wal_checkpoint(TRUNCATE)");
+    } finally {
+      this.db.pragma(`secure_delete = ${previous}`);
+    }
+    return rows.length;
   }
 
   /** Soft delete; its keys are deleted too. */
@@ -151,6 +262,14 @@ export class ConnectionsRepo {
     this.writes++;
     this.s.insertKey.run({ ...k, id, now: this.now() });
     return this.key(id)!;
+  }
+
+  /**
+   * The encrypted secrets of every key the connection ever had, deleted ones included: an
+   * upstream may echo a key in a request sent just before the key was deleted or replaced.
+   */
+  keySecrets(connectionId: string): Buffer[] {
+    return this.s.keySecrets.all(connectionId).map((r) => r.secret);
   }
 
   keys(connectionId: string): ProviderKeyRow[] {

@@ -55,6 +55,7 @@ export class KeysRepo {
   private readonly revokeStmt;
   private readonly touchStmt;
   private readonly liveCount;
+  private readonly liveForMember;
 
   constructor(
     db: Db,
@@ -78,6 +79,10 @@ export class KeysRepo {
       `SELECT count(*) AS n FROM api_keys k JOIN members m ON m.id = k.member_id
        WHERE m.status = 'active' AND m.role != 'owner' AND k.revoked_ms IS NULL
          AND (k.expires_ms IS NULL OR k.expires_ms > ?)`,
+    );
+    this.liveForMember = db.prepare<[string, number], { n: number }>(
+      `SELECT count(*) AS n FROM api_keys
+       WHERE member_id = ? AND revoked_ms IS NULL AND (expires_ms IS NULL OR expires_ms > ?)`,
     );
     this.touchStmt = db.prepare<[number, string]>(
       "UPDATE api_keys SET last_used_ms = ? WHERE id = ?",
@@ -121,6 +126,11 @@ export class KeysRepo {
   /** Keys of members other than the owner that would authenticate now. */
   countLiveMemberKeys(): number {
     return this.liveCount.get(this.now())!.n;
+  }
+
+  /** Keys of `memberId` that would authenticate now (not revoked, not expired). */
+  countLiveForMember(memberId: string): number {
+    return this.liveForMember.get(memberId, this.now())!.n;
   }
 
   touch(id: string): void {

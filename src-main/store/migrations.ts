@@ -302,4 +302,10 @@ export const migrations: readonly string[] = [
     updated_ms INTEGER NOT NULL
   ) STRICT;
   `,
+  // Credential-like connection headers (x-goog-api-key, cf-aig-authorization…) encrypted like
+  // provider keys: {name: {secret: <base64 SecretCipher output>, last4}}. Rows written before
+  // this kept them in headers_json; the core moves them here at start (it needs the cipher).
+  `
+  ALTER TABLE connections ADD COLUMN secret_headers_json TEXT NOT NULL DEFAULT '{}';
+  `,
 ];

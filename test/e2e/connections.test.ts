@@ -317,4 +317,61 @@ describe.skipIf(!haveChromium)("Connections & pools in Chromium", () => {
     ).resolves.toBe(0);
     await m.page.close();
   });
+
+  it("editing the base URL asks for the keys again; the stored key never reaches the new address", async () => {
+    const other = await startFakeUpstream({ protocol: "openai" });
+    try {
+      const created = await fetch(`${t.url}/manage/v1/connections`, {
+        method: "POST",
+        headers: { ...t.auth, "content-type": "application/json" },
+        body: JSON.stringify({
+          name: "Moving box",
+          kind: "openai_compatible",
+          base_url: `${fake.url}/v1`,
+        }),
+      });
+      const { id } = (await created.json()) as { id: string };
+      await fetch(`${t.url}/manage/v1/connections/${id}/keys`, {
+        method: "POST",
+        headers: { ...t.auth, "content-type": "application/json" },
+        body: JSON.stringify({ label: "lab account", key: CANARY }),
+      });
+      const { page, errors } = await openSignedIn(
+        browser,
+        t.url,
+        t.core.ownerToken,
+        `connections/c/${id}/edit`,
+      );
+      const baseUrl = page.getByRole("textbox", { name: "Base URL" });
+      await baseUrl.waitFor();
+      await expect(page.getByText("Enter the keys again").count()).resolves.toBe(0);
+      await baseUrl.fill(`${other.url}/v1`);
+      await page.getByText("Enter the keys again").waitFor();
+      await page.getByText(`The new base URL points to ${new URL(other.url).host}.`).waitFor();
+      await expect(page.getByRole("textbox", { name: "Key 1 label" }).inputValue()).resolves.toBe(
+        "lab account",
+      );
+      // Saving without the key is stopped in the form: nothing is sent.
+      await page.getByRole("button", { name: "Save changes" }).click();
+      await page.getByText("Enter the key again.").waitFor();
+      expect((await api<{ base_url: string }>(`/connections/${id}`)).base_url).toBe(
+        `${fake.url}/v1`,
+      );
+      await page.getByLabel("Key 1", { exact: true }).fill(GOOD_KEY);
+      await page.getByRole("button", { name: "Save changes" }).click();
+      await page.getByRole("heading", { name: "Moving box" }).waitFor();
+      const moved = await api<{ base_url: string; keys: { last4: string }[] }>(
+        `/connections/${id}`,
+      );
+      expect(moved.base_url).toBe(`${other.url}/v1`);
+      expect(moved.keys.map((k) => k.last4)).toEqual([GOOD_KEY.slice(-4)]);
+      await page.getByRole("button", { name: "Test connection" }).click();
+      await page.getByText("gpt-4o-mini").first().waitFor();
+      expect(other.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${GOOD_KEY}`]);
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await other.close();
+    }
+  });
 });

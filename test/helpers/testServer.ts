@@ -53,8 +53,9 @@ export interface TestServerOptions {
   /** Resolver and loopback peers playing remote hosts for model downloads (see DownloadNetwork). */
   downloadNetwork?: CoreOptions["downloadNetwork"];
   /**
-   * Where the database, owner token and secret key live (created if missing, removed by
-   * `close()`). Defaults to a fresh temp folder; tests of a full disk put it on a tiny filesystem.
+   * An existing data dir to start on (a restart over a database an earlier server wrote, or a
+   * folder on a tiny filesystem for tests of a full disk); the caller removes it. Defaults to a
+   * fresh temporary one, removed on close.
    */
   dataDir?: string;
   /** `storage` config (e.g. a short probe interval for tests of a full disk). */
@@ -131,7 +132,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     logs,
     async close() {
       await core.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!opts.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
       fs.rmSync(models, { recursive: true, force: true });
     },
   };

@@ -201,12 +201,22 @@ describe("connections", () => {
       updated_ms: row.updatedMs,
     };
     expect(r.body).toEqual(after);
+    // A new base URL is a move, audited with the old and new host (it has no keys to re-enter:
+    // test/manage/connectionMove.test.ts has the rule for connections that do).
+    expect(lastAudit()).toEqual({
+      action: "connection.move",
+      target_type: "connection",
+      target_id: id,
+      before: { ...before, host: "api.groq.com" },
+      after: { ...after, host: "eu.groq.example" },
+    });
+    const renamed = await admin.patch(`/connections/${id}`, { name: "Groq (EU 2)" });
     expect(lastAudit()).toEqual({
       action: "connection.update",
       target_type: "connection",
       target_id: id,
-      before,
-      after,
+      before: after,
+      after: renamed.body,
     });
     const rows = auditCount(t);
     expect((await owner.patch(`/connections/${id}`, {})).body.error.code).toBe("empty_patch");
@@ -337,7 +347,10 @@ describe("connections", () => {
     up.acceptKeys = [CANARY, WRONG];
     up.script({ kind: "error", status: 500, message: `internal error for key ${WRONG}` });
     const echoed = await owner.post(`/connections/${id}/test`, undefined);
-    expect(echoed.body.error).toEqual({ status: 500, message: "internal error for key [key]" });
+    expect(echoed.body.error).toEqual({
+      status: 500,
+      message: "internal error for key [redacted]",
+    });
     expect(echoed.text).not.toContain(WRONG);
     up.acceptKeys = [CANARY];
 

@@ -140,3 +140,61 @@ describe("API keys", () => {
     );
   });
 });
+
+describe("keys per member (issue 14, item 8)", () => {
+  it("a member holds at most max_keys_per_member live keys (default 20); revoked ones do not count", async () => {
+    const m = t.addMember({ name: "Minter" }); // addMember gives one key
+    const self = client(t, bearer(m.key));
+    const ids: string[] = [];
+    for (let i = 1; i < 20; i++) {
+      const r = await self.post(`/members/${m.id}/keys`, { name: `k${i}` });
+      expect(r.status, `key ${i + 1}`).toBe(201);
+      ids.push(r.body.id);
+    }
+    const rows = auditCount(t);
+    const refused = await self.post(`/members/${m.id}/keys`, { name: "one too many" });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toEqual({
+      error: {
+        message:
+          "You already have 20 active keys, the most one member may hold (setting " +
+          "max_keys_per_member: 20): revoke one first.",
+        type: "invalid_request_error",
+        param: null,
+        code: "key_limit_reached",
+      },
+    });
+    // An admin creating one for the member meets the same cap, in its own words.
+    const byOwner = await owner.post(`/members/${m.id}/keys`, { name: "from the owner" });
+    expect(byOwner.body.error.message).toMatch(/^This member already has 20 active keys/);
+    expect(auditCount(t)).toBe(rows);
+    expect(t.core.store.keys.countLiveForMember(m.id)).toBe(20);
+
+    // A revoked key frees its place; an expired one does too.
+    await self.del(`/keys/${ids[0]}`);
+    expect((await self.post(`/members/${m.id}/keys`, { name: "after revoke" })).status).toBe(201);
+    expect((await self.post(`/members/${m.id}/keys`, { name: "full" })).status).toBe(409);
+    t.core.db.prepare("UPDATE api_keys SET expires_ms = 1 WHERE id = ?").run(ids[1]);
+    expect((await self.post(`/members/${m.id}/keys`, { name: "after expiry" })).status).toBe(201);
+  });
+
+  it("the cap is an org setting admins change", async () => {
+    const admin = client(t, bearer(t.addMember({ role: "admin" }).key));
+    const set = await admin.patch("/settings", { max_keys_per_member: 2 });
+    expect(set.status, set.text).toBe(200);
+    expect(set.body.max_keys_per_member).toBe(2);
+    try {
+      const m = t.addMember();
+      const self = client(t, bearer(m.key));
+      expect((await self.post(`/members/${m.id}/keys`, { name: "second" })).status).toBe(201);
+      const third = await self.post(`/members/${m.id}/keys`, { name: "third" });
+      expect([third.status, third.body.error.code]).toEqual([409, "key_limit_reached"]);
+      for (const bad of [0, 1001, 2.5])
+        expect((await admin.patch("/settings", { max_keys_per_member: bad })).status).toBe(400);
+      const viewer = client(t, bearer(t.addMember({ role: "viewer" }).key));
+      expect((await viewer.patch("/settings", { max_keys_per_member: 50 })).status).toBe(403);
+    } finally {
+      await admin.patch("/settings", { max_keys_per_member: 20 });
+    }
+  });
+});

@@ -27,6 +27,7 @@ describe("settings", () => {
       anonymous_loopback: false,
       model_idle_ttl_s: 900,
       retention_days: null,
+      max_keys_per_member: 20,
     });
     for (const bad of ["Mars/Olympus_Mons", "+05:00", "", "UTC; DROP TABLE usage"]) {
       const r = await owner.patch("/settings", { time_zone: bad });
@@ -40,6 +41,7 @@ describe("settings", () => {
       anonymous_loopback: false,
       model_idle_ttl_s: 900,
       retention_days: null,
+      max_keys_per_member: 20,
     });
     expect(t.core.ledger.timeZone()).toBe("Europe/Berlin");
     expect(t.core.store.settings.get("org.time_zone")).toBe("Europe/Berlin");
@@ -58,6 +60,7 @@ describe("settings", () => {
       anonymous_loopback: true,
       model_idle_ttl_s: 900,
       retention_days: null,
+      max_keys_per_member: 20,
     });
     expect(t.core.store.settings.get(ANONYMOUS_LOOPBACK_SETTING)).toBe(true);
     // Inference from this machine without a key now works; managing the lab still takes one.

@@ -8,6 +8,7 @@ import {
   UpstreamError,
   type UpstreamCall,
 } from "../../src-main/providers/openaiCompatible/adapter.js";
+import { secretScrubber } from "../../src-main/providers/scrubSecrets.js";
 import type { Connection } from "../../src-main/store/connectionsRepo.js";
 import { startFakeUpstream, type FakeUpstream } from "../fixtures/fakeUpstream.js";
 
@@ -21,7 +22,14 @@ const adapter = new OpenAiCompatibleAdapter();
 
 function call(baseUrl: string, headers: Record<string, string> = {}): UpstreamCall {
   const connection = { id: "conn_1", kind: "openai_compatible", baseUrl, headers } as Connection;
-  return { connection, keyId: "key_1", apiKey: KEY, upstreamModel: "gpt-4o-mini" };
+  return {
+    connection,
+    keyId: "key_1",
+    apiKey: KEY,
+    upstreamModel: "gpt-4o-mini",
+    headers,
+    scrub: secretScrubber(() => [KEY]),
+  };
 }
 
 const request: ChatRequest = {

@@ -74,11 +74,31 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Visible ASCII, spaces and tabs: no CR/LF (no header injection), no other control bytes. */
 const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
 
-/** Extra request headers (names stored lower-case). Never credentials: see FORBIDDEN_HEADERS. */
+/**
+ * Header names that carry a credential (`x-goog-api-key`, `cf-aig-authorization`,
+ * `x-auth-token`, `x-secret`…): any name containing key, token, secret or auth, in any case.
+ * Their values are encrypted at rest like provider keys and every answer shows them masked.
+ */
+const CREDENTIAL_HEADER = /key|token|secret|auth/i;
+export const isCredentialHeader = (name: string): boolean => CREDENTIAL_HEADER.test(name);
+
+/**
+ * How a credential header's value is shown: `…` and its last 4 characters (`…` alone for values
+ * of 12 characters or fewer, as for provider keys). `…` is not ASCII, so no real value looks
+ * like this: sent back in a PATCH's `headers`, it means "keep the stored value".
+ */
+export const maskedHeaderValue = (last4: string): string => `\u2026${last4}`;
+const MASKED_VALUE = /^\u2026[\x21-\x7e]{0,4}$/;
+export const isMaskedHeaderValue = (value: string): boolean => MASKED_VALUE.test(value);
+
+/**
+ * Extra request headers (names stored lower-case). Never the key itself (see
+ * FORBIDDEN_HEADERS); other credential-like headers are allowed and stored encrypted.
+ */
 export const ExtraHeaders = z
   .record(
     z.string().min(1).max(100).regex(HEADER_NAME, "must be an HTTP header name"),
-    z.string().max(1000).regex(HEADER_VALUE, "must be visible ASCII without line breaks"),
+    z.string().max(1000),
   )
   .superRefine((h, ctx) => {
     const names = Object.keys(h);
@@ -87,6 +107,13 @@ export const ExtraHeaders = z
     const seen = new Set<string>();
     for (const name of names) {
       const lower = name.toLowerCase();
+      const value = h[name]!;
+      if (isMaskedHeaderValue(value) ? !isCredentialHeader(lower) : !HEADER_VALUE.test(value))
+        ctx.addIssue({
+          code: "custom",
+          path: [name],
+          message: "must be visible ASCII without line breaks",
+        });
       if (FORBIDDEN_HEADERS.includes(lower))
         ctx.addIssue({
           code: "custom",
@@ -125,6 +152,7 @@ export const ConnectionDto = z.object({
   name: z.string(),
   kind: ConnectionKind,
   base_url: z.string(),
+  /** Extra headers; credential-like ones (isCredentialHeader) only masked: `…abcd`. */
   headers: z.record(z.string(), z.string()),
   /** Declared by the admin (where the provider processes requests). */
   region: z.string().nullable(),
@@ -151,13 +179,39 @@ export const CreateConnectionBody = z.strictObject({
 });
 export type CreateConnectionBody = z.infer<typeof CreateConnectionBody>;
 
-/** `PATCH /manage/v1/connections/{id}`: the fields present change; `headers` is replaced whole. */
+/** A provider key as entered: visible ASCII without spaces. */
+const ProviderKey = z
+  .string()
+  .min(1)
+  .max(1000)
+  .regex(/^[\x21-\x7e]+$/, "must be visible ASCII without spaces");
+
+/** Most keys one PATCH may enter again. */
+export const MAX_REENTERED_KEYS = 20;
+
+/**
+ * `PATCH /manage/v1/connections/{id}`: the fields present change; `headers` is replaced whole
+ * (a credential header sent back with its masked value `…abcd` keeps its stored value).
+ *
+ * Changing `base_url` (any change of the normalized URL: scheme, host, port or path) would send
+ * the stored secrets to the new address, so while the connection has keys the same PATCH must
+ * carry them again in `keys` (409 `keys_required` otherwise), and every credential header must
+ * be entered again or dropped (409 `credential_headers_required`).
+ */
 export const PatchConnectionBody = z.strictObject({
   name: Name.optional(),
   base_url: BaseUrl.optional(),
   headers: ExtraHeaders.optional(),
   region: Region.optional(),
   retention: Retention.optional(),
+  /** Replaces every stored key of the connection with these (encrypted at rest like any key). */
+  keys: z
+    .array(z.strictObject({ label: z.string().trim().min(1).max(100), key: ProviderKey }))
+    .min(1)
+    .max(MAX_REENTERED_KEYS)
+    .optional(),
+  /** As for POST /connections/{id}/keys: needed with `keys` where secret storage is insecure. */
+  acknowledge_insecure_storage: z.boolean().optional(),
 });
 export type PatchConnectionBody = z.infer<typeof PatchConnectionBody>;
 
@@ -171,11 +225,7 @@ export type DeletedConnectionDto = z.infer<typeof DeletedConnectionDto>;
  */
 export const AddConnectionKeyBody = z.strictObject({
   label: z.string().trim().min(1).max(100),
-  key: z
-    .string()
-    .min(1)
-    .max(1000)
-    .regex(/^[\x21-\x7e]+$/, "must be visible ASCII without spaces"),
+  key: ProviderKey,
   acknowledge_insecure_storage: z.boolean().optional(),
 });
 export type AddConnectionKeyBody = z.infer<typeof AddConnectionKeyBody>;

@@ -17,10 +17,15 @@ export const SettingsDto = z.object({
    * outputs are never stored.
    */
   retention_days: z.number().int().positive().nullable(),
+  /**
+   * Most API keys one member may hold at once (revoked and expired ones do not count); creating
+   * one more is a 409 `key_limit_reached`. Defaults to 20.
+   */
+  max_keys_per_member: z.number().int().positive(),
 });
 export type SettingsDto = z.infer<typeof SettingsDto>;
 
-/** `PATCH /manage/v1/settings`. Only the owner may change `anonymous_loopback`. */
+/** `PATCH /manage/v1/settings`. Only the owner may change `anonymous_loopback` and `retention_days`. */
 export const PatchSettingsBody = z.strictObject({
   time_zone: z.string().min(1).max(100).optional(),
   anonymous_loopback: z.boolean().optional(),
@@ -28,5 +33,7 @@ export const PatchSettingsBody = z.strictObject({
   model_idle_ttl_s: z.number().int().min(0).max(2_592_000).optional(),
   /** 1 … 36 500 days, or `null` to keep usage forever. */
   retention_days: z.number().int().min(1).max(36_500).nullable().optional(),
+  /** 1 … 1000. */
+  max_keys_per_member: z.number().int().min(1).max(1000).optional(),
 });
 export type PatchSettingsBody = z.infer<typeof PatchSettingsBody>;

@@ -1,11 +1,12 @@
 import Anthropic from "@anthropic-ai/sdk";
 import type { ChatRequest, GenerationEvent } from "../../gateway/types.js";
-import { parseRetryAfter } from "../../pools/errorClass.js";
 import { ClientCache } from "../clientCache.js";
 import { conversationOf, ToolCallAssembly } from "../conversation.js";
 import { countCompletionTokens, countPromptTokens, roughPromptTokens } from "../tokenEstimate.js";
 import { anthropicInput } from "./toAnthropic.js";
 import { UpstreamError, type UpstreamCall } from "../openaiCompatible/adapter.js";
+import { upstreamFailure } from "../openaiCompatible/failures.js";
+import type { Scrub } from "../scrubSecrets.js";
 
 /** Upstream request timeout. Defaults to 600 s: long generations are normal. */
 const TIMEOUT_MS = 600_000;
@@ -32,7 +33,7 @@ export class AnthropicAdapter {
         maxRetries: 0,
         timeout: TIMEOUT_MS,
         // Anthropic authenticates API keys with x-api-key (the SDK may send a Bearer header).
-        defaultHeaders: { ...call.connection.headers, "x-api-key": call.apiKey },
+        defaultHeaders: { ...call.headers, "x-api-key": call.apiKey },
       }),
   );
 
@@ -57,7 +58,7 @@ export class AnthropicAdapter {
       );
       return counted.input_tokens;
     } catch (err) {
-      throw toUpstreamError(err, false, signal);
+      throw toUpstreamError(err, false, signal, call.scrub);
     }
   }
 
@@ -140,7 +141,7 @@ export class AnthropicAdapter {
         }
       }
     } catch (err) {
-      throw toUpstreamError(err, started, signal);
+      throw toUpstreamError(err, started, signal, call.scrub);
     }
     if (!started) yield { type: "started", promptTokens: 0, cachedTokens: 0 };
     const estimated = input === undefined || output === undefined;
@@ -162,8 +163,16 @@ export class AnthropicAdapter {
   }
 }
 
-/** The SDK's errors as failover facts; Anthropic's spend cap is told apart by its error_code. */
-export function toUpstreamError(err: unknown, afterFirstByte: boolean, signal: AbortSignal): Error {
+/**
+ * The SDK's errors as failover facts; Anthropic's spend cap is told apart by its error_code.
+ * The message, type and error_code are the upstream's, scrubbed (upstreamFailure).
+ */
+export function toUpstreamError(
+  err: unknown,
+  afterFirstByte: boolean,
+  signal: AbortSignal,
+  scrub: Scrub,
+): Error {
   if (signal.aborted) return err instanceof Error ? err : new Error(String(err));
   if (err instanceof Anthropic.APIConnectionTimeoutError)
     return new UpstreamError({ kind: "timeout", afterFirstByte }, "The upstream timed out.");
@@ -174,19 +183,16 @@ export function toUpstreamError(err: unknown, afterFirstByte: boolean, signal: A
     );
   if (err instanceof Anthropic.APIError) {
     const body = (err.error ?? {}) as { error?: { type?: unknown; message?: unknown } };
-    const retryAfterMs = err.headers ? parseRetryAfter(err.headers, Date.now()) : undefined;
-    return new UpstreamError(
+    return upstreamFailure(
       {
-        kind: "http",
-        ...(err.status !== undefined ? { status: err.status } : {}),
+        status: err.status,
         code: err.errorCode,
-        type: typeof body.error?.type === "string" ? body.error.type : null,
-        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+        type: body.error?.type,
+        message: body.error?.message,
+        headers: err.headers,
         afterFirstByte,
       },
-      typeof body.error?.message === "string"
-        ? body.error.message
-        : `The upstream answered ${err.status}.`,
+      scrub,
     );
   }
   return new UpstreamError(

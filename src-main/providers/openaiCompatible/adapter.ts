@@ -7,15 +7,22 @@ import { countCompletionTokens, countPromptTokens, roughPromptTokens } from "../
 import { openAiBody } from "./toOpenAi.js";
 import { events, headerReader, post, readText, TransportError } from "./upstreamHttp.js";
 import { httpFailure, malformed, UpstreamError, withFirstByte } from "./failures.js";
+import type { Scrub } from "../scrubSecrets.js";
 
 export { UpstreamError, toUpstreamError } from "./failures.js";
 
-/** A call to one upstream: which connection, which of its keys (decrypted), which model. */
+/**
+ * A call to one upstream: which connection, which of its keys (decrypted), which model, the
+ * connection's extra headers (credential ones decrypted), and the scrubber every text the
+ * upstream sends back goes through before it leaves the adapter (connectionSecrets.ts).
+ */
 export interface UpstreamCall {
   connection: Connection;
   keyId: string;
   apiKey: string;
   upstreamModel: string;
+  headers: Record<string, string>;
+  scrub: Scrub;
 }
 
 /** Upstream request timeout. Defaults to 600 s: long generations are normal. */
@@ -97,7 +104,7 @@ export class OpenAiCompatibleAdapter {
           done = true;
           continue;
         }
-        const chunk = readChunk(sse.data, res) as Chunk | null;
+        const chunk = readChunk(sse.data, res, call.scrub) as Chunk | null;
         if (!started) {
           started = true;
           // Prompt tokens are known only at the end (this estimate serves if the stream breaks).
@@ -182,7 +189,7 @@ export class OpenAiCompatibleAdapter {
     const text = await readText(res).catch((err: Error) => err.message);
     if (signal.aborted) throw new TransportError("aborted");
     const json = parseJson(text) as { error?: unknown } | undefined;
-    throw httpFailure(status, json?.error, headerReader(res), false);
+    throw httpFailure(status, json?.error, headerReader(res), false, call.scrub);
   }
 }
 
@@ -200,8 +207,7 @@ function requestHeaders(call: UpstreamCall): Record<string, string> {
     "user-agent": USER_AGENT,
     authorization: `Bearer ${call.apiKey}`,
   };
-  for (const [name, value] of Object.entries(call.connection.headers))
-    headers[name.toLowerCase()] = value;
+  for (const [name, value] of Object.entries(call.headers)) headers[name.toLowerCase()] = value;
   return headers;
 }
 
@@ -219,9 +225,10 @@ function parseJson(text: string): unknown {
  * One SSE event's data as a chunk. Unparseable JSON throws (malformed); an `{"error": …}`
  * event is the upstream failing mid-stream, classified by its code and type like an HTTP error.
  */
-function readChunk(data: string, res: http.IncomingMessage): Chunk | null {
+function readChunk(data: string, res: http.IncomingMessage, scrub: Scrub): Chunk | null {
   const chunk = JSON.parse(data) as Chunk | null;
-  if (chunk && chunk.error) throw httpFailure(undefined, chunk.error, headerReader(res), false);
+  if (chunk && chunk.error)
+    throw httpFailure(undefined, chunk.error, headerReader(res), false, scrub);
   return chunk;
 }
 

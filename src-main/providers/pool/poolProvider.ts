@@ -19,7 +19,8 @@ import {
   type UpstreamCall,
 } from "../openaiCompatible/adapter.js";
 import { AnthropicAdapter } from "../anthropic/adapter.js";
-import { testConnection } from "../connectionTest.js";
+import { testConnection, type TestCall } from "../connectionTest.js";
+import { connectionScrub, openHeaders } from "../connectionSecrets.js";
 import type { Provider } from "../types.js";
 
 export interface PoolProviderDeps {
@@ -38,8 +39,7 @@ export interface PoolProviderDeps {
   random?: () => number;
   /** The active probe's check of one key: lists the upstream's models (testConnection). */
   probe?: (
-    connection: UpstreamCall["connection"],
-    apiKey: string,
+    call: TestCall,
   ) => Promise<{ ok: boolean; latencyMs: number; failure?: UpstreamFailure }>;
 }
 
@@ -53,12 +53,13 @@ const POOL_CONTEXT_TOKENS = 131_072;
 /** One way to serve a pool: a connection key and the upstream model id. */
 interface Target {
   id: string;
-  call: Omit<UpstreamCall, "apiKey"> & { secret: Buffer };
+  call: Omit<UpstreamCall, "apiKey" | "headers"> & { secret: Buffer };
   /**
-   * The key decrypted on first use and kept while the target is cached (until the pools or
-   * connections change): decrypting it per request cost a cipher setup each time.
+   * The key and the connection's headers decrypted on first use and kept while the target is
+   * cached (until the pools or connections change): decrypting per request cost a cipher setup
+   * each time.
    */
-  apiKey?: string;
+  plain?: { apiKey: string; headers: Record<string, string> };
   priority: number;
   weight: number;
 }
@@ -126,6 +127,8 @@ export function poolProvider(deps: PoolProviderDeps): Provider & {
     for (const t of pool.targets) {
       const connection = deps.connections.get(t.connectionId);
       if (!connection) continue;
+      // One scrubber per connection: every key of it, whichever one a request used.
+      const scrub = connectionScrub(deps.connections, deps.cipher, connection);
       for (const key of deps.connections.keys(connection.id)) {
         if (key.status !== "active") continue;
         const id = `${connection.id}/${key.id}/${t.upstreamModel}`;
@@ -133,7 +136,13 @@ export function poolProvider(deps: PoolProviderDeps): Provider & {
         healthOf(id).enable();
         out.push({
           id,
-          call: { connection, keyId: key.id, upstreamModel: t.upstreamModel, secret: key.secret },
+          call: {
+            connection,
+            keyId: key.id,
+            upstreamModel: t.upstreamModel,
+            secret: key.secret,
+            scrub,
+          },
           priority: t.priority,
           weight: t.weight,
         });
@@ -153,6 +162,16 @@ export function poolProvider(deps: PoolProviderDeps): Provider & {
     } catch (err) {
       deps.log.warn({ err, keyId, status }, "could not record the key's status");
     }
+  }
+
+  /** The target's call with its key and headers decrypted (once per cached target). */
+  function callOf(target: Target): UpstreamCall {
+    const { secret, ...call } = target.call;
+    target.plain ??= {
+      apiKey: deps.cipher.decrypt(secret),
+      headers: openHeaders(call.connection, deps.cipher),
+    };
+    return { ...call, ...target.plain };
   }
 
   function apply(target: Target, action: FailureAction, t: number): void {
@@ -205,9 +224,8 @@ export function poolProvider(deps: PoolProviderDeps): Provider & {
       [...due.values()].map(async (target) => {
         const h = healthOf(target.id);
         h.begin(now());
-        const { connection, secret } = target.call;
         try {
-          const r = await probe(connection, deps.cipher.decrypt(secret));
+          const r = await probe(callOf(target));
           if (r.ok) h.succeed(now(), r.latencyMs);
           else
             apply(
@@ -251,9 +269,8 @@ export function poolProvider(deps: PoolProviderDeps): Provider & {
       h.begin(t0);
       let firstByte = false;
       try {
-        const { secret, ...call } = target.call;
-        const apiKey = (target.apiKey ??= deps.cipher.decrypt(secret));
-        const events = adapterFor(call.connection.kind).chat({ ...call, apiKey }, req, ctx.signal);
+        const call = callOf(target);
+        const events = adapterFor(call.connection.kind).chat(call, req, ctx.signal);
         for await (const event of events) {
           // Once anything is yielded the gateway answers the client: no failover after that.
           firstByte = true;
@@ -329,11 +346,10 @@ export function poolProvider(deps: PoolProviderDeps): Provider & {
         null,
         { "retry-after": "5" },
       );
-    const { secret, ...call } = target.call;
     try {
-      if (call.connection.kind !== "anthropic") return await openai.countTokens(call, req);
-      const apiKey = deps.cipher.decrypt(secret);
-      return await anthropic.countTokens({ ...call, apiKey }, req, ctx.signal);
+      if (target.call.connection.kind !== "anthropic")
+        return await openai.countTokens(target.call, req);
+      return await anthropic.countTokens(callOf(target), req, ctx.signal);
     } catch (err) {
       if (err instanceof UpstreamError) throw upstreamApiError(err, classifyFailure(err.failure));
       throw err;

@@ -16,20 +16,11 @@ import {
 } from "../../contract/index.js";
 import { invalidRequest } from "../../gateway/errors.js";
 import type { Connection, ProviderKeyRow } from "../../store/connectionsRepo.js";
+import { connectionScrub, last4Of, openHeaders } from "../../providers/connectionSecrets.js";
 import { testConnection } from "../../providers/connectionTest.js";
+import { patchConnection, refuseInsecureStorage, resolveHeaders } from "./connectionWrites.js";
 import { connectionDto, connectionHealth, providerKeyDto } from "./poolViews.js";
-import {
-  conflict,
-  mutate,
-  notFound,
-  nothingToChange,
-  route,
-  type Call,
-  type ManageRoute,
-} from "./routeTable.js";
-
-/** Keys of 12 characters or fewer show no last 4: that would be a third of the key or more. */
-const last4Of = (key: string) => (key.length > 12 ? key.slice(-4) : "");
+import { conflict, mutate, notFound, route, type Call, type ManageRoute } from "./routeTable.js";
 
 function connectionOf(c: Call): Connection {
   const connection = c.deps.store.connections.get(c.params.id!);
@@ -57,9 +48,10 @@ function poolsUsing(c: Call, connectionId: string): string[] {
 }
 
 /**
- * Remote provider connections and their keys. A provider key is encrypted by the platform's
- * SecretCipher before it is stored and never leaves again: answers, audit rows and events carry
- * only its id, label and last 4 characters.
+ * Remote provider connections and their keys. A provider key — and a credential-like extra
+ * header (connectionWrites.ts) — is encrypted by the platform's SecretCipher before it is
+ * stored and never leaves again: answers, audit rows and events carry only its id, label and
+ * last 4 characters (a header: its name and `…` + last 4).
  */
 export const connectionRoutes: ManageRoute[] = [
   route({
@@ -90,13 +82,15 @@ export const connectionRoutes: ManageRoute[] = [
           "base_url",
           "missing_required_parameter",
         );
+      const sealed = resolveHeaders(c.deps.cipher, headers ?? {});
       const target = { action: "connection.create", targetType: "connection", targetId: null };
       return mutate(c, { ...target, memberId: null }, () => {
         const created = c.deps.store.connections.create({
           name,
           kind,
           baseUrl,
-          headers: headers ?? {},
+          headers: sealed.headers,
+          secretHeaders: sealed.secretHeaders,
           region: region ?? null,
           retention: retention ?? null,
         });
@@ -117,37 +111,11 @@ export const connectionRoutes: ManageRoute[] = [
     method: "patch",
     path: "/connections/:id",
     access: "admin",
-    summary: "Change a connection's name, base URL, extra headers, region or retention note",
+    summary:
+      "Change a connection's name, base URL, extra headers, region or retention note; a new base URL needs the keys entered again",
     body: PatchConnectionBody,
     response: ConnectionDto,
-    handle: (c) => {
-      if (Object.keys(c.body).length === 0) throw nothingToChange();
-      const current = connectionOf(c);
-      const b = c.body;
-      const next = {
-        id: current.id,
-        name: b.name ?? current.name,
-        baseUrl: b.base_url ?? current.baseUrl,
-        headers: b.headers ?? current.headers,
-        region: b.region === undefined ? current.region : b.region,
-        retention: b.retention === undefined ? current.retention : b.retention,
-      };
-      return mutate(
-        c,
-        {
-          action: "connection.update",
-          targetType: "connection",
-          targetId: current.id,
-          memberId: null,
-        },
-        () => {
-          const before = view(c, current);
-          c.deps.store.connections.update(next);
-          const after = view(c, c.deps.store.connections.get(current.id)!);
-          return { before, after, result: after };
-        },
-      );
-    },
+    handle: (c) => patchConnection(c, connectionOf(c), (x) => view(c, x)),
   }),
   route({
     method: "delete",
@@ -190,14 +158,7 @@ export const connectionRoutes: ManageRoute[] = [
     handle: (c) => {
       const connection = connectionOf(c);
       const { cipher } = c.deps;
-      const acknowledged = c.body.acknowledge_insecure_storage === true;
-      if (cipher.insecure && !acknowledged)
-        throw conflict(
-          `Secrets on this machine are stored with ${cipher.backend}, which does not protect ` +
-            "them (no OS keyring). Set up a keyring, or send " +
-            '"acknowledge_insecure_storage": true to store the key anyway.',
-          "insecure_secret_storage",
-        );
+      refuseInsecureStorage(cipher, c.body.acknowledge_insecure_storage);
       const secret = cipher.encrypt(c.body.key);
       return mutate(
         c,
@@ -304,9 +265,12 @@ export const connectionRoutes: ManageRoute[] = [
           "This connection has no active key: add one, or re-enable one, first.",
           "no_active_key",
         );
+      const { cipher } = c.deps;
       let apiKey: string;
+      let headers: Record<string, string>;
       try {
-        apiKey = c.deps.cipher.decrypt(key.secret);
+        apiKey = cipher.decrypt(key.secret);
+        headers = openHeaders(connection, cipher);
       } catch {
         return {
           ok: false,
@@ -316,12 +280,13 @@ export const connectionRoutes: ManageRoute[] = [
           error: {
             status: null,
             message:
-              "The stored key cannot be decrypted (the secret key changed, or the database " +
-              "came from another machine): delete it and add it again.",
+              "A stored key or credential header cannot be decrypted (the secret key changed, " +
+              "or the database came from another machine): enter it again.",
           },
         };
       }
-      const r = await testConnection(connection, apiKey);
+      const scrub = connectionScrub(c.deps.store.connections, cipher, connection);
+      const r = await testConnection({ connection, apiKey, headers, scrub });
       return {
         ok: r.ok,
         key_id: key.id,

@@ -3,6 +3,7 @@ import { invalidRequest } from "../../gateway/errors.js";
 import { generateApiKey } from "../../policy/apiKeys.js";
 import { changeableMember, seesEveryone, visibleMember } from "./access.js";
 import { keyDto } from "./dto.js";
+import { maxKeysPerMember, refuseOverKeyLimit } from "./keyLimit.js";
 import { forbidden, mutate, notFound, route, type Call, type ManageRoute } from "./routeTable.js";
 
 /**
@@ -27,7 +28,8 @@ export const keyRoutes: ManageRoute[] = [
     method: "post",
     path: "/members/:id/keys",
     access: "self",
-    summary: "Create a key; the response is the only time the key is shown",
+    summary:
+      "Create a key; the response is the only time the key is shown (at most max_keys_per_member live keys, default 20)",
     body: CreateKeyBody,
     response: CreatedKeyDto,
     status: 201,
@@ -41,6 +43,13 @@ export const keyRoutes: ManageRoute[] = [
         c,
         { action: "key.create", targetType: "api_key", targetId: null, memberId: member.id },
         () => {
+          // Counted inside the write transaction: two requests at once cannot both pass.
+          const { keys, settings } = c.deps.store;
+          refuseOverKeyLimit(
+            keys.countLiveForMember(member.id),
+            maxKeysPerMember(settings),
+            member.id === c.principal.memberId,
+          );
           const row = c.deps.store.keys.create({
             memberId: member.id,
             name: c.body.name,

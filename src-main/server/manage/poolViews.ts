@@ -5,6 +5,7 @@ import type {
   TargetHealthDto,
 } from "../../contract/index.js";
 import type { HealthSnapshot } from "../../pools/health.js";
+import { maskedHeaders } from "../../providers/connectionSecrets.js";
 import type { Connection, ProviderKeyRow } from "../../store/connectionsRepo.js";
 import type { Pool } from "../../store/poolsRepo.js";
 import type { ManageDeps } from "./routeTable.js";
@@ -27,7 +28,8 @@ export const connectionDto = (c: Connection, keys: ProviderKeyRow[]): Connection
   name: c.name,
   kind: c.kind,
   base_url: c.baseUrl,
-  headers: c.headers,
+  // Credential headers only masked, to every role (viewers included), in audit rows and events.
+  headers: maskedHeaders(c),
   region: c.region,
   retention: c.retention,
   keys: keys.map(providerKeyDto),

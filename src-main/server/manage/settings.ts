@@ -2,6 +2,7 @@ import { IDLE_TTL_SETTING, RETENTION_DAYS_SETTING } from "../../app/serverContro
 import { PatchSettingsBody, SettingsDto } from "../../contract/index.js";
 import { ApiError, invalidRequest } from "../../gateway/errors.js";
 import { isValidTimeZone } from "../../policy/periods.js";
+import { MAX_KEYS_SETTING, maxKeysPerMember } from "./keyLimit.js";
 import {
   forbidden,
   mutate,
@@ -21,6 +22,7 @@ function current(c: Call): SettingsDto {
       c.deps.store.settings.get<boolean>(c.deps.anonymousLoopbackSetting) === true,
     model_idle_ttl_s: server.idleTtlS(),
     retention_days: server.retentionDays(),
+    max_keys_per_member: maxKeysPerMember(c.deps.store.settings),
   };
 }
 
@@ -35,7 +37,7 @@ export const settingsRoutes: ManageRoute[] = [
     method: "get",
     path: "/settings",
     access: "staff",
-    summary: "Time zone, anonymous loopback use, model idle TTL and usage retention",
+    summary: "Time zone, anonymous loopback use, model idle TTL, usage retention, keys per member",
     response: SettingsDto,
     handle: current,
   }),
@@ -44,18 +46,13 @@ export const settingsRoutes: ManageRoute[] = [
     path: "/settings",
     access: "admin",
     summary:
-      "Change the time zone or model idle TTL (admins), or usage retention or anonymous loopback use (owner only)",
+      "Change the time zone, model idle TTL or keys per member (admins), or usage retention or anonymous loopback use (owner only)",
     body: PatchSettingsBody,
     response: SettingsDto,
     handle: (c) => {
       const { time_zone, anonymous_loopback, model_idle_ttl_s, retention_days } = c.body;
-      if (
-        time_zone === undefined &&
-        anonymous_loopback === undefined &&
-        model_idle_ttl_s === undefined &&
-        retention_days === undefined
-      )
-        throw nothingToChange();
+      const { max_keys_per_member } = c.body;
+      if (Object.values(c.body).every((v) => v === undefined)) throw nothingToChange();
       // Letting unauthenticated local callers act as the owner is the owner's decision alone.
       if (anonymous_loopback !== undefined && c.principal.role !== "owner")
         throw forbidden("Only the owner can change anonymous_loopback.", "anonymous_loopback");
@@ -83,6 +80,8 @@ export const settingsRoutes: ManageRoute[] = [
               c.deps.store.settings.set(IDLE_TTL_SETTING, model_idle_ttl_s);
             if (retention_days !== undefined)
               c.deps.store.settings.set(RETENTION_DAYS_SETTING, retention_days);
+            if (max_keys_per_member !== undefined)
+              c.deps.store.settings.set(MAX_KEYS_SETTING, max_keys_per_member);
             const now = current(c);
             return { before, after: now, result: now };
           },

@@ -3,6 +3,7 @@ import {
   Alert,
   Anchor,
   Button,
+  Checkbox,
   Group,
   Paper,
   Select,
@@ -12,7 +13,7 @@ import {
   Title,
 } from "@mantine/core";
 import { useState } from "react";
-import { describeError } from "../../api/ApiRequestError";
+import { ApiRequestError, describeError } from "../../api/ApiRequestError";
 import { useConnectionsStore } from "../../stores/useConnectionsStore";
 import { useRouteStore } from "../../stores/useRouteStore";
 import {
@@ -25,7 +26,9 @@ import {
   withKind,
   type ConnectionFormValues,
 } from "./connectionForm";
+import { moveCheck } from "./connectionMove";
 import { HeadersEditor } from "./HeadersEditor";
+import { KeysReentry } from "./KeysReentry";
 
 const KIND_OPTIONS = KIND_ORDER.map((k) => ({ value: k, label: KIND_LABELS[k] }));
 
@@ -41,7 +44,11 @@ export function ConnectionFormPage({ connection }: { connection?: ConnectionDto 
   const [tried, setTried] = useState(false);
   const [saving, setSaving] = useState(false);
   const [serverError, setServerError] = useState<string>();
-  const { errors, body } = validateConnectionForm(values);
+  /** Set when the server said its secret storage is insecure (409 insecure_secret_storage). */
+  const [insecure, setInsecure] = useState(false);
+  const [acknowledged, setAcknowledged] = useState(false);
+  const { errors, body } = validateConnectionForm(values, connection);
+  const move = moveCheck(connection, values.baseUrl);
   const shown = tried ? errors : { headerRows: [] };
   const set = (patch: Partial<ConnectionFormValues>) => setValues((v) => ({ ...v, ...patch }));
   const backHref = connection
@@ -55,7 +62,8 @@ export function ConnectionFormPage({ connection }: { connection?: ConnectionDto 
     setSaving(true);
     try {
       const store = useConnectionsStore.getState();
-      const patch = connection ? patchBody(connection, body) : undefined;
+      const patch = connection ? patchBody(connection, body, values.keys) : undefined;
+      if (patch?.keys && insecure && acknowledged) patch.acknowledge_insecure_storage = true;
       // Nothing changed: nothing to send (the server would answer 400).
       const saved = !connection
         ? await store.create(body)
@@ -64,6 +72,8 @@ export function ConnectionFormPage({ connection }: { connection?: ConnectionDto 
           : await store.update(connection.id, patch!);
       navigate(`connections/c/${encodeURIComponent(saved.id)}`);
     } catch (err) {
+      if (err instanceof ApiRequestError && err.serverError?.code === "insecure_secret_storage")
+        setInsecure(true);
       setServerError(describeError(err));
     } finally {
       setSaving(false);
@@ -118,6 +128,15 @@ export function ConnectionFormPage({ connection }: { connection?: ConnectionDto 
               onChange={(e) => set({ baseUrl: e.currentTarget.value })}
               error={shown.baseUrl}
             />
+            {move.keysNeeded && (
+              <KeysReentry
+                rows={values.keys ?? []}
+                onChange={(keys) => set({ keys })}
+                toHost={move.toHost!}
+                rowErrors={shown.keyRows ?? []}
+                listError={shown.keys}
+              />
+            )}
             <HeadersEditor
               rows={values.headers}
               onChange={(headers) => set({ headers })}
@@ -146,6 +165,13 @@ export function ConnectionFormPage({ connection }: { connection?: ConnectionDto 
               <Alert color="red" title="Not saved">
                 {serverError}
               </Alert>
+            )}
+            {insecure && (
+              <Checkbox
+                label="Store the keys anyway, knowing this machine's secret storage does not protect them"
+                checked={acknowledged}
+                onChange={(e) => setAcknowledged(e.currentTarget.checked)}
+              />
             )}
             <Group justify="flex-end">
               <Button component="a" href={backHref} variant="default">

@@ -11,8 +11,10 @@ interface HeadersEditorProps {
 }
 
 /**
- * Extra request headers as name/value rows (e.g. OpenRouter's `http-referer`). Never
- * credentials: the server refuses auth headers here, and the form says so before sending.
+ * Extra request headers as name/value rows (e.g. OpenRouter's `http-referer`). The provider key
+ * itself is refused here (it goes in the Keys section); other credential headers (a name with
+ * key, token, secret or auth, e.g. `cf-aig-authorization`) are encrypted by the server and come
+ * back masked (`…abcd`): left as they are, they keep their stored value.
  */
 export function HeadersEditor({ rows, onChange, rowErrors, listError }: HeadersEditorProps) {
   const put = (i: number, row: HeaderRow) => onChange(rows.map((r, j) => (j === i ? row : r)));
@@ -22,8 +24,9 @@ export function HeadersEditor({ rows, onChange, rowErrors, listError }: HeadersE
         Extra headers
       </Text>
       <Text size="xs" c="dimmed">
-        Sent with every request to this provider. Not for keys: add those in the Keys section, where
-        they are encrypted.
+        Sent with every request to this provider. The API key goes in the Keys section. Headers
+        named like a credential (key, token, secret, auth) are encrypted and shown masked (…abcd);
+        leave a masked value as it is to keep it.
       </Text>
       {rows.map((row, i) => (
         <Group key={i} align="flex-start" gap="xs" wrap="nowrap">

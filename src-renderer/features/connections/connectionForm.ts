@@ -9,6 +9,13 @@ import {
   type CreateConnectionBody,
   type PatchConnectionBody,
 } from "@contract";
+import {
+  keyRowProblems,
+  keyRowsFor,
+  maskedHeaderProblem,
+  moveCheck,
+  type KeyRow,
+} from "./connectionMove";
 
 /**
  * The add/edit connection form as plain data, and its validation. The server's own zod schemas
@@ -46,6 +53,8 @@ export interface ConnectionFormValues {
   /** Free text; blank means none. */
   region: string;
   retention: string;
+  /** Editing only: the keys entered again when the base URL moves (connectionMove.ts). */
+  keys?: KeyRow[];
 }
 
 export interface ConnectionFormErrors {
@@ -57,6 +66,9 @@ export interface ConnectionFormErrors {
   headerRows: (string | undefined)[];
   region?: string;
   retention?: string;
+  /** The keys entered again on a move: the list as a whole, then one entry per row. */
+  keys?: string;
+  keyRows?: { label?: string; key?: string }[];
 }
 
 /** The base URL a kind starts with: its provider's, or empty for a custom endpoint. */
@@ -75,6 +87,7 @@ export function formFromConnection(c: ConnectionDto): ConnectionFormValues {
     headers: Object.entries(c.headers).map(([name, value]) => ({ name, value })),
     region: c.region ?? "",
     retention: c.retention ?? "",
+    keys: keyRowsFor(c),
   };
 }
 
@@ -139,15 +152,30 @@ export function parseHeaderRows(rows: HeaderRow[]): {
 
 /** Whether the form has any error to show. */
 export const hasErrors = (e: ConnectionFormErrors): boolean =>
-  Boolean(e.name || e.baseUrl || e.headers || e.region || e.retention) ||
-  e.headerRows.some(Boolean);
+  Boolean(e.name || e.baseUrl || e.headers || e.region || e.retention || e.keys) ||
+  e.headerRows.some(Boolean) ||
+  (e.keyRows ?? []).some((r) => r.label || r.key);
 
-/** Validates the form; `body` is the API's create body when there is nothing to fix. */
-export function validateConnectionForm(values: ConnectionFormValues): {
+/**
+ * Validates the form; `body` is the API's create body when there is nothing to fix. Editing
+ * (`before` given) a base URL that moves the connection also asks for its keys again and for
+ * new values of credential headers.
+ */
+export function validateConnectionForm(
+  values: ConnectionFormValues,
+  before?: ConnectionDto,
+): {
   errors: ConnectionFormErrors;
   body?: CreateConnectionBody;
 } {
-  const { headers, rowErrors, listError } = parseHeaderRows(values.headers);
+  const parsed = parseHeaderRows(values.headers);
+  const { headers, listError } = parsed;
+  const move = moveCheck(before, values.baseUrl);
+  const rowErrors = parsed.rowErrors.map(
+    (e, i) =>
+      e ?? maskedHeaderProblem(values.headers[i]!.name, values.headers[i]!.value, move.moved),
+  );
+  const keys = move.keysNeeded ? keyRowProblems(values.keys ?? []) : undefined;
   const name = values.name.trim();
   const errors: ConnectionFormErrors = {
     name:
@@ -161,6 +189,7 @@ export function validateConnectionForm(values: ConnectionFormValues): {
     headerRows: rowErrors,
     region: values.region.trim().length > 100 ? "At most 100 characters." : undefined,
     retention: values.retention.trim().length > 500 ? "At most 500 characters." : undefined,
+    ...(keys ? { keys: keys.listError, keyRows: keys.rowErrors } : {}),
   };
   if (hasErrors(errors)) return { errors };
   return {
@@ -176,9 +205,18 @@ export function validateConnectionForm(values: ConnectionFormValues): {
   };
 }
 
-/** The PATCH body for what changed since `before` (the kind cannot change); empty if nothing. */
-export function patchBody(before: ConnectionDto, body: CreateConnectionBody): PatchConnectionBody {
+/**
+ * The PATCH body for what changed since `before` (the kind cannot change); empty if nothing.
+ * A base URL that moves a connection with keys carries `keys` (the rows entered again).
+ */
+export function patchBody(
+  before: ConnectionDto,
+  body: CreateConnectionBody,
+  keys: KeyRow[] = [],
+): PatchConnectionBody {
   const out: PatchConnectionBody = {};
+  if (body.base_url !== undefined && moveCheck(before, body.base_url).keysNeeded)
+    out.keys = keys.map((k) => ({ label: k.label.trim(), key: k.key }));
   if (body.name !== before.name) out.name = body.name;
   if (body.base_url !== undefined && body.base_url !== before.base_url)
     out.base_url = body.base_url;

@@ -16,7 +16,7 @@ import { useMemo, useState } from "react";
 import { useServerStore } from "../../stores/useServerStore";
 import { serverErrorText } from "./serverErrorText";
 
-/** The org's settings: time zone, model idle TTL, usage retention, anonymous local use. */
+/** The org's settings: time zone, model idle TTL, usage retention, keys per member, anonymous local use. */
 export function SettingsPanel({ role }: { role: Role }) {
   const settings = useServerStore((s) => s.settings);
   const settingsError = useServerStore((s) => s.settingsError);
@@ -46,6 +46,7 @@ function SettingsForm({ settings, role }: { settings: SettingsDto; role: Role })
   const [retain, setRetain] = useState(settings.retention_days !== null);
   const [days, setDays] = useState<number | string>(settings.retention_days ?? 90);
   const [anonymous, setAnonymous] = useState(settings.anonymous_loopback);
+  const [maxKeys, setMaxKeys] = useState<number | string>(settings.max_keys_per_member);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const zoneList = useMemo(() => zones(settings.time_zone), [settings.time_zone]);
@@ -57,7 +58,10 @@ function SettingsForm({ settings, role }: { settings: SettingsDto; role: Role })
   if (retention !== undefined && retention !== settings.retention_days)
     patch.retention_days = retention;
   if (anonymous !== settings.anonymous_loopback) patch.anonymous_loopback = anonymous;
-  const invalid = typeof ttl !== "number" || (retain && typeof days !== "number");
+  if (typeof maxKeys === "number" && maxKeys !== settings.max_keys_per_member)
+    patch.max_keys_per_member = maxKeys;
+  const invalid =
+    typeof ttl !== "number" || (retain && typeof days !== "number") || typeof maxKeys !== "number";
 
   async function save() {
     setBusy(true);
@@ -127,6 +131,17 @@ function SettingsForm({ settings, role }: { settings: SettingsDto; role: Role })
             value={days}
             onChange={setDays}
             disabled={role !== "owner" || !retain}
+          />
+          <NumberInput
+            label="API keys per member"
+            description="The most keys one member may hold at once; revoked and expired keys do not count."
+            min={1}
+            max={1000}
+            allowDecimal={false}
+            allowNegative={false}
+            value={maxKeys}
+            onChange={setMaxKeys}
+            disabled={!canEdit}
           />
           <Switch
             label="Allow key-less use from this machine"

@@ -3,11 +3,14 @@ import { describe, expect, it } from "vitest";
 import {
   baseUrlProblem,
   emptyConnectionForm,
+  formFromConnection,
+  hasErrors,
   parseHeaderRows,
   patchBody,
   validateConnectionForm,
   withKind,
 } from "../../../src-renderer/features/connections/connectionForm";
+import { moveCheck } from "../../../src-renderer/features/connections/connectionMove";
 
 describe("base URL", () => {
   it("is prefilled per kind and follows the kind until the admin types one", () => {
@@ -127,6 +130,93 @@ describe("the whole form", () => {
       name: "B",
       headers: {},
       region: null,
+    });
+  });
+});
+
+describe("editing the base URL of a connection with secrets (issue 14, item 2)", () => {
+  const withKeys: ConnectionDto = {
+    id: "con_1",
+    name: "A",
+    kind: "openai_compatible",
+    base_url: "http://10.0.0.5:8000/v1",
+    headers: { "x-goog-api-key": "…1234", "x-lab": "bench" },
+    region: null,
+    retention: null,
+    keys: [
+      {
+        id: "ck_1",
+        connection_id: "con_1",
+        label: "lab account",
+        last4: "abcd",
+        status: "active",
+        status_reason: null,
+        created_ms: 1,
+        updated_ms: 1,
+      },
+    ],
+    created_ms: 1,
+    updated_ms: 1,
+  };
+
+  it("asks nothing while the URL stays (spelt the same after normalizing)", () => {
+    expect(moveCheck(withKeys, "http://10.0.0.5:8000/v1/")).toEqual({
+      moved: false,
+      keysNeeded: false,
+    });
+    const values = formFromConnection(withKeys);
+    expect(values.keys).toEqual([{ label: "lab account", key: "" }]);
+    const r = validateConnectionForm(values, withKeys);
+    expect(r.body).toBeDefined();
+    expect(patchBody(withKeys, r.body!, values.keys)).toEqual({});
+  });
+
+  it("asks for the keys again and new values of credential headers when the URL moves", () => {
+    expect(moveCheck(withKeys, "https://proxy.example/v1")).toEqual({
+      moved: true,
+      keysNeeded: true,
+      toHost: "proxy.example",
+    });
+    const values = { ...formFromConnection(withKeys), baseUrl: "https://proxy.example/v1" };
+    const r = validateConnectionForm(values, withKeys);
+    expect(r.body).toBeUndefined();
+    expect(r.errors.keyRows).toEqual([{ label: undefined, key: "Enter the key again." }]);
+    expect(r.errors.headerRows).toEqual([
+      "Enter this value again: a stored credential is not sent to a new address. Or remove the header.",
+      undefined,
+    ]);
+    const none = validateConnectionForm({ ...values, keys: [] }, withKeys);
+    expect(none.errors.keys).toBe(
+      "Enter at least one key: the stored ones are not sent to the new address.",
+    );
+
+    const entered = {
+      ...values,
+      keys: [{ label: " lab account ", key: "sk-new-000000000001" }],
+      headers: [
+        { name: "x-goog-api-key", value: "AIzaSyNewValue0000005678" },
+        { name: "x-lab", value: "bench" },
+      ],
+    };
+    const ok = validateConnectionForm(entered, withKeys);
+    expect(hasErrors(ok.errors)).toBe(false);
+    expect(patchBody(withKeys, ok.body!, entered.keys)).toEqual({
+      base_url: "https://proxy.example/v1",
+      headers: { "x-goog-api-key": "AIzaSyNewValue0000005678", "x-lab": "bench" },
+      keys: [{ label: "lab account", key: "sk-new-000000000001" }],
+    });
+  });
+
+  it("a connection without keys moves without them; its masked headers still need values", () => {
+    const keyless = { ...withKeys, keys: [] };
+    const values = { ...formFromConnection(keyless), baseUrl: "https://proxy.example/v1" };
+    const r = validateConnectionForm(values, keyless);
+    expect(r.errors.keyRows).toBeUndefined();
+    expect(r.errors.headerRows[0]).toMatch(/^Enter this value again/);
+    const dropped = validateConnectionForm({ ...values, headers: [values.headers[1]!] }, keyless);
+    expect(patchBody(keyless, dropped.body!, values.keys)).toEqual({
+      base_url: "https://proxy.example/v1",
+      headers: { "x-lab": "bench" },
     });
   });
 });
