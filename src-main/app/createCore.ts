@@ -22,6 +22,8 @@ import { AlertsRepo } from "../store/alertsRepo.js";
 import { ConnectionsRepo } from "../store/connectionsRepo.js";
 import { ConversationsRepo } from "../store/conversationsRepo.js";
 import { PoolsRepo } from "../store/poolsRepo.js";
+import { RoutingRepo } from "../store/routingRepo.js";
+import { Router } from "../routing/Router.js";
 import { AuditRepo } from "../store/auditRepo.js";
 import { CreditsRepo } from "../store/creditsRepo.js";
 import { closeDb, openDb, type Db } from "../store/db.js";
@@ -80,6 +82,7 @@ export interface Store {
   connections: ConnectionsRepo;
   pools: PoolsRepo;
   conversations: ConversationsRepo;
+  routing: RoutingRepo;
 }
 
 /** Settings key: the owner allowed unauthenticated use from this machine (default off). */
@@ -126,6 +129,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const db = openDb(paths.db, { log: log.child({ mod: "store" }) });
   const modelsRepo = new ModelsRepo(db);
   const modelSettings = new ModelSettingsRepo(db);
+  const settings = new SettingsRepo(db);
   const store: Store = {
     members: new MembersRepo(db),
     keys: new KeysRepo(db),
@@ -133,11 +137,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     usage: new UsageRepo(db),
     credits: new CreditsRepo(db),
     alerts: new AlertsRepo(db),
-    settings: new SettingsRepo(db),
+    settings,
     models: modelsRepo,
     connections: new ConnectionsRepo(db),
     pools: new PoolsRepo(db),
     conversations: new ConversationsRepo(db),
+    routing: new RoutingRepo(db, settings),
   };
   const cipher = opts.platform?.secretCipher ?? keyFileCipher(paths.secretKey);
   const owner = store.members.ensureOwner();
@@ -232,9 +237,17 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       ? setInterval(() => void pools.probeDue(), config.pools.probeIntervalS * 1000)
       : undefined;
   probeTimer?.unref();
+  const local = localProvider(engine);
+  const router = new Router({
+    repo: store.routing,
+    local,
+    localModels: async () => (await local.listModels()).map((m) => m.id).sort(),
+    hasLocalModel: (id) => local.hasModel(id),
+  });
   const gateway = new Gateway({
     // Local models first: a pool cannot shadow a model file of the same name.
-    providers: [localProvider(engine), pools],
+    providers: [local, pools],
+    router,
     ledger,
     log: log.child({ mod: "gateway" }),
   });
@@ -287,6 +300,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       cipher,
       poolHealth: () => pools.health(),
       localModelExists: async (id) => (await engine.registry.find(id)) !== undefined,
+      explainRoute: (q) => gateway.explainRoute(q),
       models: localModels,
       now: opts.now,
     }),

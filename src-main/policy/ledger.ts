@@ -137,6 +137,11 @@ export class Ledger {
     return this.deps.limits.price(model) ?? this.deps.defaultPrice?.(model) ?? FREE_PRICE(model);
   }
 
+  /** What an admission reserves at: the route's price (the dearest of its targets) or the model's. */
+  private priceOf(req: AdmitRequest): PriceDto {
+    return req.price ?? this.price(req.model);
+  }
+
   // ── admission ────────────────────────────────────────────────────────────────────────
 
   /** Admits with the admission's own fsync (synchronous=FULL) before it returns. */
@@ -144,7 +149,7 @@ export class Ledger {
     // Limits and the price are read before the transaction (from the repository's cache):
     // nothing awaits in between, so they cannot change before the checks run.
     const member = this.memberLimits(req.memberId);
-    const result = this.admitTx.immediate(req, member, this.orgLimits(), this.price(req.model));
+    const result = this.admitTx.immediate(req, member, this.orgLimits(), this.priceOf(req));
     // Committed: only now do the in-memory sums move.
     if (result.ok) this.hold(result.admission);
     else this.alertOnRefusal(req.memberId, result.rejection);
@@ -165,7 +170,7 @@ export class Ledger {
     // again in the shared transaction (current values; reads inside one are not cached).
     this.memberLimits(req.memberId);
     this.orgLimits();
-    this.price(req.model);
+    this.priceOf(req);
     let result: AdmitResult;
     try {
       result = await this.durability.commitDurably(
@@ -174,7 +179,7 @@ export class Ledger {
             req,
             this.memberLimits(req.memberId),
             this.orgLimits(),
-            this.price(req.model),
+            this.priceOf(req),
           );
           // In the shared transaction the next admission's checks must see this one.
           if (r.ok) this.hold(r.admission);
@@ -217,10 +222,13 @@ export class Ledger {
     const reject = (rejection: Rejection) =>
       ({ ok: false, rejection, headers: headersNow() }) as const;
 
-    const denied = modelRejection(req.model, member, org);
+    const denied = modelRejection(req.model, member, org, req.categories);
     if (denied) return reject(denied);
     const worst = worstCase(req, member, org, price);
-    const { reservedTokens, reservedMicros } = worst;
+    const { reservedTokens } = worst;
+    // The classifier's tokens are known before admission: their cost is held exactly.
+    const routeMicros = req.route?.micros ?? 0;
+    const reservedMicros = worst.reservedMicros + routeMicros;
     const windows = { member: this.rate.window(memberKey, now), org: this.rate.window(ORG, now) };
     const limited = rateRejection(member, org, windows, reservedTokens, now);
     if (limited) return reject(limited);
@@ -255,6 +263,7 @@ export class Ledger {
       month,
       reservedTokens,
       reservedMicros,
+      route: req.route ?? null,
     });
     const ticket = this.rate.admit([memberKey, ORG], now, reservedTokens);
     const admission: Admission = {
@@ -268,6 +277,7 @@ export class Ledger {
       maxCompletionTokens: worst.maxCompletion,
       reservedTokens,
       reservedMicros,
+      routeMicros,
       createdMs: now,
       day,
       month,
@@ -331,7 +341,8 @@ export class Ledger {
     s: SettleInput,
     now: number,
   ): { cost: number; alerts: Alert[]; alertKeys: string[] } {
-    const cost = costMicros(a.price, s.promptTokens, s.completionTokens);
+    // Priced at what served it (a route's target), plus the classifier's held cost.
+    const cost = costMicros(s.price ?? a.price, s.promptTokens, s.completionTokens) + a.routeMicros;
     const changed = this.deps.usage.settle(a.usageId, {
       servedModel: s.servedModel,
       provider: s.provider,
@@ -348,6 +359,7 @@ export class Ledger {
       ttftMs: s.ttftMs ?? null,
       latencyMs: now - a.createdMs,
       settledMs: now,
+      fallback: s.fallback ?? null,
     });
     if (!changed) throw new Error(`usage row ${a.usageId} was not reserved`);
     if (a.price.billing_mode === "member" && cost > 0) {
