@@ -440,6 +440,8 @@ export class Gateway {
       }
     }
     const started = first.value;
+    // A later target answered: the response (not yet started) names that one instead.
+    if (target !== route.targets[0]) ctx.onAdmitted?.(this.routeHeaders(route, target));
     const served = this.settledRoute(route, target, path);
     const base = { servedModel: target.model, provider: target.provider.id, ...served };
     // Backstop: a response that ends without ever reading the events (an error between start

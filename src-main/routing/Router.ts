@@ -1,4 +1,5 @@
 import { AUTO_MODEL, type ClassifierKind } from "../contract/manage/routing.js";
+import { ApiError } from "../gateway/errors.js";
 import type { ChatRequest, RequestContext } from "../gateway/types.js";
 import type { Provider } from "../providers/types.js";
 import type { RoutingRepo } from "../store/routingRepo.js";
@@ -175,6 +176,14 @@ export class Router {
       const target = c.target ?? (await this.defaultTarget());
       if (target !== undefined && opts.mayUse(target)) offered.push(c);
     }
+    if (offered.length === 0)
+      throw new ApiError(
+        403,
+        "permission_error",
+        `'${AUTO_MODEL}' has no route you are allowed to use: every category's target is outside your access. Ask your lab admin.`,
+        "model_not_allowed",
+        "model",
+      );
     const fallbackCategory =
       offered.find((c) => c.name === settings.default_category)?.name ?? offered[0]?.name ?? null;
     const decide = async (
@@ -201,8 +210,8 @@ export class Router {
             : null,
       };
     };
-    // One category (or none) leaves nothing to decide: no model runs.
-    if (offered.length <= 1) return decide(fallbackCategory, "default", null, null);
+    // One category leaves nothing to decide: no model runs.
+    if (offered.length === 1) return decide(fallbackCategory, "default", null, null);
     const routerModel = settings.router_model ?? (await this.deps.localModels())[0];
     if (routerModel === undefined || !(await this.deps.hasLocalModel(routerModel)))
       return decide(fallbackCategory, "failed", null, null);
