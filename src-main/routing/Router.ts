@@ -221,7 +221,7 @@ export class Router {
         ? await this.knn.classify(
             routerModel,
             offered,
-            repo.version,
+            repo.categoriesVersion,
             text,
             settings.knn_min_similarity,
             ctx,

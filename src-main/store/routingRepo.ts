@@ -23,12 +23,13 @@ export const DEFAULT_ROUTING_SETTINGS: RoutingSettingsDto = {
 /**
  * Categories, aliases and the categories of models: read on every routed request, so the
  * whole configuration is cached in memory and dropped on each write through this repository
- * (its only writer). `version` moves with every write, for callers that cache derived data
- * (the kNN classifier's example vectors).
+ * (its only writer). `version` moves with every write, `categoriesVersion` with category
+ * writes only, for callers that cache derived data (the kNN classifier's example vectors).
  */
 export class RoutingRepo {
   private readonly s;
   private writes = 0;
+  private categoryWrites = 0;
   private cache:
     | {
         categories: CategoryDto[];
@@ -40,6 +41,11 @@ export class RoutingRepo {
 
   get version(): number {
     return this.writes;
+  }
+
+  /** Moves only when a category changes (their examples are what the kNN classifier embeds). */
+  get categoriesVersion(): number {
+    return this.categoryWrites;
   }
 
   constructor(
@@ -156,6 +162,7 @@ export class RoutingRepo {
       position: existing ? 0 : (this.s.maxPosition.get()!.p ?? 0) + 1,
       now: this.now(),
     });
+    this.categoryWrites++;
     this.written();
     return this.category(c.name)!;
   }
@@ -163,6 +170,7 @@ export class RoutingRepo {
   /** False for a built-in category (they are edited, never deleted) or an unknown one. */
   deleteCategory(name: string): boolean {
     const changed = this.s.deleteCategory.run(name).changes === 1;
+    this.categoryWrites++;
     this.written();
     return changed;
   }
