@@ -226,4 +226,25 @@ describe("an alias", () => {
       [2, "settled", 1],
     ]);
   });
+
+  it("serves embeddings through an alias and through auto (the embedding category)", async () => {
+    alias("embedder", ["gone", "tiny"]);
+    const viaAlias = await member.openai.embeddings
+      .create({ model: "embedder", input: "hello" })
+      .withResponse();
+    expect(viaAlias.data.data[0]!.embedding.length).toBeGreaterThan(0);
+    expect(viaAlias.response.headers.get("x-benchtop-route")).toBe("- -> tiny");
+    const viaAuto = await member.openai.embeddings
+      .create({ model: "auto", input: "hello" })
+      .withResponse();
+    expect(viaAuto.response.headers.get("x-benchtop-route")).toBe("embedding -> tiny");
+    const row = rowsOf(viaAuto.response.headers.get("x-request-id")!)[0]!;
+    expect(row).toMatchObject({
+      endpoint: "embeddings",
+      requested_model: "auto",
+      served_model: "tiny",
+      route_category: "embedding",
+      route_classifier: null,
+    });
+  });
 });
