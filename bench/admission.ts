@@ -80,6 +80,7 @@ class PassThroughLedger extends Ledger {
       maxCompletionTokens: req.maxTokens ?? 0,
       reservedTokens: 0,
       reservedMicros: 0,
+      routeMicros: 0,
       createdMs: 0,
       day: "",
       month: "",

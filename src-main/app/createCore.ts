@@ -25,6 +25,8 @@ import { AlertsRepo } from "../store/alertsRepo.js";
 import { ConnectionsRepo } from "../store/connectionsRepo.js";
 import { ConversationsRepo } from "../store/conversationsRepo.js";
 import { PoolsRepo } from "../store/poolsRepo.js";
+import { RoutingRepo } from "../store/routingRepo.js";
+import { Router } from "../routing/Router.js";
 import { AuditRepo } from "../store/auditRepo.js";
 import { CreditsRepo } from "../store/creditsRepo.js";
 import { closeDb, openDb, type Db } from "../store/db.js";
@@ -93,6 +95,7 @@ export interface Store {
   connections: ConnectionsRepo;
   pools: PoolsRepo;
   conversations: ConversationsRepo;
+  routing: RoutingRepo;
 }
 
 /** Settings key the storage probe writes (ms of the last probe) while the disk is full. */
@@ -151,6 +154,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const db = openDb(paths.db, { log: log.child({ mod: "store" }) });
   const modelsRepo = new ModelsRepo(db);
   const modelSettings = new ModelSettingsRepo(db);
+  const settings = new SettingsRepo(db);
   const store: Store = {
     members: new MembersRepo(db),
     keys: new KeysRepo(db),
@@ -158,11 +162,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     usage: new UsageRepo(db),
     credits: new CreditsRepo(db),
     alerts: new AlertsRepo(db),
-    settings: new SettingsRepo(db),
+    settings,
     models: modelsRepo,
     connections: new ConnectionsRepo(db),
     pools: new PoolsRepo(db),
     conversations: new ConversationsRepo(db),
+    routing: new RoutingRepo(db, settings),
   };
   const cipher = opts.platform?.secretCipher ?? keyFileCipher(paths.secretKey);
   // Credential headers that databases from before migration 7 keep in the clear: sealed now.
@@ -285,9 +290,17 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       ? setInterval(() => void pools.probeDue(), config.pools.probeIntervalS * 1000)
       : undefined;
   probeTimer?.unref();
+  const local = localProvider(engine);
+  const router = new Router({
+    repo: store.routing,
+    local,
+    localModels: async () => (await local.listModels()).map((m) => m.id).sort(),
+    hasLocalModel: (id) => local.hasModel(id),
+  });
   const gateway = new Gateway({
     // Local models first: a pool cannot shadow a model file of the same name.
-    providers: [localProvider(engine), pools],
+    providers: [local, pools],
+    router,
     ledger,
     log: log.child({ mod: "gateway" }),
   });
@@ -360,6 +373,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       cipher,
       poolHealth: () => pools.health(),
       localModelExists: async (id) => (await engine.registry.find(id)) !== undefined,
+      explainRoute: (q) => gateway.explainRoute(q),
       models: localModels,
       now: opts.now,
     }),

@@ -24,6 +24,12 @@ export const LimitsDto = z.strictObject({
   /** Models this scope may call; null: all. */
   allowed_models: z.array(z.string().min(1).max(256)).max(1000).nullable().optional(),
   /**
+   * Categories this scope may call (a model, pool or alias is allowed when one of its categories
+   * is listed); null: no restriction by category. With `allowed_models` also set, a model
+   * passes by either list.
+   */
+  allowed_categories: z.array(z.string().min(1).max(32)).max(100).nullable().optional(),
+  /**
    * Largest `max_tokens` a request may reserve: larger values are lowered to it, and a request
    * without `max_tokens` gets it (otherwise: the model's context).
    */
@@ -58,6 +64,7 @@ export const NO_LIMITS: EffectiveLimits = {
   daily_cap_micros: null,
   monthly_cap_micros: null,
   allowed_models: null,
+  allowed_categories: null,
   max_tokens: null,
   gpu_weight: null,
   gpu_priority: null,

@@ -3,9 +3,19 @@ import type { QueueShare } from "../engine/FairQueue.js";
 import { modelRejection } from "../policy/admissionChecks.js";
 import type { Admission, Endpoint, Ledger } from "../policy/ledger.js";
 import type { Provider, ProviderModel } from "../providers/types.js";
+import type { ClassifierKind, RouteTestDto } from "../contract/manage/routing.js";
+import type { RouteDecision, Router } from "../routing/Router.js";
 import { rejectionError } from "./admissionErrors.js";
 import { invalidRequest, modelNotFound, toApiError, type ApiError } from "./errors.js";
 import { chatPromptBound, embeddingBound, textPromptBound } from "./promptBound.js";
+import {
+  compositePrice,
+  movesOn,
+  planTargets,
+  routeHeader,
+  routeRecord,
+  type PlannedTarget,
+} from "./routePlan.js";
 import type {
   ChatRequest,
   EmbeddingRequest,
@@ -19,11 +29,29 @@ export interface GatewayOptions {
   providers: Provider[];
   ledger: Ledger;
   log: Logger;
+  /** Aliases, categories and `auto` (absent: every request names its model directly). */
+  router?: Router;
+}
+
+/** `owned_by` of `auto` and the aliases in `/v1/models`. */
+export const ROUTE_OWNER = "benchtop-route";
+
+/** A decided route made concrete, ready to admit. */
+interface Route {
+  decision: RouteDecision;
+  /** What the usage row records as requested (the forced id when `x-benchtop-model` is set). */
+  model: string;
+  targets: PlannedTarget[];
+  /** Targets left out before any attempt (missing, or unable to take the request). */
+  skipped: string[];
+  /** Whether anything but the named model can serve it (an alias, `auto`, a forced target). */
+  routed: boolean;
 }
 
 /**
  * The request pipeline every inference call goes through:
- *   route → admit (limits, reservation, usage row) → dispatch → settle.
+ *   route (aliases, `auto`: routing/) → admit (limits, reservation, usage row) → dispatch
+ *   (a route's targets in order, the next on unavailable/busy/5xx) → settle.
  * Authentication happens at the HTTP edge (the principal arrives in the context). Errors leave
  * as `ApiError`s; a generation returns its event stream only once it has started, so failures
  * before the first token become proper HTTP errors rather than broken streams. Every admitted
@@ -32,17 +60,19 @@ export interface GatewayOptions {
 export class Gateway {
   constructor(private readonly opts: GatewayOptions) {}
 
-  /** Every model, or with `memberId` only those the member may call (allow-lists applied). */
+  /**
+   * Every model, pool, alias and `auto`, or with `memberId` only those the member may call
+   * (allow-lists and allowed categories applied).
+   */
   async listModels(memberId?: string): Promise<ProviderModel[]> {
     const lists = await Promise.all(this.opts.providers.map((p) => p.listModels()));
-    let models = lists.flat().sort((a, b) => a.id.localeCompare(b.id));
-    if (memberId !== undefined) {
-      const allowed = [
-        this.opts.ledger.memberLimits(memberId).allowed_models,
-        this.opts.ledger.orgLimits().allowed_models,
-      ];
-      models = models.filter((m) => allowed.every((list) => list === null || list.includes(m.id)));
-    }
+    const routed = ((await this.opts.router?.exposedIds()) ?? []).map((id): ProviderModel => ({
+      id,
+      created: 0,
+      ownedBy: ROUTE_OWNER,
+    }));
+    let models = [...lists.flat(), ...routed].sort((a, b) => a.id.localeCompare(b.id));
+    if (memberId !== undefined) models = models.filter((m) => this.mayUse(memberId, m.id));
     return models;
   }
 
@@ -50,6 +80,22 @@ export class Gateway {
     const model = (await this.listModels(memberId)).find((m) => m.id === id);
     if (!model) throw modelNotFound(id);
     return model;
+  }
+
+  private categoriesOf(id: string): string[] {
+    return this.opts.router?.categoriesOf(id) ?? [];
+  }
+
+  private mayUse(memberId: string, id: string): boolean {
+    const { ledger } = this.opts;
+    return (
+      modelRejection(
+        id,
+        ledger.memberLimits(memberId),
+        ledger.orgLimits(),
+        this.categoriesOf(id),
+      ) === undefined
+    );
   }
 
   /** `endpoint` is what the usage row records: `messages` for the Anthropic-compatible API. */
@@ -63,7 +109,7 @@ export class Gateway {
       req,
       chatPromptBound(req),
       ctx,
-      (p, s, c) => p.chat({ ...req, sampling: s }, c),
+      (p, m, s, c) => p.chat({ ...req, model: m, sampling: s }, c),
       (p) => p.refuse?.(req),
     );
   }
@@ -73,14 +119,21 @@ export class Gateway {
    * authorized (allowed models) like a generation, but nothing is admitted, reserved or recorded.
    */
   async countTokens(req: ChatRequest, ctx: RequestContext): Promise<number> {
-    const provider = await this.route(req.model);
+    // An alias counts with its first target that can count; `auto` with its default target
+    // (counting must not run the classifier).
+    const requested = ctx.forcedModel ?? req.model;
+    const targets = this.opts.router?.isRouted(requested)
+      ? await this.opts.router.countingTargets(requested)
+      : [requested];
+    const provider = await this.route(targets[0] ?? requested);
     const { ledger } = this.opts;
     const denied = modelRejection(
-      req.model,
+      requested,
       ledger.memberLimits(ctx.principal.memberId),
       ledger.orgLimits(),
+      this.categoriesOf(requested),
     );
-    if (denied) throw rejectionError(denied, req.model, {});
+    if (denied) throw rejectionError(denied, requested, {});
     if (!provider.countTokens)
       throw invalidRequest(
         `Counting tokens is not supported for the model '${req.model}'.`,
@@ -88,44 +141,58 @@ export class Gateway {
         "unsupported_endpoint",
       );
     try {
-      return await provider.countTokens(req, ctx);
+      return await provider.countTokens({ ...req, model: targets[0] ?? requested }, ctx);
     } catch (err) {
       throw toApiError(err, req.model);
     }
   }
 
   complete(req: TextCompletionRequest, ctx: RequestContext): Promise<StartedGeneration> {
-    return this.startGeneration("completions", req, textPromptBound(req), ctx, (p, s, c) =>
-      p.complete({ ...req, sampling: s }, c),
+    return this.startGeneration("completions", req, textPromptBound(req), ctx, (p, m, s, c) =>
+      p.complete({ ...req, model: m, sampling: s }, c),
     );
   }
 
   async embed(req: EmbeddingRequest, ctx: RequestContext) {
-    const provider = await this.route(req.model);
-    const admission = await this.admit(provider, "embeddings", req.model, false, ctx, {
+    // `auto` embeds with the embedding category's target; an alias tries its targets in order.
+    const route = await this.decide(req.model, [], ctx, "embedding");
+    let admission = await this.admitRoute(route, "embeddings", false, ctx, {
       promptTokens: embeddingBound(req),
       completion: false,
     });
-    try {
-      const result = await provider.embed(req, {
-        ...ctx,
-        share: this.queueShare(ctx.principal.memberId),
-      });
-      this.opts.ledger.settle(admission, {
-        servedModel: req.model,
-        provider: provider.id,
-        promptTokens: result.promptTokens,
-        completionTokens: 0,
-        cachedTokens: 0,
-        source: "engine",
-        estimated: false,
-        outcome: "ok",
-      });
-      return { ...result, headers: admission.headers };
-    } catch (err) {
-      const apiErr = toApiError(err, req.model);
-      this.opts.ledger.release(admission, apiErr.code ?? apiErr.type, apiErr.status);
-      throw apiErr;
+    const path = [...route.skipped];
+    for (let i = 0; ; i++) {
+      const target = route.targets[i]!;
+      try {
+        const result = await target.provider.embed(
+          { ...req, model: target.model },
+          { ...ctx, share: this.queueShare(ctx.principal.memberId) },
+        );
+        this.opts.ledger.settle(admission, {
+          servedModel: target.model,
+          provider: target.provider.id,
+          promptTokens: result.promptTokens,
+          completionTokens: 0,
+          cachedTokens: 0,
+          source: "engine",
+          estimated: false,
+          outcome: "ok",
+          ...this.settledRoute(route, target, path),
+        });
+        return {
+          ...result,
+          headers: { ...admission.headers, ...this.routeHeaders(route, target) },
+        };
+      } catch (err) {
+        const apiErr = toApiError(err, target.model);
+        if (this.nextTarget(route, i, apiErr, ctx)) {
+          admission = this.opts.ledger.reattempt(admission, attemptFailure(target, apiErr));
+          path.push(`${target.model}: ${apiErr.code ?? apiErr.type}`);
+          continue;
+        }
+        this.opts.ledger.release(admission, apiErr.code ?? apiErr.type, apiErr.status);
+        throw apiErr;
+      }
     }
   }
 
@@ -146,31 +213,156 @@ export class Gateway {
 
   /** Picks the provider serving `model`. */
   private async route(model: string): Promise<Provider> {
-    for (const p of this.opts.providers) if (await p.hasModel(model)) return p;
-    throw modelNotFound(model);
+    const provider = await this.providerOf(model);
+    if (!provider) throw modelNotFound(model);
+    return provider;
   }
 
-  /** Admits and resolves once the admission is on disk: nothing is dispatched before that. */
-  private async admit(
-    provider: Provider,
-    endpoint: Endpoint,
+  private async providerOf(model: string): Promise<Provider | undefined> {
+    for (const p of this.opts.providers) if (await p.hasModel(model)) return p;
+    return undefined;
+  }
+
+  /**
+   * The route step: the model named (or forced with `x-benchtop-model`) must exist and be one
+   * the caller may use (checked before `auto` spends anything classifying), then the router
+   * decides the targets, and those that exist and can take the request are planned.
+   */
+  private async decide(
     model: string,
+    messages: ChatRequest["messages"],
+    ctx: RequestContext,
+    purpose: "chat" | "embedding",
+    refuse?: (p: Provider) => void,
+    classifier?: ClassifierKind,
+  ): Promise<Route> {
+    const { router, ledger } = this.opts;
+    const requested = ctx.forcedModel ?? model;
+    if (!router?.isRouted(requested) && !(await this.providerOf(requested)))
+      throw modelNotFound(requested);
+    const member = ledger.memberLimits(ctx.principal.memberId);
+    const denied = modelRejection(
+      requested,
+      member,
+      ledger.orgLimits(),
+      this.categoriesOf(requested),
+    );
+    if (denied) throw rejectionError(denied, requested, {});
+    const decision: RouteDecision = router
+      ? await router.route(model, messages, ctx, {
+          ...(ctx.forcedModel !== undefined ? { forced: ctx.forcedModel } : {}),
+          mayUse: (id) => this.mayUse(ctx.principal.memberId, id),
+          purpose,
+          ...(classifier ? { classifier } : {}),
+        })
+      : {
+          requested: model,
+          targets: [requested],
+          category: null,
+          classifier: null,
+          reason: "direct",
+          score: null,
+          router: null,
+        };
+    const { targets, skipped } = await planTargets(decision, (m) => this.providerOf(m), refuse);
+    const routed = !(
+      targets.length === 1 &&
+      targets[0]!.model === requested &&
+      skipped.length === 0
+    );
+    return { decision, model: requested, targets, skipped, routed };
+  }
+
+  /**
+   * Admits a route and resolves once the admission is on disk: nothing is dispatched before
+   * that. A routed request reserves at its dearest target and the largest context among them.
+   */
+  private async admitRoute(
+    route: Route,
+    endpoint: Endpoint,
     stream: boolean,
     ctx: RequestContext,
     size: { promptTokens: number; maxTokens?: number; completion: boolean },
   ): Promise<Admission> {
-    const result = await this.opts.ledger.admitDurably({
+    const { ledger } = this.opts;
+    const { targets, decision } = route;
+    const result = await ledger.admitDurably({
       requestId: ctx.requestId,
       memberId: ctx.principal.memberId,
       keyId: ctx.principal.keyId,
       endpoint,
-      model,
+      model: route.model,
       stream,
-      contextTokens: provider.contextTokens(model),
+      contextTokens: Math.max(...targets.map((t) => t.provider.contextTokens(t.model))),
+      categories: this.categoriesOf(route.model),
+      ...(route.routed
+        ? {
+            price: compositePrice(
+              route.model,
+              targets.map((t) => ledger.price(t.model)),
+            ),
+          }
+        : {}),
+      ...(decision.reason !== "direct"
+        ? { route: routeRecord(decision, (m) => ledger.price(m)) }
+        : {}),
       ...size,
     });
-    if (!result.ok) throw rejectionError(result.rejection, model, result.headers);
+    if (!result.ok) throw rejectionError(result.rejection, route.model, result.headers);
     return result.admission;
+  }
+
+  /**
+   * Where a request would go for `memberId`, and why: the route step alone (access, aliases,
+   * classification), nothing admitted or generated beyond the classifier.
+   */
+  async explainRoute(q: {
+    model: string;
+    messages: ChatRequest["messages"];
+    memberId: string;
+    classifier?: ClassifierKind;
+    signal: AbortSignal;
+  }): Promise<RouteTestDto> {
+    const ctx: RequestContext = {
+      requestId: "route-test",
+      principal: { memberId: q.memberId, role: "member", keyId: null },
+      signal: q.signal,
+      receivedAtMs: Date.now(),
+    };
+    const { decision, targets } = await this.decide(
+      q.model,
+      q.messages,
+      ctx,
+      "chat",
+      undefined,
+      q.classifier,
+    );
+    const r = decision.router;
+    return {
+      requested: decision.requested,
+      category: decision.category,
+      classifier: decision.classifier,
+      reason: decision.reason,
+      score: decision.score,
+      targets: targets.map((t) => t.model),
+      classifier_tokens: r ? r.promptTokens + r.completionTokens : 0,
+    };
+  }
+
+  /** Whether the failure of target `i` moves the request on to target `i + 1`. */
+  private nextTarget(route: Route, i: number, err: ApiError, ctx: RequestContext): boolean {
+    return !ctx.signal.aborted && i + 1 < route.targets.length && movesOn(err);
+  }
+
+  /** What settlement records of a route: the served target's price and the path before it. */
+  private settledRoute(route: Route, target: PlannedTarget, path: string[]) {
+    return route.routed
+      ? { price: this.opts.ledger.price(target.model), fallback: path.length ? path : null }
+      : {};
+  }
+
+  private routeHeaders(route: Route, target: PlannedTarget): Record<string, string> {
+    return route.decision.reason === "direct" ? {} : routeHeader(route.decision, target.model);
   }
 
   private async startGeneration(
@@ -178,51 +370,80 @@ export class Gateway {
     req: ChatRequest | TextCompletionRequest,
     promptBound: number,
     ctx: RequestContext,
-    run: (p: Provider, sampling: Sampling, ctx: RequestContext) => AsyncIterable<GenerationEvent>,
-    /** Throws, before anything is admitted or recorded, what the routed provider cannot take. */
+    run: (
+      p: Provider,
+      model: string,
+      sampling: Sampling,
+      ctx: RequestContext,
+    ) => AsyncIterable<GenerationEvent>,
+    /** Throws, before anything is admitted or recorded, what a target's provider cannot take. */
     refuse?: (p: Provider) => void,
   ): Promise<StartedGeneration> {
     const { model } = req;
-    const provider = await this.route(model);
-    refuse?.(provider);
-    let admission = await this.admit(provider, endpoint, model, req.stream ?? false, ctx, {
+    // Text completions have no turns: `auto` classifies their prompt as the user's ask.
+    const messages =
+      "messages" in req
+        ? req.messages
+        : [{ role: "user" as const, content: typeof req.prompt === "string" ? req.prompt : "" }];
+    const route = await this.decide(model, messages, ctx, "chat", refuse);
+    let admission = await this.admitRoute(route, endpoint, req.stream ?? false, ctx, {
       promptTokens: promptBound,
       ...(req.sampling.maxTokens !== undefined ? { maxTokens: req.sampling.maxTokens } : {}),
       completion: true,
     });
     const { ledger, log } = this.opts;
-    ctx.onAdmitted?.(admission.headers);
+    ctx.onAdmitted?.({ ...admission.headers, ...this.routeHeaders(route, route.targets[0]!) });
     const sampling: Sampling =
       admission.maxTokensCap === undefined
         ? req.sampling
         : { ...req.sampling, maxTokensCap: admission.maxTokensCap };
     let iterator: AsyncIterator<GenerationEvent>;
     let first: IteratorResult<GenerationEvent>;
-    try {
-      // A pool that fails over moves the request to its next attempt's usage row.
-      const attemptCtx: RequestContext = {
-        ...ctx,
-        share: this.queueShare(ctx.principal.memberId),
-        nextAttempt: (f) => {
-          admission = ledger.reattempt(admission, f);
-        },
-      };
-      iterator = run(provider, sampling, attemptCtx)[Symbol.asyncIterator]();
-      first = await iterator.next();
-      if (first.done || first.value.type !== "started")
-        throw new Error("generation ended before it started");
-    } catch (err) {
-      // Nothing was generated: the reservation is released, not charged.
-      const apiErr = toApiError(err, model);
-      if (ctx.signal.aborted)
-        // The client left before its generation started (typically while waiting for a local
-        // sequence): not a failure of ours. 499 is the usual "client closed request" status.
-        ledger.release(admission, "client_disconnected", 499);
-      else ledger.release(admission, apiErr.code ?? apiErr.type, apiErr.status);
-      throw apiErr;
+    // A route tries its targets in order until one starts; `path` records the ones that failed.
+    const path = [...route.skipped];
+    let target = route.targets[0]!;
+    for (let i = 0; ; i++) {
+      target = route.targets[i]!;
+      try {
+        // A pool that fails over moves the request to its next attempt's usage row.
+        const attemptCtx: RequestContext = {
+          ...ctx,
+          share: this.queueShare(ctx.principal.memberId),
+          nextAttempt: (f) => {
+            admission = ledger.reattempt(admission, f);
+          },
+        };
+        iterator = run(target.provider, target.model, sampling, attemptCtx)[Symbol.asyncIterator]();
+        first = await iterator.next();
+        if (first.done || first.value.type !== "started")
+          throw new Error("generation ended before it started");
+        break;
+      } catch (err) {
+        const apiErr = toApiError(err, target.model);
+        if (this.nextTarget(route, i, apiErr, ctx)) {
+          // Before the first byte: the next target takes over on a usage row of its own.
+          admission = ledger.reattempt(admission, attemptFailure(target, apiErr));
+          path.push(`${target.model}: ${apiErr.code ?? apiErr.type}`);
+          log.info(
+            { requestId: ctx.requestId, target: target.model, code: apiErr.code },
+            "route target failed; trying the next",
+          );
+          continue;
+        }
+        // Nothing was generated: the reservation is released, not charged.
+        if (ctx.signal.aborted)
+          // The client left before its generation started (typically while waiting for a local
+          // sequence): not a failure of ours. 499 is the usual "client closed request" status.
+          ledger.release(admission, "client_disconnected", 499);
+        else ledger.release(admission, apiErr.code ?? apiErr.type, apiErr.status);
+        throw apiErr;
+      }
     }
     const started = first.value;
-    const base = { servedModel: model, provider: provider.id };
+    // A later target answered: the response (not yet started) names that one instead.
+    if (target !== route.targets[0]) ctx.onAdmitted?.(this.routeHeaders(route, target));
+    const served = this.settledRoute(route, target, path);
+    const base = { servedModel: target.model, provider: target.provider.id, ...served };
     // Backstop: a response that ends without ever reading the events (an error between start
     // and streaming) must still settle and free the engine's sequence. Once the events are
     // being read, they settle (with the engine's own count, also after an abort).
@@ -255,7 +476,7 @@ export class Gateway {
     return {
       promptTokens: started.promptTokens,
       cachedTokens: started.cachedTokens,
-      headers: admission.headers,
+      headers: { ...admission.headers, ...this.routeHeaders(route, target) },
       events: (async function* () {
         consuming = true;
         try {
@@ -286,7 +507,7 @@ export class Gateway {
             if (event.type !== "started") yield event;
           }
         } catch (err) {
-          const apiErr = toApiError(err, model);
+          const apiErr = toApiError(err, target.model);
           settleByEstimate(apiErr);
           if (apiErr.status >= 500)
             log.warn({ requestId: ctx.requestId, code: apiErr.code }, "generation failed");
@@ -299,6 +520,16 @@ export class Gateway {
       })(),
     };
   }
+}
+
+/** The usage row of a target that failed before producing anything. */
+function attemptFailure(target: PlannedTarget, err: ApiError) {
+  return {
+    provider: target.provider.id,
+    servedModel: target.model,
+    errorCode: err.code ?? err.type,
+    httpStatus: err.status,
+  };
 }
 
 /** A generation that has been admitted and tokenised; `events` yields deltas and one `done`. */

@@ -24,7 +24,11 @@ export function rejectionError(
       return new ApiError(
         403,
         "permission_error",
-        `You are not allowed to use the model '${model}'. Ask your lab admin to allow it.`,
+        r.allowedCategories
+          ? `You are not allowed to use the model '${model}' (${
+              r.categories?.length ? `categories: ${r.categories.join(", ")}` : "no category"
+            }; ${whose(r.scope)} allowed categories: ${r.allowedCategories.join(", ") || "none"}). Ask your lab admin to allow it.`
+          : `You are not allowed to use the model '${model}'. Ask your lab admin to allow it.`,
         "model_not_allowed",
         "model",
         rateHeaders,

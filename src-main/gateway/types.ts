@@ -184,4 +184,9 @@ export interface RequestContext {
   sessionKey?: string;
   /** Set by the gateway from the member's limits: their share of a local model's sequences. */
   share?: QueueShare;
+  /**
+   * `x-benchtop-model`: serve this model, pool or alias whatever the body names (the route's
+   * force-model override; access rules apply to it as to any model).
+   */
+  forcedModel?: string;
 }

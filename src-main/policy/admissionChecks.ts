@@ -6,16 +6,30 @@ import type { SpendBook } from "./spendBook.js";
 
 /** The admission checks, in the order the ledger runs them. Pure: no writes. */
 
-/** 403 when the model is outside the member's or the org's allow-list. */
+/**
+ * 403 when the model is outside the member's or the org's access: the allow-list of model ids
+ * and the allowed categories. With neither set, every model; with one or both set, a model in
+ * either (its id listed, or one of its categories allowed).
+ */
 export function modelRejection(
   model: string,
   member: EffectiveLimits,
   org: EffectiveLimits,
+  categories: readonly string[] = [],
 ): Rejection | undefined {
-  if (member.allowed_models && !member.allowed_models.includes(model))
-    return { kind: "model_not_allowed", scope: "member" };
-  if (org.allowed_models && !org.allowed_models.includes(model))
-    return { kind: "model_not_allowed", scope: "org" };
+  for (const [scope, limits] of [
+    ["member", member],
+    ["org", org],
+  ] as const) {
+    const ids = limits.allowed_models;
+    const cats = limits.allowed_categories;
+    if (ids === null && cats === null) continue;
+    if (ids?.includes(model)) continue;
+    if (cats?.some((c) => categories.includes(c))) continue;
+    return cats === null
+      ? { kind: "model_not_allowed", scope }
+      : { kind: "model_not_allowed", scope, categories: [...categories], allowedCategories: cats };
+  }
   return undefined;
 }
 

@@ -151,6 +151,11 @@ export class Ledger {
     return this.deps.limits.price(model) ?? this.deps.defaultPrice?.(model) ?? FREE_PRICE(model);
   }
 
+  /** What an admission reserves at: the route's price (the dearest of its targets) or the model's. */
+  private priceOf(req: AdmitRequest): PriceDto {
+    return req.price ?? this.price(req.model);
+  }
+
   // ── admission ────────────────────────────────────────────────────────────────────────
 
   /**
@@ -165,7 +170,7 @@ export class Ledger {
     const member = this.memberLimits(req.memberId);
     let result: AdmitResult;
     try {
-      result = this.admitTx.immediate(req, member, this.orgLimits(), this.price(req.model));
+      result = this.admitTx.immediate(req, member, this.orgLimits(), this.priceOf(req));
     } catch (err) {
       throw this.storage.fullError(err) ?? err;
     }
@@ -193,7 +198,7 @@ export class Ledger {
     // again in the shared transaction (current values; reads inside one are not cached).
     this.memberLimits(req.memberId);
     this.orgLimits();
-    this.price(req.model);
+    this.priceOf(req);
     let result: AdmitResult;
     try {
       result = await this.durability.commitDurably(
@@ -202,7 +207,7 @@ export class Ledger {
             req,
             this.memberLimits(req.memberId),
             this.orgLimits(),
-            this.price(req.model),
+            this.priceOf(req),
           );
           // In the shared transaction the next admission's checks must see this one.
           if (r.ok) this.hold(r.admission);
@@ -252,10 +257,13 @@ export class Ledger {
     const reject = (rejection: Rejection) =>
       ({ ok: false, rejection, headers: headersNow() }) as const;
 
-    const denied = modelRejection(req.model, member, org);
+    const denied = modelRejection(req.model, member, org, req.categories);
     if (denied) return reject(denied);
     const worst = worstCase(req, member, org, price);
-    const { reservedTokens, reservedMicros } = worst;
+    const { reservedTokens } = worst;
+    // The classifier's tokens are known before admission: their cost is held exactly.
+    const routeMicros = req.route?.micros ?? 0;
+    const reservedMicros = worst.reservedMicros + routeMicros;
     const windows = { member: this.rate.window(memberKey, now), org: this.rate.window(ORG, now) };
     const limited = rateRejection(member, org, windows, reservedTokens, now);
     if (limited) return reject(limited);
@@ -290,6 +298,7 @@ export class Ledger {
       month,
       reservedTokens,
       reservedMicros,
+      route: req.route ?? null,
     });
     const ticket = this.rate.admit([memberKey, ORG], now, reservedTokens);
     const admission: Admission = {
@@ -303,6 +312,7 @@ export class Ledger {
       maxCompletionTokens: worst.maxCompletion,
       reservedTokens,
       reservedMicros,
+      routeMicros,
       createdMs: now,
       day,
       month,

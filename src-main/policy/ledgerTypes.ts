@@ -23,11 +23,33 @@ export interface AdmitRequest {
   contextTokens: number;
   /** False for embeddings: no completion tokens. */
   completion: boolean;
+  /** Reserve at this price instead of `model`'s (a route: the dearest of its targets). */
+  price?: PriceDto;
+  /** Categories of `model`, for access given by category. */
+  categories?: string[];
+  /** What routing decided, recorded on the row; `micros` is the classifier's cost (held). */
+  route?: RouteRecord;
+}
+
+/** The routing step's record on a usage row. */
+export interface RouteRecord {
+  category: string | null;
+  classifier: string | null;
+  /** Tokens the classifier used on the router model. */
+  tokens: number;
+  /** Their cost at the router model's price, added to the request's. */
+  micros: number;
 }
 
 /** Why a request was not admitted. The gateway turns each into the matching HTTP error. */
 export type Rejection =
-  | { kind: "model_not_allowed"; scope: "member" | "org" }
+  | {
+      kind: "model_not_allowed";
+      scope: "member" | "org";
+      /** The model's categories when access is also given by category (named in the 403). */
+      categories?: string[];
+      allowedCategories?: string[];
+    }
   | {
       kind: "requests" | "tokens" | "concurrency";
       scope: "member" | "org";
@@ -62,6 +84,8 @@ export interface Admission {
   readonly maxCompletionTokens: number;
   readonly reservedTokens: number;
   readonly reservedMicros: number;
+  /** The classifier's cost, held with the reservation and added to the settled cost. */
+  readonly routeMicros: number;
   readonly createdMs: number;
   readonly day: string;
   readonly month: string;
@@ -84,6 +108,10 @@ export interface SettleInput {
   errorCode?: string | null;
   httpStatus?: number | null;
   ttftMs?: number | null;
+  /** The price of what served the request, when it is not the admission's (a route's target). */
+  price?: PriceDto;
+  /** A route's fallback path: the targets tried before the one that answered, and why. */
+  fallback?: string[] | null;
 }
 
 export type LedgerEvent =

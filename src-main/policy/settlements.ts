@@ -81,7 +81,7 @@ export class Settlements {
   settle(a: Admission, s: SettleInput): number {
     if (a.done) return 0;
     this.record({ kind: "settle", a, s, now: this.deps.now() });
-    return costMicros(a.price, s.promptTokens, s.completionTokens);
+    return settledCost(a, s);
   }
 
   /** Frees a reservation whose request never reached a model (nothing was generated). */
@@ -230,7 +230,7 @@ export class Settlements {
     s: SettleInput,
     now: number,
   ): { cost: number; alerts: Alert[]; alertKeys: string[] } {
-    const cost = costMicros(a.price, s.promptTokens, s.completionTokens);
+    const cost = settledCost(a, s);
     const changed = this.deps.usage.settle(a.usageId, {
       servedModel: s.servedModel,
       provider: s.provider,
@@ -247,6 +247,7 @@ export class Settlements {
       ttftMs: s.ttftMs ?? null,
       latencyMs: now - a.createdMs,
       settledMs: now,
+      fallback: s.fallback ?? null,
     });
     if (!changed) throw new Error(`usage row ${a.usageId} was not reserved`);
     if (a.price.billing_mode === "member" && cost > 0) {
@@ -260,4 +261,9 @@ export class Settlements {
     const { member, org } = this.deps.limits(a.memberId);
     return { cost, ...this.deps.alertRules.check(a.memberId, member, org, a.day, a.month, cost) };
   }
+}
+
+/** Priced at what served the request (a route's target, else the admission's model), plus the classifier's held cost. */
+function settledCost(a: Admission, s: SettleInput): number {
+  return costMicros(s.price ?? a.price, s.promptTokens, s.completionTokens) + a.routeMicros;
 }

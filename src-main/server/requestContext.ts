@@ -26,7 +26,14 @@ export function requestContext(req: Request, res: Response, shutdown: AbortSigna
       if (!res.headersSent) res.set(headers);
     },
     ...sessionKeyOf(req),
+    ...forcedModelOf(req),
   };
+}
+
+/** `x-benchtop-model: <id>` forces the route's target (an id is at most 256 characters). */
+function forcedModelOf(req: Request): { forcedModel?: string } {
+  const raw = req.get("x-benchtop-model")?.trim();
+  return raw ? { forcedModel: raw.slice(0, 256) } : {};
 }
 
 /**

@@ -36,6 +36,7 @@ function manageDepsOf(core: Core): ManageDeps {
     cipher: core.cipher,
     poolHealth: () => core.pools.health(),
     localModelExists: async (id) => (await core.engine.registry.find(id)) !== undefined,
+    explainRoute: (q) => core.gateway.explainRoute(q),
     models: core.models,
     memberEdits: new MemberEditsRepo(core.db),
     audit: new AuditRepo(core.db),

@@ -308,4 +308,39 @@ export const migrations: readonly string[] = [
   `
   ALTER TABLE connections ADD COLUMN secret_headers_json TEXT NOT NULL DEFAULT '{}';
   `,
+  // Routing (issue 15): categories with their route and kNN examples, aliases (ordered fallback
+  // chains of model ids), categories of any exposed model id, and what the router decided per
+  // usage row (the fallback path goes to fallback_json at settlement).
+  `
+  CREATE TABLE route_categories (
+    name          TEXT PRIMARY KEY,
+    description   TEXT NOT NULL DEFAULT '',
+    examples_json TEXT NOT NULL DEFAULT '[]',
+    target        TEXT,                    -- model, pool or alias id; NULL = the default target
+    builtin       INTEGER NOT NULL DEFAULT 0,
+    position      INTEGER NOT NULL,
+    updated_ms    INTEGER NOT NULL
+  ) STRICT;
+  INSERT INTO route_categories (name, description, builtin, position, updated_ms) VALUES
+    ('simple', 'Short factual questions, greetings, small edits and quick lookups.', 1, 1, 0),
+    ('general', 'Everyday writing, explanation, summaries and conversation.', 1, 2, 0),
+    ('reasoning', 'Multi-step problems: maths, logic, planning, analysis that needs careful thought.', 1, 3, 0),
+    ('code', 'Writing, reading, debugging or explaining source code, shell commands and tools.', 1, 4, 0),
+    ('embedding', 'Vector embeddings of text for search (never chosen for a chat).', 1, 5, 0);
+  CREATE TABLE aliases (
+    id           TEXT PRIMARY KEY,
+    description  TEXT NOT NULL DEFAULT '',
+    targets_json TEXT NOT NULL,            -- ordered model ids
+    created_ms   INTEGER NOT NULL,
+    updated_ms   INTEGER NOT NULL
+  ) STRICT;
+  CREATE TABLE model_categories (
+    model_id        TEXT PRIMARY KEY,      -- a local model, pool or alias id
+    categories_json TEXT NOT NULL,
+    updated_ms      INTEGER NOT NULL
+  ) STRICT;
+  ALTER TABLE usage ADD COLUMN route_category TEXT;
+  ALTER TABLE usage ADD COLUMN route_classifier TEXT;
+  ALTER TABLE usage ADD COLUMN route_tokens INTEGER;
+  `,
 ];

@@ -17,6 +17,8 @@ export interface UsageReservation {
   month: string;
   reservedTokens: number;
   reservedMicros: number;
+  /** What routing decided (null: the request named a model directly and nothing classified it). */
+  route?: { category: string | null; classifier: string | null; tokens: number } | null;
 }
 
 /** Where the usage numbers of a settled row came from. */
@@ -41,6 +43,8 @@ export interface UsageSettlement {
   ttftMs: number | null;
   latencyMs: number | null;
   settledMs: number;
+  /** A route's fallback path (targets tried before the one that answered); null: none. */
+  fallback?: string[] | null;
 }
 
 /** Spend in one window: settled cost plus what is still held by reservations. */
@@ -89,14 +93,15 @@ export class UsageRepo {
     // property lookup per parameter, and the callers' objects would be copied first.
     this.insert = db.prepare(
       `INSERT INTO usage (id, request_id, attempt, member_id, key_id, endpoint, requested_model,
-         billing_mode, stream, state, created_ms, day, month, reserved_tokens, reserved_micros)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'reserved', ?, ?, ?, ?, ?)`,
+         billing_mode, stream, state, created_ms, day, month, reserved_tokens, reserved_micros,
+         route_category, route_classifier, route_tokens)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'reserved', ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.settleStmt = db.prepare(
       `UPDATE usage SET state = 'settled', served_model = ?, provider = ?, prompt_tokens = ?,
          completion_tokens = ?, cached_tokens = ?, cost_micros = ?, usage_source = ?,
          estimated = ?, orphaned = ?, outcome = ?, error_code = ?, http_status = ?, ttft_ms = ?,
-         latency_ms = ?, settled_ms = ?
+         latency_ms = ?, settled_ms = ?, fallback_json = ?
        WHERE id = ? AND state = 'reserved'`,
     );
     this.releaseStmt = db.prepare(
@@ -113,9 +118,11 @@ export class UsageRepo {
     // The next attempt inherits the request's admission time and reservation.
     this.nextAttemptStmt = db.prepare(
       `INSERT INTO usage (id, request_id, attempt, member_id, key_id, endpoint, requested_model,
-         billing_mode, stream, state, created_ms, day, month, reserved_tokens, reserved_micros)
+         billing_mode, stream, state, created_ms, day, month, reserved_tokens, reserved_micros,
+         route_category, route_classifier, route_tokens)
        SELECT @newId, request_id, @attempt, member_id, key_id, endpoint, requested_model,
-         billing_mode, stream, 'reserved', created_ms, day, month, reserved_tokens, reserved_micros
+         billing_mode, stream, 'reserved', created_ms, day, month, reserved_tokens, reserved_micros,
+         route_category, route_classifier, route_tokens
        FROM usage WHERE id = @id`,
     );
     this.memberDay = db.prepare<[string, string], WindowSpend>(
@@ -159,6 +166,9 @@ export class UsageRepo {
       r.month,
       r.reservedTokens,
       r.reservedMicros,
+      r.route?.category ?? null,
+      r.route?.classifier ?? null,
+      r.route ? r.route.tokens : null,
     );
   }
 
@@ -181,6 +191,7 @@ export class UsageRepo {
         s.ttftMs,
         s.latencyMs,
         s.settledMs,
+        s.fallback ? JSON.stringify(s.fallback) : null,
         id,
       ).changes === 1
     );

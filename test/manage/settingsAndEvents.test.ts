@@ -178,6 +178,7 @@ describe("GET /events", () => {
         cipher: t.core.cipher,
         poolHealth: () => t.core.pools.health(),
         localModelExists: () => Promise.resolve(false),
+        explainRoute: (q) => t.core.gateway.explainRoute(q),
         eventsHeartbeatMs: 50,
       }),
     );

@@ -100,6 +100,8 @@ describe("remote pools", () => {
   it("list next to local models, owned by their provider kind", async () => {
     const models = (await member.openai.models.list()).data.map((m) => [m.id, m.owned_by]);
     expect(models).toEqual([
+      // Routing's `auto` (docs/ROUTING.md), which has the local model to route to.
+      ["auto", "benchtop-route"],
       ["gpt-4o-mini", "openai_compatible"],
       ["tiny", "benchtop"],
     ]);

@@ -42,11 +42,12 @@ describe("GET /health and /v1/models", () => {
     const raw = await (await fetch(`${t.url}/v1/models`, { headers: t.auth })).json();
     expect(ModelListDto.safeParse(raw).success).toBe(true);
     const list = await t.openai.models.list();
-    expect(list.data.map((m) => m.id)).toEqual(["tiny"]);
-    expect(list.data[0]).toMatchObject({ id: "tiny", object: "model", owned_by: "benchtop" });
+    // `auto` routes to the first local model with nothing configured (docs/ROUTING.md).
+    expect(list.data.map((m) => m.id)).toEqual(["auto", "tiny"]);
+    expect(list.data[1]).toMatchObject({ id: "tiny", object: "model", owned_by: "benchtop" });
     const one = await t.openai.models.retrieve("tiny");
     expect(one).toMatchObject({ id: "tiny", object: "model", owned_by: "benchtop" });
-    expect(one.created).toBe(list.data[0]!.created);
+    expect(one.created).toBe(list.data[1]!.created);
   });
 });
 

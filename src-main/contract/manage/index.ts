@@ -11,3 +11,4 @@ export * from "./connections.js";
 export * from "./models.js";
 export * from "./modelSettings.js";
 export * from "./conversations.js";
+export * from "./routing.js";

@@ -14,6 +14,7 @@ import { memberRoutes } from "./members.js";
 import { modelRoutes } from "./models.js";
 import { poolRoutes } from "./pools.js";
 import { priceRoutes } from "./prices.js";
+import { routingRoutes } from "./routing.js";
 import { ACCESS, forbidden, type ManageDeps, type ManageRoute } from "./routeTable.js";
 import { serverRoutes } from "./server.js";
 import { settingsRoutes } from "./settings.js";
@@ -34,6 +35,7 @@ export const manageRoutes: readonly ManageRoute[] = [
   ...serverRoutes,
   ...connectionRoutes,
   ...poolRoutes,
+  ...routingRoutes,
   ...modelRoutes,
   ...conversationRoutes,
   ...eventRoutes,

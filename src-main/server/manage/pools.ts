@@ -1,4 +1,10 @@
-import { DeletedPoolDto, PoolDto, PoolListDto, PutPoolBody } from "../../contract/index.js";
+import {
+  AUTO_MODEL,
+  DeletedPoolDto,
+  PoolDto,
+  PoolListDto,
+  PutPoolBody,
+} from "../../contract/index.js";
 import { invalidRequest } from "../../gateway/errors.js";
 import { poolDto, poolSnapshot } from "./poolViews.js";
 import { conflict, mutate, notFound, route, type Call, type ManageRoute } from "./routeTable.js";
@@ -20,6 +26,11 @@ function poolId(c: Call): string {
 async function putPool(c: Call<unknown, PutPoolBody>): Promise<PoolDto> {
   const id = poolId(c);
   const { connections, pools } = c.deps.store;
+  if (id === AUTO_MODEL || c.deps.store.routing.alias(id))
+    throw conflict(
+      `'${id}' is ${id === AUTO_MODEL ? "reserved for routing" : "an alias's id"}: a pool of that name would never be routed to. Pick another id.`,
+      "model_id_taken",
+    );
   // The local provider is asked first: a pool named like a local model would never be served.
   if (await c.deps.localModelExists(id))
     throw conflict(

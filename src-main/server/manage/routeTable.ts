@@ -19,6 +19,8 @@ import type { LimitsRepo } from "../../store/limitsRepo.js";
 import type { MemberEditsRepo } from "../../store/memberEditsRepo.js";
 import type { MembersRepo, Role } from "../../store/membersRepo.js";
 import type { PoolsRepo } from "../../store/poolsRepo.js";
+import type { RoutingRepo } from "../../store/routingRepo.js";
+import type { ClassifierKind, RouteTestDto } from "../../contract/index.js";
 import type { SettingsRepo } from "../../store/settingsRepo.js";
 import type { UsageQueries } from "../../store/usageQueries.js";
 
@@ -35,7 +37,16 @@ export interface ManageDeps {
     connections: ConnectionsRepo;
     pools: PoolsRepo;
     conversations: ConversationsRepo;
+    routing: RoutingRepo;
   };
+  /** Where a prompt would be routed for a member, and why (the gateway's route step, dry). */
+  explainRoute: (q: {
+    model: string;
+    messages: { role: "system" | "user" | "assistant"; content: string }[];
+    memberId: string;
+    classifier?: ClassifierKind;
+    signal: AbortSignal;
+  }) => Promise<RouteTestDto>;
   /** Encrypts provider keys before they are stored. */
   cipher: SecretCipher;
   /** Live health of every pool target, keyed `<connection id>/<key id>/<upstream model>`. */
