@@ -35,6 +35,10 @@ const row = (o: Partial<RequestLogEntryDto>): RequestLogEntryDto => ({
   http_status: null,
   ttft_ms: null,
   latency_ms: null,
+  route_category: null,
+  route_classifier: null,
+  route_tokens: null,
+  fallback: null,
   ...o,
 });
 
