@@ -6,7 +6,14 @@ import { describeError } from "../../api/ApiRequestError";
 import { formatMoney } from "../../lib/formatMoney";
 import type { RequestLogState } from "../../stores/useUsageStore";
 import { RequestLogFilters } from "./RequestLogFilters";
-import { formatCount, formatMs, providerLabel, rowStatus, type LogFilters } from "./requestLogView";
+import {
+  formatCount,
+  formatMs,
+  providerLabel,
+  routeView,
+  rowStatus,
+  type LogFilters,
+} from "./requestLogView";
 import { saveBlob } from "./saveBlob";
 
 interface RequestLogProps {
@@ -17,6 +24,8 @@ interface RequestLogProps {
   models: string[];
   /** Remote providers of record seen in the range (connection ids). */
   providers: string[];
+  /** Route categories seen in the range. */
+  categories: string[];
   onFilters: (change: Partial<LogFilters>) => void;
   onNext: () => void;
   onPrev: () => void;
@@ -82,19 +91,21 @@ export function RequestLog(p: RequestLogProps) {
         members={members}
         models={p.models}
         connections={staff ? connections : []}
+        categories={p.categories}
       />
       {log.error && (
         <Alert color="red" mt="sm" title="Could not load the request log">
           {log.error}
         </Alert>
       )}
-      <Table.ScrollContainer minWidth={900} mt="sm">
+      <Table.ScrollContainer minWidth={1040} mt="sm">
         <Table aria-labelledby="usage-log-title" striped highlightOnHover aria-busy={log.loading}>
           <Table.Thead>
             <Table.Tr>
               <Table.Th scope="col">Time</Table.Th>
               {staff && <Table.Th scope="col">Member</Table.Th>}
               <Table.Th scope="col">Model</Table.Th>
+              <Table.Th scope="col">Route</Table.Th>
               <Table.Th scope="col">Provider</Table.Th>
               <Table.Th scope="col">Status</Table.Th>
               <Table.Th scope="col" ta="right">
@@ -117,6 +128,7 @@ export function RequestLog(p: RequestLogProps) {
           <Table.Tbody>
             {log.rows.map((r) => {
               const status = rowStatus(r);
+              const route = routeView(r);
               return (
                 <Table.Tr key={r.id} data-request-id={r.id}>
                   <Table.Td style={NOWRAP}>
@@ -129,6 +141,24 @@ export function RequestLog(p: RequestLogProps) {
                     <Text size="sm" truncate="end" maw={220} title={r.model}>
                       {r.model}
                     </Text>
+                  </Table.Td>
+                  <Table.Td data-route>
+                    {route ? (
+                      <>
+                        <Text size="sm" ff="monospace" truncate="end" maw={220} title={route.route}>
+                          {route.route}
+                        </Text>
+                        {route.detail.map((d) => (
+                          <Text key={d} size="xs" c="dimmed">
+                            {d}
+                          </Text>
+                        ))}
+                      </>
+                    ) : (
+                      <Text size="sm" c="dimmed">
+                        —
+                      </Text>
+                    )}
                   </Table.Td>
                   <Table.Td>{providerLabel(r.provider, staff ? p.connectionNames : {})}</Table.Td>
                   <Table.Td>
