@@ -2,6 +2,7 @@ import type { ClassifierKind, RoutingSettingsDto } from "@contract";
 import {
   Alert,
   Button,
+  Code,
   Group,
   NumberInput,
   Paper,
@@ -81,8 +82,8 @@ export function AutoSettingsForm(p: AutoSettingsFormProps) {
         How auto classifies
       </Title>
       <Text size="sm" c="dimmed" mb="sm">
-        `model: &quot;auto&quot;` sends each request to its category&apos;s target. Every setting
-        has a working default.
+        A request for <Code>auto</Code> goes to its category&apos;s target. Every setting has a
+        working default.
       </Text>
       <form onSubmit={(e) => void submit(e)} noValidate aria-label="Auto settings">
         <fieldset disabled={!p.canWrite} style={{ border: 0, padding: 0, margin: 0 }}>

@@ -80,7 +80,7 @@ export function CategoryEditor({
           <Stack gap="sm">
             <TextInput
               label="Name"
-              description="What `auto` answers with and access is given by: lower-case, e.g. lab-docs."
+              description="What auto classifies into and access is given by: lower-case, e.g. lab-docs."
               value={values.name}
               disabled={Boolean(category)}
               onChange={(e) => set({ name: e.currentTarget.value })}
@@ -98,7 +98,7 @@ export function CategoryEditor({
             />
             <Select
               label="Target"
-              description="Where `auto` sends this category: a model, pool or alias."
+              description="Where auto sends this category: a model, pool or alias."
               placeholder={`Default target (${defaultTargetLabel})`}
               data={targets}
               value={values.target}

@@ -1,5 +1,5 @@
 import type { CategoryDto } from "@contract";
-import { Badge, Button, Group, Paper, Table, Text, Title } from "@mantine/core";
+import { Badge, Button, Code, Group, Paper, Table, Text, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { IconPlus } from "@tabler/icons-react";
 import { useState } from "react";
@@ -48,7 +48,7 @@ export function CategoryTable(p: CategoryTableProps) {
             Route table
           </Title>
           <Text size="sm" c="dimmed">
-            The categories `auto` classifies into, and where each one goes.
+            The categories <Code>auto</Code> classifies into, and where each one goes.
           </Text>
         </div>
         {p.canWrite && (

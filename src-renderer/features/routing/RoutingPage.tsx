@@ -1,4 +1,4 @@
-import { Alert, Center, Loader, Stack, Text, Title } from "@mantine/core";
+import { Alert, Center, Code, Loader, Stack, Text, Title } from "@mantine/core";
 import { useEffect } from "react";
 import { useEventsStore } from "../../stores/useEventsStore";
 import { useRoutingStore } from "../../stores/useRoutingStore";
@@ -65,8 +65,8 @@ export function RoutingPage() {
           Routing
         </Title>
         <Text c="dimmed" size="sm">
-          Aliases with fallback chains, and `auto`, which reads each request and sends it to the
-          model for its category.
+          Aliases with fallback chains, and <Code>auto</Code>, which reads each request and sends it
+          to the model for its category.
           {!canWrite && " You can look and try prompts but not change anything (viewer)."}
         </Text>
       </Stack>

@@ -98,14 +98,13 @@ export function RequestLog(p: RequestLogProps) {
           {log.error}
         </Alert>
       )}
-      <Table.ScrollContainer minWidth={1040} mt="sm">
+      <Table.ScrollContainer minWidth={900} mt="sm">
         <Table aria-labelledby="usage-log-title" striped highlightOnHover aria-busy={log.loading}>
           <Table.Thead>
             <Table.Tr>
               <Table.Th scope="col">Time</Table.Th>
               {staff && <Table.Th scope="col">Member</Table.Th>}
-              <Table.Th scope="col">Model</Table.Th>
-              <Table.Th scope="col">Route</Table.Th>
+              <Table.Th scope="col">Model · route</Table.Th>
               <Table.Th scope="col">Provider</Table.Th>
               <Table.Th scope="col">Status</Table.Th>
               <Table.Th scope="col" ta="right">
@@ -141,23 +140,18 @@ export function RequestLog(p: RequestLogProps) {
                     <Text size="sm" truncate="end" maw={220} title={r.model}>
                       {r.model}
                     </Text>
-                  </Table.Td>
-                  <Table.Td data-route>
-                    {route ? (
-                      <>
-                        <Text size="sm" ff="monospace" truncate="end" maw={220} title={route.route}>
+                    {/* A routed request: where it went, how, and what it passed over first. */}
+                    {route && (
+                      <div data-route>
+                        <Text size="xs" ff="monospace" truncate="end" maw={220} title={route.route}>
                           {route.route}
                         </Text>
                         {route.detail.map((d) => (
-                          <Text key={d} size="xs" c="dimmed">
+                          <Text key={d} size="xs" c="dimmed" maw={220}>
                             {d}
                           </Text>
                         ))}
-                      </>
-                    ) : (
-                      <Text size="sm" c="dimmed">
-                        —
-                      </Text>
+                      </div>
                     )}
                   </Table.Td>
                   <Table.Td>{providerLabel(r.provider, staff ? p.connectionNames : {})}</Table.Td>
