@@ -1,4 +1,4 @@
-import type { ModelDto, PriceDto } from "@contract";
+import { AUTO_MODEL, type ModelDto, type PriceDto } from "@contract";
 import { formatMoney } from "./formatMoney";
 
 /**
@@ -24,8 +24,6 @@ export interface ChatModelOption {
 const LOCAL_OWNER = "benchtop";
 /** `owned_by` of `auto` and aliases (ROUTE_OWNER in src-main/gateway/Gateway.ts). */
 const ROUTE_OWNER = "benchtop-route";
-/** The model id that classifies each request and routes it by category (AUTO_MODEL). */
-const AUTO = "auto";
 
 const KIND_ORDER: Record<ChatModelKind, number> = { local: 0, routed: 1, remote: 2 };
 
@@ -35,7 +33,7 @@ const kindOf = (m: ModelDto): ChatModelKind =>
 function whereOf(m: ModelDto, kind: ChatModelKind): string {
   if (kind === "local") return "This computer";
   if (kind === "remote") return `Remote · ${m.owned_by}`;
-  return m.id === AUTO ? "Auto — routes by category" : "Alias";
+  return m.id === AUTO_MODEL ? "Auto — routes by category" : "Alias";
 }
 
 const perMillion = (micros: number) => formatMoney(micros, { minDecimals: 2 });
@@ -66,7 +64,7 @@ export function chatModelOptions(
     .sort(
       (a, b) =>
         KIND_ORDER[a.kind] - KIND_ORDER[b.kind] ||
-        Number(b.id === AUTO) - Number(a.id === AUTO) ||
+        Number(b.id === AUTO_MODEL) - Number(a.id === AUTO_MODEL) ||
         a.id.localeCompare(b.id),
     );
 }

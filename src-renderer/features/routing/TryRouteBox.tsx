@@ -1,4 +1,4 @@
-import type { RouteTestDto } from "@contract";
+import { AUTO_MODEL, type RouteTestDto } from "@contract";
 import {
   Alert,
   Button,
@@ -14,7 +14,7 @@ import {
 } from "@mantine/core";
 import { useState, type FormEvent } from "react";
 import { errorText } from "../members/errorText";
-import { AUTO_MODEL, routeTestRows } from "./routingForm";
+import { routeTestRows } from "./routingForm";
 
 export interface TryRouteBoxProps {
   /** The routed ids a prompt may be tried with: `auto` and the aliases. */

@@ -1,4 +1,10 @@
-import type { AliasDto, CategoryDto, RouteTestDto, RoutingSettingsDto } from "@contract";
+import {
+  AUTO_MODEL,
+  type AliasDto,
+  type CategoryDto,
+  type RouteTestDto,
+  type RoutingSettingsDto,
+} from "@contract";
 
 /**
  * The Routing page's forms as plain data, checked as the server checks them
@@ -6,17 +12,13 @@ import type { AliasDto, CategoryDto, RouteTestDto, RoutingSettingsDto } from "@c
  * is wrong before sending; the server still decides.
  */
 
-/** The id `auto` routes by: reserved, never an alias or a target. */
-export const AUTO_MODEL = "auto";
-
-/** Longest alias id, description and example, and most targets, categories and examples. */
+/** Longest alias id, description and example, and most targets and examples. */
 export const LIMITS = {
   id: 200,
   description: 300,
   example: 2000,
   examples: 50,
   targets: 8,
-  categories: 16,
 } as const;
 
 const CATEGORY_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
