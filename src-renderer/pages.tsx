@@ -4,6 +4,7 @@ import {
   IconChartBar,
   IconMessages,
   IconPlugConnected,
+  IconRoute,
   IconServer,
   IconUserCircle,
   IconUsers,
@@ -13,6 +14,7 @@ import { ChatPage } from "./features/chat/ChatPage";
 import { ConnectionsPage } from "./features/connections/ConnectionsPage";
 import { MembersPage, MyAccountPage } from "./features/members/MembersPage";
 import { ModelsPage } from "./features/models/ModelsPage";
+import { RoutingPage } from "./features/routing/RoutingPage";
 import { ServerStatusPage } from "./features/server/ServerStatusPage";
 import { UsagePage } from "./features/usage/UsagePage";
 
@@ -79,6 +81,14 @@ export const pages: PageDef[] = [
     icon: IconBox,
     roles: STAFF,
     component: ModelsPage,
+  },
+  {
+    // Aliases and `auto` route over connections' pools and local models: set up after both.
+    id: "routing",
+    label: "Routing",
+    icon: IconRoute,
+    roles: STAFF,
+    component: RoutingPage,
   },
   {
     id: "server",

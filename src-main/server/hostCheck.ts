@@ -49,7 +49,7 @@ export function hostCheck(policy: HostPolicy): RequestHandler {
         res.setHeader("vary", "Origin");
         res.setHeader(
           "access-control-expose-headers",
-          "x-request-id, retry-after, retry-after-ms, x-should-retry, x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-reset-requests, x-ratelimit-limit-tokens, x-ratelimit-remaining-tokens, x-ratelimit-reset-tokens",
+          "x-request-id, x-benchtop-route, retry-after, retry-after-ms, x-should-retry, x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-reset-requests, x-ratelimit-limit-tokens, x-ratelimit-remaining-tokens, x-ratelimit-reset-tokens",
         );
         if (req.method === "OPTIONS") {
           res.setHeader("access-control-allow-methods", "GET, POST, PUT, PATCH, DELETE");

@@ -6,7 +6,7 @@ export type { ModelLatency, LatencyStats } from "./usageLatency.js";
 export type { ProviderFilter } from "./usageProviderFilter.js";
 
 /** Columns usage can be grouped by (an allow-list: they are spliced into SQL). */
-export type UsageGroupBy = "member_id" | "model" | "provider";
+export type UsageGroupBy = "member_id" | "model" | "provider" | "category";
 
 /** Usage rows to aggregate: a range of org-time-zone days, or of admission instants. */
 export type UsageRange =
@@ -18,6 +18,8 @@ export interface UsageFilter {
   model?: string;
   /** The provider of record: `local`, `remote` (any connection) or one connection's id. */
   provider?: ProviderFilter;
+  /** The route category, or `-` for rows without one. */
+  category?: string;
 }
 
 /** One aggregate: settled rows only (released rows never reached a model and cost nothing). */
@@ -38,6 +40,8 @@ export interface UsageGroup extends UsageSums {
   model?: string;
   /** `local`, a connection id, or null (never answered: crash-swept rows). */
   provider?: string | null;
+  /** The route category; null for requests without one. */
+  category?: string | null;
 }
 
 /** One row of the request log, as the management API shows it. */
@@ -67,12 +71,20 @@ export interface RequestLogRow {
   http_status: number | null;
   ttft_ms: number | null;
   latency_ms: number | null;
+  route_category: string | null;
+  route_classifier: string | null;
+  route_tokens: number | null;
+  /** `target: error_code` of each route target passed over before the one that answered. */
+  fallback: string[] | null;
 }
 
 export interface RequestLogQuery extends UsageFilter {
   outcome?: string;
   state?: string;
-  /** true: only attempts of requests that failed over (attempt > 1 exists); false: the others. */
+  /**
+   * true: only attempts of requests that failed over (attempt > 1 exists, or a route passed a
+   * target over before answering); false: the others.
+   */
   fallback?: boolean;
   /** Admission instants in [startMs, endMs). */
   startMs?: number;
@@ -89,6 +101,7 @@ const GROUP_COLUMNS: Record<UsageGroupBy, string> = {
   // Prices and limits key on the model the client asked for, so usage is reported by it too.
   model: "requested_model",
   provider: "provider",
+  category: "route_category",
 };
 
 const SUMS = `count(*) AS requests,
@@ -143,9 +156,12 @@ export class UsageQueries {
     if (q.outcome !== undefined) add("outcome = @outcome", { outcome: q.outcome });
     if (q.state !== undefined) add("state = @state", { state: q.state });
     if (q.fallback !== undefined) {
-      // The (request_id, attempt) unique index answers this per row.
+      // The (request_id, attempt) unique index finds a request's rows. A route that passed a
+      // target over without trying it (missing, or refusing the request) has one attempt and
+      // records the path on it.
       const failedOver = `EXISTS (SELECT 1 FROM usage AS f
-        WHERE f.request_id = usage.request_id AND f.attempt > 1)`;
+        WHERE f.request_id = usage.request_id
+          AND (f.attempt > 1 OR f.fallback_json IS NOT NULL))`;
       add(q.fallback ? failedOver : `NOT ${failedOver}`, {});
     }
     if (q.startMs !== undefined) add("created_ms >= @startMs", { startMs: q.startMs });
@@ -161,17 +177,19 @@ export class UsageQueries {
     const sql = `SELECT id, request_id, attempt, member_id, key_id, endpoint,
         requested_model AS model, served_model, provider, billing_mode, stream, state, created_ms,
         prompt_tokens, completion_tokens, cached_tokens, cost_micros, reserved_micros,
-        usage_source, estimated, outcome, error_code, http_status, ttft_ms, latency_ms
+        usage_source, estimated, outcome, error_code, http_status, ttft_ms, latency_ms,
+        route_category, route_classifier, route_tokens, fallback_json
       FROM usage ${conds.length ? `WHERE ${conds.join(" AND ")}` : ""}
       ORDER BY created_ms DESC, id DESC LIMIT @limit`;
-    const raw = this.db.prepare(sql).all(params) as (Omit<RequestLogRow, "stream" | "estimated"> & {
-      stream: number;
-      estimated: number;
-    })[];
-    const rows = raw.slice(0, q.limit).map((r) => ({
+    const raw = this.db.prepare(sql).all(params) as (Omit<
+      RequestLogRow,
+      "stream" | "estimated" | "fallback"
+    > & { stream: number; estimated: number; fallback_json: string | null })[];
+    const rows = raw.slice(0, q.limit).map(({ fallback_json, ...r }) => ({
       ...r,
       stream: r.stream === 1,
       estimated: r.estimated === 1,
+      fallback: fallback_json === null ? null : (JSON.parse(fallback_json) as string[]),
     }));
     return { rows, hasMore: raw.length > q.limit };
   }
@@ -232,7 +250,7 @@ export class UsageQueries {
     return { where: conds.join(" AND "), params };
   }
 
-  /** Conditions (and their bound values) for member, model and provider of record. */
+  /** Conditions (and their bound values) for member, model, provider of record and category. */
   private filterConditions(filter: UsageFilter) {
     const conds: string[] = [];
     const params: Record<string, unknown> = {};
@@ -248,6 +266,11 @@ export class UsageQueries {
       const p = providerCondition(filter.provider);
       conds.push(p.cond);
       Object.assign(params, p.params);
+    }
+    if (filter.category === "-") conds.push("route_category IS NULL");
+    else if (filter.category !== undefined) {
+      conds.push("route_category = @category");
+      params.category = filter.category;
     }
     return { conds, params };
   }

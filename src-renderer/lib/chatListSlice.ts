@@ -1,7 +1,7 @@
 import type { ConversationSummaryDto, Role } from "@contract";
 import { describeError } from "../api/ApiRequestError";
 import type { ApiClient } from "../api/createApiClient";
-import { chatModelOptions, type ChatModelOption } from "./chatModels";
+import { chatModelOptions, defaultChatModel, type ChatModelOption } from "./chatModels";
 
 /** What surrounds the open chat: the conversation list (and its search) and the model picker. */
 export interface ChatListSlice {
@@ -89,7 +89,7 @@ export function chatListSlice(
         set({
           models: options,
           modelsError: undefined,
-          model: get().model ?? options[0]?.id ?? null,
+          model: get().model ?? defaultChatModel(options),
         });
       } catch (err) {
         set({ modelsError: describeError(err) });

@@ -1,11 +1,17 @@
 import type { MessageDto, NewMessageBody } from "@contract";
-import type { ChatStreamResult, ChatTurn } from "./chatStream";
+import type { ChatRoute, ChatStreamResult, ChatTurn } from "./chatStream";
 
 /**
  * A message on screen: as stored, or still streaming (`streaming`), or never stored (viewers). A
  * streaming answer waiting for the model has `queuedAhead`: requests before it in the model's line.
+ * An answer of a routed model has `route`, from its response header: shown while the chat stays
+ * open (conversations do not store it; the usage log keeps it per request).
  */
-export type ChatMessage = MessageDto & { streaming?: boolean; queuedAhead?: number };
+export type ChatMessage = MessageDto & {
+  streaming?: boolean;
+  queuedAhead?: number;
+  route?: ChatRoute;
+};
 
 /** Longest automatic title, in characters (the API takes up to 200). */
 const TITLE_CHARS = 60;

@@ -15,12 +15,22 @@ export interface ChatTurn {
   content: string;
 }
 
+/** Where a routed request went: `x-benchtop-route: code -> tiny` (docs/ROUTING.md). */
+export interface ChatRoute {
+  /** The category `auto` classified the request into; null for an alias or a forced model. */
+  category: string | null;
+  /** The model or pool that answered. */
+  target: string;
+}
+
 /** How one streamed completion went, with what the client measured. */
 export interface ChatStreamResult {
   /** The text received, also after Stop or a broken stream (partial answers are kept). */
   content: string;
   /** `x-request-id` of the completion: the server's usage rows for it. */
   requestId: string | null;
+  /** Where a routed model (`auto`, an alias) sent it; null when the model was called directly. */
+  route: ChatRoute | null;
   /** The API's finish reason, `aborted` after Stop, or `error`. */
   finishReason: string;
   /** Usage as the API reported it (`stream_options.include_usage`); null when it did not. */
@@ -75,6 +85,20 @@ export function queueText(ahead: number): string {
   return `Waiting for the model — ${ahead === 0 ? "next in line" : `${ahead.toLocaleString("en-US")} ahead`}`;
 }
 
+/** `code -> tiny` → `{ category: "code", target: "tiny" }`; `-` is "no category"; null if absent. */
+export function parseRouteHeader(value: string | null): ChatRoute | null {
+  const m = /^\s*(\S+) -> (\S.*?)\s*$/.exec(value ?? "");
+  if (!m) return null;
+  return { category: m[1] === "-" ? null : m[1]!, target: m[2]! };
+}
+
+/** The line under a routed answer: "routed: code → tiny", or "routed to tiny" without a category. */
+export function routeText(route: ChatRoute): string {
+  return route.category
+    ? `routed: ${route.category} → ${route.target}`
+    : `routed to ${route.target}`;
+}
+
 const isAbort = (err: unknown) => err instanceof DOMException && err.name === "AbortError";
 
 /** The error body of a refused request (OpenAI-shaped), or the status text when it is not one. */
@@ -104,6 +128,7 @@ export async function streamChatCompletion(o: StreamChatOptions): Promise<ChatSt
   let finishReason: string | null = null;
   let usage: ChatStreamResult["usage"] = null;
   let requestId: string | null = null;
+  let route: ChatRoute | null = null;
   let error: ChatFailure | null = null;
 
   const handle = (data: string) => {
@@ -154,6 +179,7 @@ export async function streamChatCompletion(o: StreamChatOptions): Promise<ChatSt
       signal: o.signal,
     });
     requestId = res.headers.get("x-request-id");
+    route = parseRouteHeader(res.headers.get("x-benchtop-route"));
     if (!res.ok || !res.body) {
       error = await failureOf(res);
     } else {
@@ -199,6 +225,7 @@ export async function streamChatCompletion(o: StreamChatOptions): Promise<ChatSt
   return {
     content,
     requestId,
+    route,
     finishReason: failure && finishReason !== "aborted" ? "error" : (finishReason ?? "error"),
     usage: reported,
     ttftMs: firstAt === null ? null : Math.round(firstAt - started),

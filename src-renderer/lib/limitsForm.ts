@@ -25,11 +25,12 @@ export type CountField =
   | "max_gpu_sequences"
   | "max_queued";
 export type MoneyField = "daily_cap_micros" | "monthly_cap_micros";
-export type LimitField = CountField | MoneyField | "allowed_models";
+/** The access lists: model ids, and categories (docs/ROUTING.md). */
+export type ListField = "allowed_models" | "allowed_categories";
+export type LimitField = CountField | MoneyField | ListField;
 
-export type LimitsFormValues = Record<CountField | MoneyField, LimitEntry<string>> & {
-  allowed_models: LimitEntry<string[]>;
-};
+export type LimitsFormValues = Record<CountField | MoneyField, LimitEntry<string>> &
+  Record<ListField, LimitEntry<string[]>>;
 
 export type LimitsFormErrors = Partial<Record<LimitField, string>>;
 
@@ -44,6 +45,12 @@ export const COUNT_FIELDS: readonly { key: CountField; label: string; max: numbe
   { key: "gpu_priority", label: "GPU priority", max: 10 },
   { key: "max_gpu_sequences", label: "GPU sequences at once", max: 1024 },
   { key: "max_queued", label: "Requests waiting per model", max: 100_000 },
+];
+
+/** The access lists with the most entries the contract takes, and what one entry is called. */
+export const LIST_FIELDS: readonly { key: ListField; max: number; noun: string }[] = [
+  { key: "allowed_models", max: 1000, noun: "models" },
+  { key: "allowed_categories", max: 100, noun: "categories" },
 ];
 
 export const MONEY_FIELDS: readonly { key: MoneyField; label: string }[] = [
@@ -84,7 +91,12 @@ const entry = <T>(v: T | null | undefined, text: (x: T) => string, empty: string
 export function limitsToForm(set: LimitsDto): LimitsFormValues {
   const count = (v: number | null | undefined) => entry(v, String, "");
   const money = (v: number | null | undefined) => entry(v, moneyInputText, "");
-  const models = set.allowed_models;
+  const list = (v: string[] | null | undefined): LimitEntry<string[]> =>
+    v === undefined
+      ? { mode: "inherit", value: [] }
+      : v === null
+        ? { mode: "none", value: [] }
+        : { mode: "set", value: [...v] };
   return {
     rpm: count(set.rpm),
     tpm: count(set.tpm),
@@ -96,12 +108,8 @@ export function limitsToForm(set: LimitsDto): LimitsFormValues {
     max_queued: count(set.max_queued),
     daily_cap_micros: money(set.daily_cap_micros),
     monthly_cap_micros: money(set.monthly_cap_micros),
-    allowed_models:
-      models === undefined
-        ? { mode: "inherit", value: [] }
-        : models === null
-          ? { mode: "none", value: [] }
-          : { mode: "set", value: [...models] },
+    allowed_models: list(set.allowed_models),
+    allowed_categories: list(set.allowed_categories),
   };
 }
 
@@ -139,12 +147,13 @@ export function formToLimits(
     if (parsed.ok) body[key] = parsed.micros;
     else errors[key] = parsed.error;
   }
-  const models = values.allowed_models;
-  if (models.mode === "none") body.allowed_models = null;
-  if (models.mode === "set") {
-    const ids = [...new Set(models.value.map((m) => m.trim()).filter(Boolean))];
-    if (ids.length > 1000) errors.allowed_models = "At most 1,000 models.";
-    else body.allowed_models = ids;
+  for (const { key, max, noun } of LIST_FIELDS) {
+    const { mode, value } = values[key];
+    if (mode === "none") body[key] = null;
+    if (mode !== "set") continue;
+    const ids = [...new Set(value.map((m) => m.trim()).filter(Boolean))];
+    if (ids.length > max) errors[key] = `At most ${max.toLocaleString("en-US")} ${noun}.`;
+    else body[key] = ids;
   }
   if (opts.omitNone)
     for (const key of Object.keys(body) as (keyof LimitsDto)[])

@@ -107,7 +107,12 @@ export function createChatStore(deps: ChatStoreDeps) {
     async function settleCost(conversationId: string, messageId: string, mine: number) {
       const m = await settledMessage(await deps.api(), conversationId, messageId, retry);
       if (m && mine === session)
-        set({ messages: get().messages.map((x) => (x.id === messageId ? m : x)) });
+        set({
+          // The route is not stored with the message: kept from the answer on screen.
+          messages: get().messages.map((x) =>
+            x.id === messageId ? (x.route ? { ...m, route: x.route } : m) : x,
+          ),
+        });
     }
 
     /** Streams an answer to the conversation as it is on screen, then saves it. */
@@ -168,6 +173,7 @@ export function createChatStore(deps: ChatStoreDeps) {
       }
       void get().loadList();
       if (mine !== session) return;
+      if (result.route) stored = { ...stored, route: result.route };
       set({
         streaming: false,
         messages: get().messages.map((m) => (m.id === pending.id ? stored : m)),

@@ -24,7 +24,16 @@ import { useEventsStore } from "./useEventsStore";
 
 /** The parts of the page, each fetched by its own call. */
 export type DetailPart =
-  "member" | "status" | "limits" | "credits" | "keys" | "alerts" | "requests" | "prices" | "models";
+  | "member"
+  | "status"
+  | "limits"
+  | "credits"
+  | "keys"
+  | "alerts"
+  | "requests"
+  | "prices"
+  | "models"
+  | "categories";
 
 export interface MemberDetailState {
   /** The member shown; undefined until `open`. */
@@ -41,6 +50,8 @@ export interface MemberDetailState {
   prices: PriceDto[];
   /** Model ids the signed-in person's `/v1/models` lists (for the allow-list picker). */
   models: string[];
+  /** Routing category names, for access by category (staff only: `GET /routing` is theirs). */
+  categories: string[];
   /** No such member, or not one the signed-in person may see. */
   notFound: boolean;
   /** Why the last load of a part failed. */
@@ -77,6 +88,7 @@ const ALL_PARTS: readonly DetailPart[] = [
   "requests",
   "prices",
   "models",
+  "categories",
 ];
 
 /** What each live event touches on this page. */
@@ -89,6 +101,7 @@ function partsFor(e: ServerEvent): DetailPart[] {
   if (e.type === "alert") return ["alerts"];
   if (e.type.startsWith("credits.")) return ["credits", "status"];
   if (e.type.startsWith("price.")) return ["prices"];
+  if (e.type.startsWith("category.")) return ["categories"];
   return [];
 }
 
@@ -111,6 +124,7 @@ export function createMemberDetailStore(deps: MemberDetailDeps) {
     requestsToday: undefined,
     prices: [],
     models: [],
+    categories: [],
     notFound: false,
     error: undefined,
   } satisfies Partial<MemberDetailState>;
@@ -139,6 +153,12 @@ export function createMemberDetailStore(deps: MemberDetailDeps) {
           return { prices: staff ? (await api.manage("GET /prices")).data : [] };
         case "models":
           return { models: (await api.listModels()).data.map((m) => m.id) };
+        case "categories":
+          return {
+            categories: staff
+              ? (await api.manage("GET /routing")).categories.map((c) => c.name)
+              : [],
+          };
       }
     }
 
@@ -241,13 +261,15 @@ export function createMemberDetailStore(deps: MemberDetailDeps) {
 
       follow() {
         return subscribe(
-          ["member.", "key.", "limits.", "usage", "alert", "credits.", "price."],
+          ["member.", "key.", "limits.", "usage", "alert", "credits.", "price.", "category."],
           (e) => {
             const { id } = get();
-            // Org-wide events (member_id null) matter here for default limits and prices only.
+            // Org-wide events (member_id null) matter here for default limits, prices and
+            // categories only.
             const mine = e.member_id === id;
+            const orgWide = ["limits", "prices", "categories"];
             const parts = partsFor(e).filter(
-              (p) => mine || (e.member_id === null && (p === "limits" || p === "prices")),
+              (p) => mine || (e.member_id === null && orgWide.includes(p)),
             );
             if (parts.length) void refresh(parts);
           },

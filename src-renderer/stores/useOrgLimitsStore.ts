@@ -16,6 +16,8 @@ export interface OrgLimitsState {
   default?: LimitsViewDto;
   /** The whole lab's live counters. */
   status?: LedgerStatusDto;
+  /** Routing category names, offered for access by category. */
+  categories: string[];
   error?: string;
   refresh(): Promise<void>;
   put(scope: OrgScope, body: LimitsDto): Promise<LimitsViewDto>;
@@ -32,19 +34,30 @@ export interface OrgLimitsDeps {
 export function createOrgLimitsStore(deps: OrgLimitsDeps) {
   const subscribe = deps.subscribe ?? ((p, l) => useEventsStore.getState().subscribe(p, l));
   let generation = 0;
-  const initial = { org: undefined, default: undefined, status: undefined, error: undefined };
+  const initial = {
+    org: undefined,
+    default: undefined,
+    status: undefined,
+    categories: [] as string[],
+    error: undefined,
+  };
 
-  return create<OrgLimitsState>()((set) => {
+  return create<OrgLimitsState>()((set, get) => {
     const load = coalesce(async () => {
       const gen = generation;
       try {
         const api = await deps.connect();
-        const [org, def, status] = await Promise.all([
+        const [org, def, status, categories] = await Promise.all([
           api.manage("GET /limits/org"),
           api.manage("GET /limits/default"),
           api.manage("GET /org/status"),
+          // Only offered in the form: the limits still show when routing cannot be read.
+          api
+            .manage("GET /routing")
+            .then((r) => r.categories.map((c) => c.name))
+            .catch(() => get().categories),
         ]);
-        if (gen === generation) set({ org, default: def, status, error: undefined });
+        if (gen === generation) set({ org, default: def, status, categories, error: undefined });
       } catch (err) {
         if (gen === generation) set({ error: describeError(err) });
       }

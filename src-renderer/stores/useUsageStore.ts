@@ -38,7 +38,7 @@ export interface UsageState {
   viewer?: UsageViewer;
   range: UsageRangeId;
   stackBy: StackBy;
-  /** `GET /usage` grouped by member, model and provider of record. */
+  /** `GET /usage` grouped by member, model, provider of record and route category. */
   page?: UsagePageDto;
   /** The instants the page covers (its first bucket's start to the query's end). */
   window?: { start_ms: number; end_ms: number };
@@ -73,7 +73,7 @@ export interface UsageStoreDeps {
   pageSize?: number;
 }
 
-const GROUP_BY = "member_id,model,provider";
+const GROUP_BY = "member_id,model,provider,category";
 
 export function createUsageStore(deps: UsageStoreDeps) {
   const now = deps.now ?? Date.now;

@@ -105,9 +105,23 @@ const BODIES: Record<string, unknown> = {
     strategy: "priority",
     targets: [{ connection_id: "con_0123456789abcdef", upstream_model: "m" }],
   },
+  "patch /routing/settings": { classifier: "knn" },
+  "put /routing/categories/:name": { description: "Hijacked" },
+  "put /routing/aliases/*id": { targets: ["tiny"] },
+  "put /routing/model-categories/*model": { categories: ["code"] },
+  "post /routes/test": { prompt: "where would this go?" },
 };
 /** Member-scoped routes that take no id: they can only ever answer about the caller. */
-const SELF_ONLY = ["get /me", "get /events", "get /conversations", "post /conversations"];
+const SELF_ONLY = [
+  "get /me",
+  "get /events",
+  "get /conversations",
+  "post /conversations",
+  // Its `member_id` is in the body: see "a member may not test another member's routes".
+  "post /routes/test",
+];
+/** POSTs that change nothing (a dry run): a viewer may make them. */
+const DRY_RUNS = ["post /routes/test"];
 
 const routeKey = (r: ManageRoute) => `${r.method} ${r.path}`;
 const isMemberScoped = (r: ManageRoute) =>
@@ -120,6 +134,8 @@ function urlFor(r: ManageRoute, memberId: string, keyId: string): string {
   if (r.path.startsWith("/pools/")) return r.path.replace("*id", org.poolId);
   if (r.path.startsWith("/models/downloads/")) return r.path.replace(":id", org.downloadId);
   if (r.path.startsWith("/models/")) return r.path.replace(":id", "tiny");
+  if (r.path.startsWith("/routing/"))
+    return r.path.replace(":name", "code").replace("*id", "bola-alias").replace("*model", "tiny");
   if (r.path.startsWith("/conversations/"))
     return r.path.replace(":id", memberId === b.id ? b.conversationId : MISSING_CONVERSATION);
   let url = r.path
@@ -198,6 +214,18 @@ describe("the authorization matrix", () => {
     expect(auditCount(t)).toBe(rows);
   });
 
+  it("a member may not test another member's routes: the same 403 whether B exists or not", async () => {
+    const me = client(t, bearer(a.key));
+    const theirs = await me.post("/routes/test", { prompt: "hi", member_id: b.id });
+    expect([theirs.status, theirs.body.error.param]).toEqual([403, "member_id"]);
+    expectNoCanary(theirs.text, "POST /routes/test as A for B");
+    const missing = await me.post("/routes/test", {
+      prompt: "hi",
+      member_id: "mem_0123456789abcdef",
+    });
+    expect(missing.text).toBe(theirs.text);
+  });
+
   it("B's objects are untouched after A's attempts", async () => {
     const owner = client(t, t.auth);
     expect((await owner.get(`/members/${b.id}`)).body).toMatchObject({
@@ -255,7 +283,8 @@ describe("the authorization matrix", () => {
       // A conversation is private to its author: a viewer gets the 404 of a missing one.
       if (r.method === "get" && r.path.startsWith("/conversations/"))
         expect(res.body, routeKey(r)).toEqual(notFoundBody("conversation"));
-      else if (r.method === "get") expect(res.status, routeKey(r)).toBe(200);
+      else if (r.method === "get" || DRY_RUNS.includes(routeKey(r)))
+        expect(res.status, routeKey(r)).toBe(200);
       else {
         expect(res.status, routeKey(r)).toBe(403);
         expect(res.body.error.type, routeKey(r)).toBe("permission_error");

@@ -85,6 +85,7 @@ describe("GET /openapi.json", () => {
       "member_id",
       "model",
       "provider",
+      "category",
     ]);
     const chat = doc.paths["/v1/chat/completions"]!.post as {
       requestBody: object;

@@ -102,6 +102,10 @@ export const RoutingDto = z.object({
 });
 export type RoutingDto = z.infer<typeof RoutingDto>;
 
+/** The answer of deleting a category (`id` is its name) or an alias. */
+export const DeletedRoutingDto = z.object({ id: z.string(), deleted: z.literal(true) });
+export type DeletedRoutingDto = z.infer<typeof DeletedRoutingDto>;
+
 /** `POST /manage/v1/routes/test`: where a prompt would go, classified but not answered. */
 export const RouteTestBody = z.strictObject({
   model: ModelId.default(AUTO_MODEL),

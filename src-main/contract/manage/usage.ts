@@ -12,6 +12,18 @@ const ProviderFilter = z
   .regex(/^(local|remote|con_[A-Za-z0-9]+)$/, "local, remote or a connection id (con_…)");
 
 /**
+ * The route category to narrow to (what `auto` classified a request into, or an alias's first
+ * category), or `-` for requests without one (a model named directly, an alias without
+ * categories). `-` is never a category name, so it cannot be taken for one.
+ */
+const CategoryFilter = z
+  .string()
+  .regex(/^(-|[a-z][a-z0-9_-]{0,31})$/, "a category name, or - for requests without one");
+
+/** The columns usage can be grouped by. */
+const GROUPS = "member_id|model|provider|category";
+
+/**
  * `GET /manage/v1/usage` query, in the spirit of OpenAI's organization usage API. Day buckets
  * are the org time zone's calendar days (the day each request was admitted in); hour buckets
  * are UTC-aligned hours of the admission instant. `end_ms` defaults to now.
@@ -21,17 +33,21 @@ export const UsageQuery = z.strictObject({
   end_ms: QueryInt(0, Number.MAX_SAFE_INTEGER).optional(),
   /** Defaults to `day`. */
   bucket: z.enum(["day", "hour"]).default("day"),
-  /** Comma-separated: any of `member_id`, `model` and `provider` (the provider of record). */
+  /**
+   * Comma-separated: any of `member_id`, `model`, `provider` (the provider of record) and
+   * `category` (the route category; null for requests without one).
+   */
   group_by: z
     .string()
     .regex(
-      /^(member_id|model|provider)(,(member_id|model|provider)){0,2}$/,
-      "a comma list of member_id, model and provider",
+      new RegExp(`^(${GROUPS})(,(${GROUPS})){0,3}$`),
+      "a comma list of member_id, model, provider and category",
     )
     .optional(),
   member_id: z.string().min(1).optional(),
   model: z.string().min(1).optional(),
   provider: ProviderFilter.optional(),
+  category: CategoryFilter.optional(),
 });
 export type UsageQuery = z.infer<typeof UsageQuery>;
 
@@ -41,6 +57,8 @@ export const UsageResultDto = z.object({
   model: z.string().optional(),
   /** `local`, a connection id, or null for rows never answered (settled after a crash). */
   provider: z.string().nullable().optional(),
+  /** The route category; null for requests without one. */
+  category: z.string().nullable().optional(),
   requests: Count,
   prompt_tokens: Count,
   completion_tokens: Count,
@@ -62,6 +80,7 @@ export const UsageTotalsDto = UsageResultDto.omit({
   member_id: true,
   model: true,
   provider: true,
+  category: true,
 }).extend({
   /** Requests admitted in the range and still running. */
   in_flight_requests: Count,
@@ -87,7 +106,11 @@ const RequestLogFilters = {
   outcome: z.enum(["ok", "aborted", "error"]).optional(),
   state: z.enum(["reserved", "settled", "released"]).optional(),
   provider: ProviderFilter.optional(),
-  /** `true`: only attempts of requests that failed over to another target; `false`: the rest. */
+  category: CategoryFilter.optional(),
+  /**
+   * `true`: only attempts of requests that failed over to another target (a later attempt, or a
+   * route that went past a target before answering); `false`: the rest.
+   */
   fallback: z.enum(["true", "false"]).optional(),
   /** Admission instants in [start_ms, end_ms). */
   start_ms: QueryInt(0, Number.MAX_SAFE_INTEGER).optional(),
@@ -134,6 +157,17 @@ export const RequestLogEntryDto = z.object({
   http_status: z.number().int().nullable(),
   ttft_ms: z.number().int().nullable(),
   latency_ms: z.number().int().nullable(),
+  /** The route category (`auto`'s classification, or an alias's first category); null: none. */
+  route_category: z.string().nullable(),
+  /** The classifier that chose it (`grammar`, `knn`); null when nothing classified. */
+  route_classifier: z.string().nullable(),
+  /** Tokens the classifier used; null for requests that were not routed. */
+  route_tokens: Count.nullable(),
+  /**
+   * A route's targets passed over before the one that answered, as `target: error_code`, in
+   * order (set on the answering attempt); null: none.
+   */
+  fallback: z.array(z.string()).nullable(),
 });
 export type RequestLogEntryDto = z.infer<typeof RequestLogEntryDto>;
 
@@ -151,6 +185,7 @@ export const LatencyQuery = z.strictObject({
   member_id: z.string().min(1).optional(),
   model: z.string().min(1).optional(),
   provider: ProviderFilter.optional(),
+  category: CategoryFilter.optional(),
 });
 export type LatencyQuery = z.infer<typeof LatencyQuery>;
 

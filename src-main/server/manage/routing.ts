@@ -2,6 +2,7 @@ import {
   AliasDto,
   AUTO_MODEL,
   CategoryDto,
+  DeletedRoutingDto,
   ModelCategoriesDto,
   PatchRoutingSettingsBody,
   PutAliasBody,
@@ -12,7 +13,6 @@ import {
   RoutingDto,
   RoutingSettingsDto,
 } from "../../contract/index.js";
-import { z } from "zod";
 import { invalidRequest } from "../../gateway/errors.js";
 import {
   conflict,
@@ -67,8 +67,6 @@ async function knownTarget(c: Call, id: string, param: string): Promise<void> {
   if (await c.deps.localModelExists(id)) return;
   throw invalidRequest(`No model, pool or alias '${id}'.`, param);
 }
-
-const DeletedDto = z.object({ id: z.string(), deleted: z.literal(true) });
 
 /**
  * Routing (`docs/ROUTING.md`): categories, aliases (fallback chains), the categories of models
@@ -151,7 +149,7 @@ export const routingRoutes: ManageRoute[] = [
     path: "/routing/categories/:name",
     access: "admin",
     summary: "Delete a category of the lab's own (built-in ones are kept)",
-    response: DeletedDto,
+    response: DeletedRoutingDto,
     handle: (c) => {
       const repo = c.deps.store.routing;
       const before = repo.category(c.params.name!);
@@ -214,7 +212,7 @@ export const routingRoutes: ManageRoute[] = [
     path: "/routing/aliases/*id",
     access: "admin",
     summary: "Delete an alias",
-    response: DeletedDto,
+    response: DeletedRoutingDto,
     handle: (c) => {
       const repo = c.deps.store.routing;
       const before = repo.alias(c.params.id!);

@@ -51,7 +51,12 @@ function usagePage(c: Call<UsageQuery>): UsagePageDto {
   const { query: q, deps } = c;
   const end = q.end_ms ?? c.now;
   if (end <= q.start_ms) throw invalidRequest("'end_ms' must be after 'start_ms'.", "end_ms");
-  const filter = { memberId: memberFilter(c, q.member_id), model: q.model, provider: q.provider };
+  const filter = {
+    memberId: memberFilter(c, q.member_id),
+    model: q.model,
+    provider: q.provider,
+    category: q.category,
+  };
   const groupBy = (q.group_by?.split(",") ?? []) as UsageGroupBy[];
   const timeZone = deps.ledger.timeZone();
   const buckets = bucketsOf(q.bucket, q.start_ms, end, timeZone);
@@ -98,6 +103,7 @@ function logFilters(c: Call<RequestLogCsvQuery>) {
     outcome: q.outcome,
     state: q.state,
     provider: q.provider,
+    category: q.category,
     fallback: q.fallback === undefined ? undefined : q.fallback === "true",
     startMs: q.start_ms,
     endMs: q.end_ms,
@@ -114,7 +120,8 @@ export const usageRoutes: ManageRoute[] = [
     method: "get",
     path: "/usage",
     access: "any",
-    summary: "Settled usage and cost per day or hour, optionally per member and model",
+    summary:
+      "Settled usage and cost per day or hour, optionally per member, model, provider and route category",
     query: UsageQuery,
     response: UsagePageDto,
     handle: usagePage,
@@ -160,7 +167,12 @@ export const usageRoutes: ManageRoute[] = [
       if (end <= q.start_ms) throw invalidRequest("'end_ms' must be after 'start_ms'.", "end_ms");
       const data = c.deps.usage.latency(
         { startMs: q.start_ms, endMs: end },
-        { memberId: memberFilter(c, q.member_id), model: q.model, provider: q.provider },
+        {
+          memberId: memberFilter(c, q.member_id),
+          model: q.model,
+          provider: q.provider,
+          category: q.category,
+        },
       );
       return { object: "list", data };
     },

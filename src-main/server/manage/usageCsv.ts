@@ -4,7 +4,8 @@ import type { RequestLogQuery, RequestLogRow, UsageQueries } from "../../store/u
 /**
  * The request log as CSV (RFC 4180): one header line, then one line per usage row, newest
  * first, lines ended by CRLF. The columns are the request log's fields in its JSON order, with
- * `created_at` (ISO 8601, UTC) after `created_ms` for spreadsheets.
+ * `created_at` (ISO 8601, UTC) after `created_ms` for spreadsheets, and `fallback` as its
+ * entries joined by `; ` (one cell, no JSON to unpack).
  */
 export const CSV_COLUMNS = [
   "id",
@@ -33,6 +34,10 @@ export const CSV_COLUMNS = [
   "http_status",
   "ttft_ms",
   "latency_ms",
+  "route_category",
+  "route_classifier",
+  "route_tokens",
+  "fallback",
 ] as const;
 
 /** Rows read from SQLite per step: each step is one short synchronous query. */
@@ -54,7 +59,13 @@ export function csvCell(value: string | number | boolean | null | undefined): st
 /** One CSV line (with its CRLF) for a request log row. */
 export function csvLine(row: RequestLogRow): string {
   const cells = CSV_COLUMNS.map((c) =>
-    csvCell(c === "created_at" ? new Date(row.created_ms).toISOString() : row[c]),
+    csvCell(
+      c === "created_at"
+        ? new Date(row.created_ms).toISOString()
+        : c === "fallback"
+          ? (row.fallback?.join("; ") ?? null)
+          : row[c],
+    ),
   );
   return `${cells.join(",")}\r\n`;
 }

@@ -12,7 +12,7 @@ import {
 import { IconPencil, IconRefresh } from "@tabler/icons-react";
 import { useState } from "react";
 import { messageMetricsText } from "../../lib/chatMetrics";
-import { queueText } from "../../lib/chatStream";
+import { queueText, routeText } from "../../lib/chatStream";
 import type { ChatMessage } from "../../stores/useChatStore";
 import { CopyTextButton } from "../members/CopyTextButton";
 import { ChatErrorNotice } from "./ChatErrorNotice";
@@ -88,6 +88,11 @@ export function MessageView({ message: m, busy, onRegenerate, onEditAndResend }:
           <Text style={{ whiteSpace: "pre-wrap", overflowWrap: "anywhere" }}>{m.content}</Text>
         )}
         {m.error && <ChatErrorNotice error={m.error} />}
+        {m.route && (
+          <Text size="xs" c="dimmed" data-route>
+            {routeText(m.route)}
+          </Text>
+        )}
         <Group justify="space-between" gap="xs" wrap="nowrap">
           <Text size="xs" c="dimmed" className="chat-metrics">
             {m.streaming ? "Answering…" : metrics}

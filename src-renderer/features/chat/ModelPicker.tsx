@@ -11,23 +11,27 @@ export interface ModelPickerProps {
 /** Where a model runs and (when the caller may see prices) what it costs. */
 const detail = (m: ChatModelOption) => [m.where, m.price].filter(Boolean).join(" · ");
 
+/** The picker's groups, in order (chatModelOptions sorts the same way). */
+const GROUPS: { kind: ChatModelOption["kind"]; label: string }[] = [
+  { kind: "local", label: "This computer" },
+  { kind: "routed", label: "Routed" },
+  { kind: "remote", label: "Remote" },
+];
+
 /**
- * The models the caller may use, this computer's first. A conversation's model that is no
- * longer listed stays selected (sending to it then explains that it is unavailable).
+ * The models the caller may use: this computer's, then routes (`auto`, aliases), then remote
+ * ones. A conversation's model that is no longer listed stays selected (sending to it then
+ * explains that it is unavailable).
  */
 export function ModelPicker({ models, value, disabled, onChange }: ModelPickerProps) {
-  const local = models.filter((m) => m.local);
-  const remote = models.filter((m) => !m.local);
   const byId = new Map(models.map((m) => [m.id, m]));
   const missing =
     value !== null && !byId.has(value) ? [{ value, label: `${value} (unavailable)` }] : [];
   const data = [
-    ...(local.length
-      ? [{ group: "This computer", items: local.map((m) => ({ value: m.id, label: m.id })) }]
-      : []),
-    ...(remote.length
-      ? [{ group: "Remote", items: remote.map((m) => ({ value: m.id, label: m.id })) }]
-      : []),
+    ...GROUPS.map(({ kind, label }) => ({
+      group: label,
+      items: models.filter((m) => m.kind === kind).map((m) => ({ value: m.id, label: m.id })),
+    })).filter((g) => g.items.length > 0),
     ...(missing.length ? [{ group: "Not available", items: missing }] : []),
   ];
   const selected = value ? byId.get(value) : undefined;

@@ -16,15 +16,17 @@ import {
   COUNT_FIELDS,
   formToLimits,
   limitsToForm,
+  LIST_FIELDS,
   MONEY_FIELDS,
   type LimitEntry,
   type LimitField,
   type LimitMode,
+  type ListField,
   type LimitsFormErrors,
   type LimitsFormValues,
 } from "../../lib/limitsForm";
 import { errorText } from "./errorText";
-import { describeLimit } from "./limitText";
+import { accessText, describeLimit, LIMIT_LABELS } from "./limitText";
 
 export interface LimitsFormProps {
   /** Names the form for assistive technology, e.g. "Limits of Ada". */
@@ -34,17 +36,20 @@ export interface LimitsFormProps {
   inherits: boolean;
   /** Model ids offered for the allow-list. */
   models: string[];
+  /** Category names offered for access by category (`GET /routing`, staff only). */
+  categories: string[];
   /** Saves the whole set (`PUT …/limits`). */
   onSave: (body: LimitsDto) => Promise<LimitsViewDto>;
 }
 
 const FIELD_KEYS = [...COUNT_FIELDS, ...MONEY_FIELDS].map((f) => f.key);
+const LIST_KEYS = LIST_FIELDS.map((f) => f.key);
 
 /** Org and default scopes have no "inherit": an absent field there means no limit. */
 function normalized(values: LimitsFormValues, inherits: boolean): LimitsFormValues {
   if (inherits) return values;
   const out = { ...values };
-  for (const key of [...FIELD_KEYS, "allowed_models"] as const)
+  for (const key of [...FIELD_KEYS, ...LIST_KEYS])
     if (out[key].mode === "inherit") out[key] = { ...out[key], mode: "none" } as never;
   return out;
 }
@@ -53,7 +58,7 @@ function normalized(values: LimitsFormValues, inherits: boolean): LimitsFormValu
  * Limits edited inline: per field "Default" (inherit), "No limit", or a value. Money is typed in
  * dollars and saved as exact micro-dollars; the server checks everything again.
  */
-export function LimitsForm({ label, view, inherits, models, onSave }: LimitsFormProps) {
+export function LimitsForm({ label, view, inherits, models, categories, onSave }: LimitsFormProps) {
   const initial = () => normalized(limitsToForm(view.set), inherits);
   const [values, setValues] = useState<LimitsFormValues>(initial);
   const [dirty, setDirty] = useState(false);
@@ -89,7 +94,7 @@ export function LimitsForm({ label, view, inherits, models, onSave }: LimitsForm
       notifications.show({ message: "Limits saved. They apply from the next request." });
     } catch (err) {
       const param = err instanceof ApiRequestError ? err.serverError?.param : undefined;
-      const field = [...FIELD_KEYS, "allowed_models"].find((k) => param?.startsWith(k));
+      const field = [...FIELD_KEYS, ...LIST_KEYS].find((k) => param?.startsWith(k));
       if (field) setErrors({ [field]: errorText(err) });
       else notifications.show({ color: "red", title: "Limits not saved", message: errorText(err) });
     } finally {
@@ -118,6 +123,53 @@ export function LimitsForm({ label, view, inherits, models, onSave }: LimitsForm
     values[key].mode === "inherit"
       ? `Default: ${describeLimit(key, view.effective[key])}`
       : undefined;
+
+  // What each access list allows as the form stands: inherited ones at the default's value. Read
+  // together, since with one list set the other grants only what it lists.
+  const listValue = (key: ListField) =>
+    values[key].mode === "inherit"
+      ? view.effective[key]
+      : values[key].mode === "none"
+        ? null
+        : values[key].value;
+  const access = accessText(listValue("allowed_models"), listValue("allowed_categories"));
+  const listOptions = { allowed_models: models, allowed_categories: categories };
+  const listPlaceholder = {
+    allowed_models: "Pick models (none: no model)",
+    allowed_categories: "Pick categories (none: no category)",
+  };
+
+  const listField = (key: ListField) => {
+    const entry = values[key];
+    const fieldLabel = LIMIT_LABELS[key];
+    return (
+      <Stack gap={4} key={key}>
+        <Group justify="space-between" wrap="wrap" gap="xs">
+          <Text size="sm" fw={500}>
+            {fieldLabel}
+          </Text>
+          {modeControl(key, fieldLabel)}
+        </Group>
+        <MultiSelect
+          aria-label={fieldLabel}
+          data={[...new Set([...listOptions[key], ...entry.value])]}
+          value={entry.value}
+          onChange={(v) => update(key, { value: v })}
+          disabled={entry.mode !== "set"}
+          placeholder={entry.mode === "set" ? listPlaceholder[key] : undefined}
+          searchable
+          error={errors[key]}
+          description={
+            entry.mode === "inherit"
+              ? `Default: ${access[key]}`
+              : entry.mode === "none"
+                ? access[key]
+                : undefined
+          }
+        />
+      </Stack>
+    );
+  };
 
   return (
     <form onSubmit={(e) => void submit(e)} aria-label={label} noValidate>
@@ -155,30 +207,7 @@ export function LimitsForm({ label, view, inherits, models, onSave }: LimitsForm
             );
           })}
         </SimpleGrid>
-        <Stack gap={4}>
-          <Group justify="space-between" wrap="wrap" gap="xs">
-            <Text size="sm" fw={500}>
-              Allowed models
-            </Text>
-            {modeControl("allowed_models", "Allowed models")}
-          </Group>
-          <MultiSelect
-            aria-label="Allowed models"
-            data={[...new Set([...models, ...values.allowed_models.value])]}
-            value={values.allowed_models.value}
-            onChange={(v) => update("allowed_models", { value: v })}
-            disabled={values.allowed_models.mode !== "set"}
-            placeholder={
-              values.allowed_models.mode === "set" ? "Pick models (none: no model)" : undefined
-            }
-            searchable
-            error={errors.allowed_models}
-            description={
-              hint("allowed_models") ??
-              (values.allowed_models.mode === "none" ? "Every model" : undefined)
-            }
-          />
-        </Stack>
+        {LIST_KEYS.map((key) => listField(key))}
         <Group justify="flex-end">
           <Button
             variant="default"

@@ -1,6 +1,6 @@
 import type { EffectiveLimitsDto, LimitsViewDto } from "@contract";
 import { Badge, Table } from "@mantine/core";
-import { describeLimit, LIMIT_LABELS } from "./limitText";
+import { accessText, describeLimit, LIMIT_LABELS } from "./limitText";
 
 const ORDER: (keyof EffectiveLimitsDto)[] = [
   "rpm",
@@ -14,6 +14,7 @@ const ORDER: (keyof EffectiveLimitsDto)[] = [
   "daily_cap_micros",
   "monthly_cap_micros",
   "allowed_models",
+  "allowed_categories",
 ];
 
 /**
@@ -27,6 +28,12 @@ export function LimitsSummary({
   view: LimitsViewDto;
   inherits?: boolean;
 }) {
+  // The access lists are read together: one unset next to a set one grants nothing.
+  const access = accessText(view.effective.allowed_models, view.effective.allowed_categories);
+  const text = (key: keyof EffectiveLimitsDto) =>
+    key === "allowed_models" || key === "allowed_categories"
+      ? access[key]
+      : describeLimit(key, view.effective[key]);
   return (
     <Table aria-label="Limits that apply" verticalSpacing="xs">
       <Table.Tbody>
@@ -35,7 +42,7 @@ export function LimitsSummary({
             <Table.Th scope="row" fw={500}>
               {LIMIT_LABELS[key]}
             </Table.Th>
-            <Table.Td>{describeLimit(key, view.effective[key])}</Table.Td>
+            <Table.Td>{text(key)}</Table.Td>
             <Table.Td ta="right">
               {inherits && view.set[key] === undefined && (
                 <Badge variant="light" color="gray" tt="none">

@@ -96,6 +96,7 @@ export function MemberDetail({ id, me, self }: MemberDetailProps) {
             view={s.limits}
             inherits
             models={s.models}
+            categories={s.categories}
             onSave={s.putLimits}
           />
         ) : (

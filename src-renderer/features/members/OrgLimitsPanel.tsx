@@ -46,6 +46,7 @@ export function OrgLimitsPanel({ me }: { me: MeDto }) {
           view={view}
           inherits={false}
           models={models}
+          categories={s.categories}
           onSave={(body) => s.put(key, body)}
         />
       ) : (

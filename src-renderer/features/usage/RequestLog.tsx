@@ -6,7 +6,14 @@ import { describeError } from "../../api/ApiRequestError";
 import { formatMoney } from "../../lib/formatMoney";
 import type { RequestLogState } from "../../stores/useUsageStore";
 import { RequestLogFilters } from "./RequestLogFilters";
-import { formatCount, formatMs, providerLabel, rowStatus, type LogFilters } from "./requestLogView";
+import {
+  formatCount,
+  formatMs,
+  providerLabel,
+  routeView,
+  rowStatus,
+  type LogFilters,
+} from "./requestLogView";
 import { saveBlob } from "./saveBlob";
 
 interface RequestLogProps {
@@ -17,6 +24,8 @@ interface RequestLogProps {
   models: string[];
   /** Remote providers of record seen in the range (connection ids). */
   providers: string[];
+  /** Route categories seen in the range. */
+  categories: string[];
   onFilters: (change: Partial<LogFilters>) => void;
   onNext: () => void;
   onPrev: () => void;
@@ -82,6 +91,7 @@ export function RequestLog(p: RequestLogProps) {
         members={members}
         models={p.models}
         connections={staff ? connections : []}
+        categories={p.categories}
       />
       {log.error && (
         <Alert color="red" mt="sm" title="Could not load the request log">
@@ -94,7 +104,7 @@ export function RequestLog(p: RequestLogProps) {
             <Table.Tr>
               <Table.Th scope="col">Time</Table.Th>
               {staff && <Table.Th scope="col">Member</Table.Th>}
-              <Table.Th scope="col">Model</Table.Th>
+              <Table.Th scope="col">Model · route</Table.Th>
               <Table.Th scope="col">Provider</Table.Th>
               <Table.Th scope="col">Status</Table.Th>
               <Table.Th scope="col" ta="right">
@@ -117,6 +127,7 @@ export function RequestLog(p: RequestLogProps) {
           <Table.Tbody>
             {log.rows.map((r) => {
               const status = rowStatus(r);
+              const route = routeView(r);
               return (
                 <Table.Tr key={r.id} data-request-id={r.id}>
                   <Table.Td style={NOWRAP}>
@@ -129,6 +140,19 @@ export function RequestLog(p: RequestLogProps) {
                     <Text size="sm" truncate="end" maw={220} title={r.model}>
                       {r.model}
                     </Text>
+                    {/* A routed request: where it went, how, and what it passed over first. */}
+                    {route && (
+                      <div data-route>
+                        <Text size="xs" ff="monospace" truncate="end" maw={220} title={route.route}>
+                          {route.route}
+                        </Text>
+                        {route.detail.map((d) => (
+                          <Text key={d} size="xs" c="dimmed" maw={220}>
+                            {d}
+                          </Text>
+                        ))}
+                      </div>
+                    )}
                   </Table.Td>
                   <Table.Td>{providerLabel(r.provider, staff ? p.connectionNames : {})}</Table.Td>
                   <Table.Td>

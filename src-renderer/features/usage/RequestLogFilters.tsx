@@ -1,5 +1,6 @@
 import { Group, Select } from "@mantine/core";
 import { FALLBACK_OPTIONS, STATUS_OPTIONS, type LogFilters } from "./requestLogView";
+import { NO_CATEGORY } from "./usageSeries";
 
 interface RequestLogFiltersProps {
   filters: LogFilters;
@@ -9,6 +10,8 @@ interface RequestLogFiltersProps {
   models: string[];
   /** Connections seen or known: `[id, label]`. */
   connections: [string, string][];
+  /** Route categories seen in the range. */
+  categories: string[];
 }
 
 /** Filters of the request log; each is cleared back to "Any". */
@@ -18,6 +21,7 @@ export function RequestLogFilters({
   members,
   models,
   connections,
+  categories,
 }: RequestLogFiltersProps) {
   const common = {
     size: "xs",
@@ -27,6 +31,13 @@ export function RequestLogFilters({
     comboboxProps: { withinPortal: true },
   } as const;
   const modelOptions = [...new Set([...models, ...(filters.model ? [filters.model] : [])])].sort();
+  const categoryOptions = [
+    { value: NO_CATEGORY, label: "No category" },
+    ...[...new Set([...categories, ...(filters.category ? [filters.category] : [])])]
+      .filter((c) => c !== NO_CATEGORY)
+      .sort()
+      .map((c) => ({ value: c, label: c })),
+  ];
   return (
     <Group gap="sm" align="flex-end" wrap="wrap">
       {members && (
@@ -64,6 +75,13 @@ export function RequestLogFilters({
         ]}
         value={filters.provider ?? null}
         onChange={(v) => onChange({ provider: v ?? undefined })}
+      />
+      <Select
+        {...common}
+        label="Category"
+        data={categoryOptions}
+        value={filters.category ?? null}
+        onChange={(v) => onChange({ category: v ?? undefined })}
       />
       <Select
         {...common}

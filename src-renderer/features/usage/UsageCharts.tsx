@@ -6,6 +6,7 @@ import { formatMoney } from "../../lib/formatMoney";
 import { formatCount } from "./requestLogView";
 import {
   bucketLabeller,
+  categoryLabel,
   chartShape,
   LOCATION_LABELS,
   stackOrder,
@@ -45,7 +46,7 @@ const METRICS: {
   { metric: "tokens", title: "Tokens", format: (v) => formatCount(Math.round(v)) },
 ];
 
-/** Cost and tokens per bucket, stacked by member, model, or local vs remote. */
+/** Cost and tokens per bucket, stacked by member, model, local vs remote, or route category. */
 export function UsageCharts({
   page,
   bucket,
@@ -58,6 +59,7 @@ export function UsageCharts({
     ...(staff ? [{ value: "member", label: "Member" }] : []),
     { value: "model", label: "Model" },
     { value: "location", label: "Local vs remote" },
+    { value: "category", label: "Category" },
   ];
   const charts = useMemo(() => {
     if (!page) return [];
@@ -66,7 +68,9 @@ export function UsageCharts({
         ? (memberNames[key] ?? key)
         : stackBy === "location"
           ? (LOCATION_LABELS[key] ?? key)
-          : key;
+          : stackBy === "category"
+            ? categoryLabel(key)
+            : key;
     const bucketLabel = bucketLabeller(bucket, page.time_zone);
     // One colour per member/model across both charts, though each stacks by its own metric.
     const colorKeys = stackOrder(page, stackBy);

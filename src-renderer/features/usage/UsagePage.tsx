@@ -104,6 +104,7 @@ export function UsagePage() {
         connectionNames={s.connectionNames}
         models={models}
         providers={seen.providers}
+        categories={seen.categories}
         onFilters={(c) => void s.setLogFilters(c)}
         onNext={() => void s.nextLogPage()}
         onPrev={() => void s.prevLogPage()}

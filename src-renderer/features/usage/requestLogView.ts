@@ -11,6 +11,8 @@ export interface LogFilters {
   status?: LogStatus;
   /** `local`, `remote` or a connection id. */
   provider?: string;
+  /** A route category, or `-` for requests without one. */
+  category?: string;
   /** `true`: requests that failed over to another target; `false`: the others. */
   fallback?: "true" | "false";
 }
@@ -44,6 +46,7 @@ export function logQuery(
   if (filters.status === "in_flight") q.state = "reserved";
   else if (filters.status) q.outcome = filters.status;
   if (filters.provider) q.provider = filters.provider;
+  if (filters.category) q.category = filters.category;
   if (filters.fallback) q.fallback = filters.fallback;
   return q;
 }
@@ -55,6 +58,22 @@ export function rowStatus(r: RequestLogEntryDto): { label: string; color: string
   if (r.outcome === "aborted") return { label: "Aborted", color: "yellow" };
   const detail = r.http_status ?? r.error_code;
   return { label: detail ? `Error ${detail}` : "Error", color: "red" };
+}
+
+/**
+ * Where a routed request went, for the log's Route cell: `code → tiny` (the category, then the
+ * model that served it), `→ tiny` for a route without a category; null for a model named
+ * directly (`route_tokens` is only ever null then). `detail` says how it was decided and what was
+ * passed over first.
+ */
+export function routeView(r: RequestLogEntryDto): { route: string; detail: string[] } | null {
+  if (r.route_tokens === null && r.route_category === null && r.fallback === null) return null;
+  const served = r.served_model ?? "—";
+  const detail: string[] = [];
+  if (r.route_classifier)
+    detail.push(`${r.route_classifier} classifier · ${formatCount(r.route_tokens)} tokens`);
+  if (r.fallback?.length) detail.push(`passed over: ${r.fallback.join(", ")}`);
+  return { route: `${r.route_category ?? ""} → ${served}`.trim(), detail };
 }
 
 /** `Local`, the connection's name (staff know it), or `Remote` (members do not). */

@@ -1,12 +1,13 @@
 import type { UsagePageDto, UsageResultDto } from "@contract";
 
 /**
- * Pure shaping of `GET /usage` answers (grouped by member, model and provider of record) into
- * what the usage page draws: stacked chart series, top tables and the request window.
+ * Pure shaping of `GET /usage` answers (grouped by member, model, provider of record and route
+ * category) into what the usage page draws: stacked chart series, top tables and the request
+ * window.
  */
 
 export type UsageRangeId = "day" | "week" | "month";
-export type StackBy = "member" | "model" | "location";
+export type StackBy = "member" | "model" | "location" | "category";
 export type Metric = "cost" | "tokens" | "requests";
 
 const HOUR_MS = 3_600_000;
@@ -32,10 +33,20 @@ export function usageQuery(range: UsageRangeId, now: number) {
   return { start_ms: start, end_ms: now, bucket: RANGES[range].bucket };
 }
 
-/** Which stack a result belongs to: a member id, a model id, or `local` / `remote` / `unknown`. */
+/**
+ * The key of requests without a route category: the API's own filter value for them (`-` is
+ * never a category name).
+ */
+export const NO_CATEGORY = "-";
+
+/**
+ * Which stack a result belongs to: a member id, a model id, `local` / `remote` / `unknown`, or a
+ * route category (NO_CATEGORY for requests without one).
+ */
 export function stackKey(r: UsageResultDto, by: StackBy): string {
   if (by === "member") return r.member_id ?? "unknown";
   if (by === "model") return r.model ?? "unknown";
+  if (by === "category") return r.category ?? NO_CATEGORY;
   if (r.provider === "local") return "local";
   // No provider: requests never answered (settled at their worst case after a crash).
   return r.provider ? "remote" : "unknown";
@@ -46,6 +57,9 @@ export const LOCATION_LABELS: Record<string, string> = {
   remote: "Remote",
   unknown: "Unattributed",
 };
+
+/** A category stack's label: its name, or what requests without one are. */
+export const categoryLabel = (key: string) => (key === NO_CATEGORY ? "No category" : key);
 
 export function metricOf(r: UsageResultDto, metric: Metric): number {
   if (metric === "cost") return r.cost_micros;
@@ -222,19 +236,29 @@ export function topRows(page: UsagePageDto, by: "member" | "model", limit = 10):
     .slice(0, limit);
 }
 
-/** The model ids and providers of record seen in the page, sorted (for the log's filters). */
+/**
+ * The model ids, providers of record and route categories seen in the page, sorted (for the
+ * log's filters).
+ */
 export function seenValues(page: UsagePageDto | undefined): {
   models: string[];
   providers: string[];
+  categories: string[];
 } {
   const models = new Set<string>();
   const providers = new Set<string>();
+  const categories = new Set<string>();
   for (const b of page?.data ?? [])
     for (const r of b.results) {
       if (r.model) models.add(r.model);
       if (r.provider && r.provider !== "local") providers.add(r.provider);
+      if (r.category) categories.add(r.category);
     }
-  return { models: [...models].sort(), providers: [...providers].sort() };
+  return {
+    models: [...models].sort(),
+    providers: [...providers].sort(),
+    categories: [...categories].sort(),
+  };
 }
 
 /**

@@ -62,3 +62,14 @@ describe("the answer's place in line", () => {
     expect(screen.queryByText(/Waiting for the model/)).toBeNull();
   });
 });
+
+describe("a routed answer", () => {
+  it("says under the answer which category and target served it", () => {
+    const answer = { ...pending, content: "Hello", streaming: false, model: "auto" };
+    show({ ...answer, route: { category: "code", target: "tiny" } });
+    expect(screen.getByText("routed: code → tiny")).toBeTruthy();
+    cleanup();
+    show(answer);
+    expect(screen.queryByText(/^routed/)).toBeNull();
+  });
+});

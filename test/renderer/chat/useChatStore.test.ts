@@ -24,6 +24,12 @@ beforeAll(async () => {
     billing_mode: "org",
   });
   m = t.addMember({ name: "Chatter", limits: { max_tokens: 24 } });
+  t.core.store.routing.putAlias({
+    id: "lab-default",
+    description: "The lab's everyday model",
+    targets: ["tiny"],
+    categories: [],
+  });
 });
 afterAll(async () => {
   await t?.close();
@@ -63,13 +69,47 @@ describe("the chat store", () => {
   it("lists the models with where they run; prices only for roles that may read them", async () => {
     const member = storeFor(m.key);
     await member.getState().loadModels();
+    // `auto` is listed as soon as there is a local model to route to, and aliases with it; the
+    // chat still starts on the local model.
     expect(member.getState().models).toEqual([
-      { id: "tiny", local: true, where: "This computer", price: null },
+      { id: "tiny", kind: "local", where: "This computer", price: null },
+      { id: "auto", kind: "routed", where: "Auto — routes by category", price: null },
+      { id: "lab-default", kind: "routed", where: "Alias", price: null },
     ]);
     expect(member.getState().model).toBe("tiny");
     const owner = storeFor(t.core.ownerToken, "owner");
     await owner.getState().loadModels();
     expect(owner.getState().models[0]!.price).toBe("$1.00 in · $2.00 out per 1M tokens");
+  });
+
+  it("says under a routed answer which category and target served it", async () => {
+    const s = storeFor(m.key);
+    await s.getState().loadModels();
+    await s.getState().selectModel("lab-default");
+    await s.getState().send("hello");
+    const viaAlias = s.getState().messages[1]!;
+    expect(viaAlias.route).toEqual({ category: null, target: "tiny" });
+    expect(viaAlias.model).toBe("lab-default");
+
+    s.getState().newChat();
+    await s.getState().selectModel("auto");
+    await s.getState().send("write a shell script that lists files");
+    const viaAuto = s.getState().messages[1]!;
+    // The category is the classifier's; a dry run of the same prompt classifies it the same way.
+    const api = createApiClient(t.url, { apiKey: () => m.key, timeoutMs: 60_000 });
+    const dry = await api.manage("POST /routes/test", {
+      body: { model: "auto", prompt: "write a shell script that lists files" },
+    });
+    expect(viaAuto.route).toEqual({ category: dry.category, target: "tiny" });
+    const row = t.core.db
+      .prepare("SELECT route_category, served_model FROM usage WHERE request_id = ?")
+      .get(viaAuto.request_id) as { route_category: string; served_model: string };
+    expect(row).toEqual({ route_category: dry.category, served_model: "tiny" });
+    // A model named directly has no route.
+    s.getState().newChat();
+    await s.getState().selectModel("tiny");
+    await s.getState().send("hello");
+    expect(s.getState().messages[1]!.route).toBeUndefined();
   });
 
   it("streams an answer, saves both messages with the usage and the ledger's cost", async () => {

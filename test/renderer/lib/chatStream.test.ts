@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
+  parseRouteHeader,
   queuedAhead,
   queueText,
+  routeText,
   streamChatCompletion,
   type StreamChatOptions,
 } from "../../../src-renderer/lib/chatStream";
@@ -10,7 +12,7 @@ import {
  * The renderer's own SSE parsing, fed a scripted body: the pieces arrive as given (split anywhere,
  * as a socket may split them). The real server's comments are covered by the chat store's tests.
  */
-function fakeApi(pieces: string[]): StreamChatOptions["api"] {
+function fakeApi(pieces: string[], headers: Record<string, string> = {}): StreamChatOptions["api"] {
   return {
     fetchRaw: async () => {
       const bytes = new TextEncoder();
@@ -22,7 +24,7 @@ function fakeApi(pieces: string[]): StreamChatOptions["api"] {
       });
       return new Response(body, {
         status: 200,
-        headers: { "content-type": "text/event-stream", "x-request-id": "req_1" },
+        headers: { "content-type": "text/event-stream", "x-request-id": "req_1", ...headers },
       });
     },
   };
@@ -31,10 +33,10 @@ function fakeApi(pieces: string[]): StreamChatOptions["api"] {
 const chunk = (content: string, finish: string | null = null) =>
   `data: ${JSON.stringify({ choices: [{ delta: { content }, finish_reason: finish }] })}\n\n`;
 
-async function run(pieces: string[]) {
+async function run(pieces: string[], headers?: Record<string, string>) {
   const events: (string | number)[] = [];
   const result = await streamChatCompletion({
-    api: fakeApi(pieces),
+    api: fakeApi(pieces, headers),
     model: "tiny",
     messages: [{ role: "user", content: "hi" }],
     signal: new AbortController().signal,
@@ -84,5 +86,23 @@ describe("queue comments in the chat stream", () => {
     const { events, result } = await run([": queued, 4 ahead\n\n"]);
     expect(events).toEqual([4]);
     expect(result.error?.message).toBe("The answer stopped before it ended.");
+  });
+});
+
+describe("the route a routed model took", () => {
+  it("reads x-benchtop-route: a category and a target, '-' for none", () => {
+    expect(parseRouteHeader("code -> tiny")).toEqual({ category: "code", target: "tiny" });
+    expect(parseRouteHeader("- -> lab/gpt-4o")).toEqual({ category: null, target: "lab/gpt-4o" });
+    for (const other of [null, "", "code", "code ->", "-> tiny"])
+      expect(parseRouteHeader(other), String(other)).toBeNull();
+    expect(routeText({ category: "code", target: "tiny" })).toBe("routed: code → tiny");
+    expect(routeText({ category: null, target: "tiny" })).toBe("routed to tiny");
+  });
+
+  it("comes back with the result; null when the model was called directly", async () => {
+    const body = [chunk("Hi", "stop"), "data: [DONE]\n\n"];
+    const routed = await run(body, { "x-benchtop-route": "simple -> tiny" });
+    expect(routed.result.route).toEqual({ category: "simple", target: "tiny" });
+    expect((await run(body)).result.route).toBeNull();
   });
 });

@@ -77,6 +77,34 @@ describe("formToLimits", () => {
     });
   });
 
+  it("sends the allowed categories like the allowed models: null, a list, or nothing", () => {
+    const v = empty();
+    v.allowed_categories = { mode: "set", value: ["code", " simple ", "code", ""] };
+    v.allowed_models = { mode: "none", value: [] };
+    expect(formToLimits(v)).toEqual({
+      ok: true,
+      body: { allowed_models: null, allowed_categories: ["code", "simple"] },
+    });
+    v.allowed_categories = { mode: "none", value: [] };
+    expect(formToLimits(v)).toEqual({
+      ok: true,
+      body: { allowed_models: null, allowed_categories: null },
+    });
+    v.allowed_categories = {
+      mode: "set",
+      value: Array.from({ length: 101 }, (_, i) => `c${i}`),
+    };
+    expect(formToLimits(v)).toEqual({
+      ok: false,
+      errors: { allowed_categories: "At most 100 categories." },
+    });
+    expect(limitsToForm({ allowed_categories: ["code"] }).allowed_categories).toEqual({
+      mode: "set",
+      value: ["code"],
+    });
+    expect(limitsToForm({}).allowed_categories).toEqual({ mode: "inherit", value: [] });
+  });
+
   it("round-trips a set through the form", () => {
     const set = {
       rpm: 60,
@@ -86,6 +114,7 @@ describe("formToLimits", () => {
       daily_cap_micros: 1_234_567,
       monthly_cap_micros: null,
       allowed_models: ["a/b", "c"],
+      allowed_categories: ["code"],
     };
     expect(formToLimits(limitsToForm(set))).toEqual({ ok: true, body: set });
   });

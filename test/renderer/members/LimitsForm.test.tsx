@@ -18,6 +18,7 @@ const VIEW: LimitsViewDto = {
     daily_cap_micros: 100_000,
     monthly_cap_micros: null,
     allowed_models: null,
+    allowed_categories: null,
     gpu_weight: null,
     gpu_priority: null,
     max_gpu_sequences: null,
@@ -25,18 +26,19 @@ const VIEW: LimitsViewDto = {
   },
 };
 
-function showForm() {
+function showForm(view: LimitsViewDto = VIEW) {
   const saved: LimitsDto[] = [];
   render(
     <MantineProvider>
       <LimitsForm
         label="Limits of Ada"
-        view={VIEW}
+        view={view}
         inherits
         models={["tiny"]}
+        categories={["code", "simple"]}
         onSave={async (body) => {
           saved.push(body);
-          return { set: body, effective: { ...VIEW.effective, ...body } };
+          return { set: body, effective: { ...view.effective, ...body } };
         }}
       />
     </MantineProvider>,
@@ -77,6 +79,35 @@ describe("LimitsForm", () => {
       screen.getByText("Use at most 6 decimal places (one micro-dollar is $0.000001)."),
     ).toBeTruthy();
     expect(saved).toEqual([]);
+  });
+});
+
+describe("LimitsForm access by category", () => {
+  it("offers the routing categories, reads the two lists together, and saves the picked ones", async () => {
+    const saved = showForm({
+      set: { allowed_models: ["tiny"] },
+      effective: { ...VIEW.effective, allowed_models: ["tiny"] },
+    });
+    const categories = screen.getByRole("combobox", {
+      name: "Allowed categories",
+    }) as HTMLInputElement;
+    expect(categories.disabled).toBe(true);
+    // The default sets no category while this member lists a model: only that model passes.
+    expect(screen.getByText("Default: None (only the models listed)")).toBeTruthy();
+    pick("Allowed categories", "Set");
+    fireEvent.click(categories);
+    fireEvent.click(await screen.findByRole("option", { name: "code" }));
+    pick("Allowed models", "No limit");
+    expect(screen.getByText("None by id (only by category)")).toBeTruthy();
+    fireEvent.click(screen.getByRole("button", { name: "Save limits" }));
+    await waitFor(() => expect(saved).toHaveLength(1));
+    expect(saved[0]).toEqual({ allowed_models: null, allowed_categories: ["code"] });
+  });
+
+  it("says every model and every category when neither list is set", () => {
+    showForm();
+    expect(screen.getByText("Default: Every model")).toBeTruthy();
+    expect(screen.getByText("Default: Every category")).toBeTruthy();
   });
 });
 

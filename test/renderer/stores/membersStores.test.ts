@@ -5,6 +5,7 @@ import { createApiClient, type ApiClient } from "../../../src-renderer/api/creat
 import type { ServerEvent } from "../../../src-renderer/api/serverEvents";
 import { createMemberDetailStore } from "../../../src-renderer/stores/useMemberDetailStore";
 import { createMembersStore } from "../../../src-renderer/stores/useMembersStore";
+import { createOrgLimitsStore } from "../../../src-renderer/stores/useOrgLimitsStore";
 import { startTestServer, type TestServer } from "../../helpers/testServer";
 
 type Listener = { prefixes: readonly string[]; fn: (e: ServerEvent) => void };
@@ -143,6 +144,8 @@ describe("the member detail store", () => {
     expect(s.member?.name).toBe("Bo");
     expect(s.keys.map((k) => k.id)).toEqual([bo.keyId]);
     expect(s.prices).toEqual([]);
+    // Routing is staff's to read: a member's page never asks for the categories.
+    expect(s.categories).toEqual([]);
     expect(s.requestsToday).toBe(0);
     expect(s.credits?.balance_micros).toBe(0);
     expect(s.error).toBeUndefined();
@@ -168,5 +171,24 @@ describe("the member detail store", () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiRequestError);
     expect((err as ApiRequestError).status).toBe(403);
+  });
+
+  it("offers staff the routing categories for access by category, the lab's own included", async () => {
+    await owner.manage("PUT /routing/categories/:name", {
+      params: { name: "lab-docs" },
+      body: { description: "Questions about the lab's own documents." },
+    });
+    const builtins = ["simple", "general", "reasoning", "code", "embedding"];
+    const di = t.addMember({ name: "Di" });
+    const detail = createMemberDetailStore({
+      connect: async () => owner,
+      subscribe: () => () => {},
+    });
+    await detail.getState().open(di.id, { staff: true });
+    expect(detail.getState().categories).toEqual([...builtins, "lab-docs"]);
+    expect(detail.getState().error).toBeUndefined();
+    const org = createOrgLimitsStore({ connect: async () => owner, subscribe: () => () => {} });
+    await org.getState().refresh();
+    expect(org.getState().categories).toEqual([...builtins, "lab-docs"]);
   });
 });

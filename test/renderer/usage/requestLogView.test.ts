@@ -5,6 +5,7 @@ import {
   formatMs,
   logQuery,
   providerLabel,
+  routeView,
   rowStatus,
 } from "../../../src-renderer/features/usage/requestLogView";
 import { throttle } from "../../../src-renderer/features/usage/throttle";
@@ -35,6 +36,10 @@ const row = (o: Partial<RequestLogEntryDto>): RequestLogEntryDto => ({
   http_status: null,
   ttft_ms: null,
   latency_ms: null,
+  route_category: null,
+  route_classifier: null,
+  route_tokens: null,
+  fallback: null,
   ...o,
 });
 
@@ -57,6 +62,8 @@ describe("logQuery", () => {
     });
     // In flight is a state, not an outcome.
     expect(logQuery({ status: "in_flight" }, undefined)).toEqual({ state: "reserved" });
+    expect(logQuery({ category: "code" }, undefined)).toEqual({ category: "code" });
+    expect(logQuery({ category: "-" }, undefined)).toEqual({ category: "-" });
   });
 });
 
@@ -86,6 +93,42 @@ describe("row labels", () => {
       "benchtop-requests-x.csv",
     );
     expect(filenameOf(null, "r.csv")).toBe("r.csv");
+  });
+});
+
+describe("routeView", () => {
+  it("shows the category and the model that served it, how it was decided, and what was passed over", () => {
+    expect(
+      routeView(
+        row({
+          model: "auto",
+          served_model: "tiny",
+          route_category: "code",
+          route_classifier: "grammar",
+          route_tokens: 1492,
+        }),
+      ),
+    ).toEqual({ route: "code → tiny", detail: ["grammar classifier · 1,492 tokens"] });
+    expect(
+      routeView(
+        row({
+          model: "coder",
+          served_model: "tiny",
+          route_category: "code",
+          route_tokens: 0,
+          fallback: ["nope: model_not_found", "lab/gpt: server_error"],
+        }),
+      ),
+    ).toEqual({
+      route: "code → tiny",
+      detail: ["passed over: nope: model_not_found, lab/gpt: server_error"],
+    });
+    expect(routeView(row({ model: "plain", served_model: "tiny2", route_tokens: 0 }))).toEqual({
+      route: "→ tiny2",
+      detail: [],
+    });
+    // A model named directly was never routed.
+    expect(routeView(row({ served_model: "tiny" }))).toBeNull();
   });
 });
 

@@ -2,6 +2,7 @@ import type { UsagePageDto, UsageResultDto } from "@contract";
 import { describe, expect, it } from "vitest";
 import {
   bucketLabeller,
+  categoryLabel,
   chartShape,
   seenValues,
   stackKey,
@@ -37,6 +38,7 @@ const page: UsagePageDto = {
           member_id: "mem_a",
           model: "tiny",
           provider: "local",
+          category: "code",
           requests: 2,
           prompt_tokens: 30,
           completion_tokens: 15,
@@ -46,6 +48,7 @@ const page: UsagePageDto = {
           member_id: "mem_b",
           model: "gpt-4.1",
           provider: "con_1",
+          category: null,
           requests: 1,
           prompt_tokens: 7,
           completion_tokens: 3,
@@ -62,6 +65,7 @@ const page: UsagePageDto = {
           member_id: "mem_a",
           model: "gpt-4.1",
           provider: "con_2",
+          category: "simple",
           requests: 1,
           prompt_tokens: 5,
           completion_tokens: 5,
@@ -125,6 +129,23 @@ describe("chartShape", () => {
     ]);
   });
 
+  it("stacks cost by route category, requests without one together", () => {
+    const shape = chartShape(page, "category", "cost", { ...opts, labelFor: categoryLabel });
+    // The crash-swept row was never grouped by category (no `category` key): no category either.
+    expect(shape.series.map((s) => [s.key, s.label, s.total])).toEqual([
+      ["-", "No category", 908],
+      ["simple", "simple", 100],
+      ["code", "code", 60],
+    ]);
+    expect(shape.data.map((d) => [d.s0, d.s1, d.s2])).toEqual([
+      [900, 0, 60],
+      [0, 0, 0],
+      [8, 100, 0],
+    ]);
+    expect(stackKey(r({ category: "code" }), "category")).toBe("code");
+    expect(stackKey(r({ category: null }), "category")).toBe("-");
+  });
+
   it("folds stacks past the maximum into one Other series", () => {
     // At the maximum, every stack is its own series (data keys s0, s1: ids with dots are labels).
     const shape = chartShape(page, "model", "cost", { ...opts, maxSeries: 2 });
@@ -183,8 +204,9 @@ describe("topRows, stackKey and seenValues", () => {
     expect(seenValues(page)).toEqual({
       models: ["gpt-4.1", "tiny"],
       providers: ["con_1", "con_2"],
+      categories: ["code", "simple"],
     });
-    expect(seenValues(undefined)).toEqual({ models: [], providers: [] });
+    expect(seenValues(undefined)).toEqual({ models: [], providers: [], categories: [] });
   });
 });
 

@@ -74,6 +74,13 @@ describe("the usage store", () => {
     expect(store.getState().log.rows).toEqual([]);
     await store.getState().setLogFilters({ member: b.id });
     expect(store.getState().log.rows.map((r) => r.id)).toEqual(["req_6:1"]);
+    // Grouped by route category too: none of the seeded requests was routed.
+    const categories = s.page!.data.flatMap((d) => d.results.map((r) => r.category));
+    expect(new Set(categories)).toEqual(new Set([null]));
+    await store.getState().setLogFilters({ category: "code" });
+    expect(store.getState().log.rows).toEqual([]);
+    await store.getState().setLogFilters({ category: "-" });
+    expect(store.getState().log.rows.map((r) => r.id)).toEqual(["req_6:1"]);
 
     const { blob, filename } = await store.getState().exportCsv();
     expect(filename).toMatch(/^benchtop-requests-.*\.csv$/);
