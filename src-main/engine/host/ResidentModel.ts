@@ -11,6 +11,7 @@ import type {
 } from "node-llama-cpp";
 import type { EngineGrammar, LoadedModelInfo, LoadOptions } from "../protocol.js";
 import { EngineError } from "../EngineError.js";
+import { GrammarCache } from "./GrammarCache.js";
 
 /**
  * A model resident in the engine host: weights, one context with N sequences, and lazily an
@@ -20,7 +21,7 @@ import { EngineError } from "../EngineError.js";
 export class ResidentModel {
   private readonly free: LlamaContextSequence[];
   private embeddingContext?: Promise<LlamaEmbeddingContext>;
-  private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
+  private readonly grammars = new GrammarCache<LlamaGrammar>((g) => g.grammar.length);
   /** Per sequence: the session it last served and when (a counter), for the choice above. */
   private readonly lastUse = new WeakMap<LlamaContextSequence, { session?: string; at: number }>();
   private useClock = 0;
@@ -175,26 +176,31 @@ export class ResidentModel {
     if (!sequence.disposed) this.free.push(sequence);
   }
 
+  /**
+   * The grammar for `spec`, from a bounded cache (GrammarCache.ts). Creating one is synchronous
+   * work on this process's only thread (GBNF generation, then llama.cpp's parser), so it runs
+   * between other members' batches; the gateway's schema limits (engine/schemaLimits.ts) keep it
+   * to tens of milliseconds.
+   */
   grammarFor(spec: EngineGrammar): Promise<LlamaGrammar> {
-    const key = JSON.stringify(spec);
-    let grammar = this.grammars.get(key);
-    if (!grammar) {
-      grammar = (
-        spec.type === "json"
-          ? this.llama.getGrammarFor("json")
-          : // The schema was validated as JSON by the gateway; node-llama-cpp supports a subset of
-            // JSON Schema and throws on the rest, which becomes a 400 invalid_grammar.
-            this.llama.createGrammarForJsonSchema(spec.schema as never)
+    return this.grammars.get(spec, () =>
+      (spec.type === "json"
+        ? this.llama.getGrammarFor("json")
+        : // The schema was validated as JSON by the gateway; node-llama-cpp supports a subset of
+          // JSON Schema and throws on the rest, which becomes a 400 invalid_grammar.
+          this.llama.createGrammarForJsonSchema(spec.schema as never)
       ).catch((err: unknown) => {
-        this.grammars.delete(key);
         throw new EngineError(
           "invalid_grammar",
           `Unsupported JSON schema: ${(err as Error).message}`,
         );
-      });
-      this.grammars.set(key, grammar);
-    }
-    return grammar;
+      }),
+    );
+  }
+
+  /** Grammars kept for this model (observability for tests). */
+  get grammarsKept(): { count: number; bytes: number } {
+    return { count: this.grammars.size, bytes: this.grammars.bytes };
   }
 
   embeddings(): Promise<LlamaEmbeddingContext> {
