@@ -12,6 +12,7 @@ import type {
 import type { EngineGrammar, LoadedModelInfo, LoadOptions } from "../protocol.js";
 import { EngineError } from "../EngineError.js";
 import { GrammarCache } from "./GrammarCache.js";
+import { tokenizeSliced, type SliceOptions, type SlicedTokens } from "./slicedTokenize.js";
 
 /**
  * A model resident in the engine host: weights, one context with N sequences, and lazily an
@@ -148,11 +149,12 @@ export class ResidentModel {
   }
 
   /**
-   * Text or caller-supplied token ids as tokens. Ids outside the vocabulary are refused here:
-   * llama.cpp would read past its embedding table.
+   * Text or caller-supplied token ids as tokens; text tokenized in slices, stopping past
+   * `opts.limit` (slicedTokenize.ts). Ids outside the vocabulary are refused here: llama.cpp
+   * would read past its embedding table.
    */
-  toTokens(input: string | readonly number[]): Token[] {
-    if (typeof input === "string") return this.model.tokenize(input);
+  async tokens(input: string | readonly number[], opts: SliceOptions = {}): Promise<SlicedTokens> {
+    if (typeof input === "string") return tokenizeSliced(this.model.tokenizer, input, opts);
     const bad = input.find((t) => !Number.isInteger(t) || t < 0 || t >= this.vocabularySize);
     if (bad !== undefined) {
       throw new EngineError(
@@ -160,7 +162,7 @@ export class ResidentModel {
         `Token id ${bad} is outside this model's vocabulary (0..${this.vocabularySize - 1}).`,
       );
     }
-    return input as Token[];
+    return { tokens: input as Token[], complete: true };
   }
 
   /** Vocabulary size from the token embedding tensor (`token_embd.weight` is [n_embd, n_vocab]). */
