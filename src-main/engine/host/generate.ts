@@ -7,6 +7,7 @@ import {
 } from "node-llama-cpp";
 import type { EngineToolCall, FinishReason, GenerationUsage, HostRequest } from "../protocol.js";
 import { EngineError } from "../EngineError.js";
+import { evaluatePrompt } from "./evaluatePrompt.js";
 import type { ResidentModel } from "./ResidentModel.js";
 import { renderPrompt } from "./renderPrompt.js";
 import { forcedSchema, forcedTool, newCallId, parseForced } from "./toolCalls.js";
@@ -86,6 +87,22 @@ export async function generate(
   const { sequence, cachedTokens } = resident.acquireSequence(promptTokens, req.sessionKey);
   const meterBefore = sequence.tokenMeter.getState();
   cb.started(promptTokens.length, cachedTokens);
+  try {
+    await evaluatePrompt(sequence, promptTokens, cachedTokens, signal, resident.context.batchSize);
+  } catch (err) {
+    resident.releaseSequence(sequence);
+    throw err;
+  }
+  if (signal.aborted) {
+    // Left before its prompt was read: nothing generated, and the rest of the prompt skipped.
+    const used = TokenMeter.diff(sequence.tokenMeter.getState(), meterBefore);
+    resident.releaseSequence(sequence);
+    return abandoned(
+      promptTokens.length,
+      cachedTokens,
+      used.usedInputTokens + used.usedOutputTokens,
+    );
+  }
 
   const sampling = {
     maxTokens,
@@ -197,6 +214,7 @@ export async function generate(
       promptTokens: promptTokens.length,
       cachedTokens,
       completionTokens: used.usedOutputTokens,
+      evaluatedTokens: used.usedInputTokens + used.usedOutputTokens,
     },
     ...(stopSequence !== undefined ? { stopSequence } : {}),
     ...(toolCalls ? { toolCalls } : {}),
@@ -223,10 +241,10 @@ function toFinishReason(stopReason: string, signal: AbortSignal): FinishReason {
 }
 
 /** The result of a request aborted before its generation began. */
-function abandoned(promptTokens: number): GenerateResult {
+function abandoned(promptTokens: number, cachedTokens = 0, evaluatedTokens = 0): GenerateResult {
   return {
     text: "",
     finishReason: "abort",
-    usage: { promptTokens, cachedTokens: 0, completionTokens: 0 },
+    usage: { promptTokens, cachedTokens, completionTokens: 0, evaluatedTokens },
   };
 }
