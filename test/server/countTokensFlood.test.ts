@@ -1,12 +1,15 @@
 import http from "node:http";
+import Anthropic, { BadRequestError, RateLimitError } from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { usageRows } from "../ledger/ledgerQueries.js";
 import { startToolPools, type ToolPools } from "../pools/toolPools.js";
 
 /**
  * `/v1/messages/count_tokens` on an OpenAI-compatible pool counts with gpt-tokenizer in Benchtop.
  * Counted on the core's event loop, one 320,000-character run held /health, /manage and every
- * /v1 route for 58 s. Now it is counted on a worker thread. Real server, fake upstreams; order
- * and statuses, no timings.
+ * /v1 route for 58 s; and count_tokens skipped the member's rate limits. Now it is counted on a
+ * worker thread, refused above 4 MiB, and metered as a request. Real server, fake upstreams;
+ * order and statuses, no timings.
  */
 let p: ToolPools;
 beforeAll(async () => {
@@ -78,5 +81,34 @@ describe("count_tokens on an OpenAI-compatible pool", () => {
     expect(JSON.parse(res.body)).toEqual({ input_tokens: 200_000 / 8 + 3 + 3 });
     expect(order.at(-1)).toBe("count");
     expect(order.slice(0, 3).sort()).toEqual(["health 200", "manage 200", "v1 200"]);
+  });
+
+  it("counts as a request: beyond the member's requests per minute it is a 429 with retry-after", async () => {
+    const limited = p.t.addMember({ name: "rpm 2", limits: { rpm: 2 } });
+    const client = new Anthropic({ baseURL: p.t.url, apiKey: limited.key, maxRetries: 0 });
+    const asked = { model: "gpt-pool", messages: [{ role: "user" as const, content: "hi" }] };
+    const first = await client.messages.countTokens(asked).withResponse();
+    expect(first.response.headers.get("x-ratelimit-remaining-requests")).toBe("1");
+    await client.messages.countTokens(asked);
+    const err = await client.messages.countTokens(asked).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RateLimitError);
+    expect((err as RateLimitError).type).toBe("rate_limit_error");
+    expect(Number((err as RateLimitError).headers?.get("retry-after"))).toBeGreaterThan(0);
+    // The two counts used the minute's requests: a generation is refused too.
+    const chat = await client.messages.create({ ...asked, max_tokens: 4 }).catch((e: unknown) => e);
+    expect(chat).toBeInstanceOf(RateLimitError);
+    // Nothing is recorded for a count (and the refused generation was never admitted).
+    expect(usageRows(p.t.core, "member_id = ?", limited.id)).toEqual([]);
+  });
+
+  it("refuses a prompt above 4 MiB with a 400 that says so, before counting", async () => {
+    const err = await p.anthropic.messages
+      .countTokens({
+        model: "gpt-pool",
+        messages: [{ role: "user", content: run(4 * 1024 * 1024 + 1) }],
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadRequestError);
+    expect((err as BadRequestError).message).toContain("at most 4194304 bytes");
   });
 });
