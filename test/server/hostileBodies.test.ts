@@ -39,6 +39,9 @@ function send(
   });
 }
 
+const nest = (depth: number, open: string, close: string) =>
+  open.repeat(depth) + close.repeat(depth);
+
 const base = { model: "tiny", messages: [{ role: "user", content: "hi" }], max_tokens: 1 };
 const paths = ["/v1/chat/completions", "/v1/completions", "/v1/embeddings"];
 
@@ -98,8 +101,6 @@ function hostileBodies(): {
         body: JSON.stringify({ ...base, [field]: value }),
       });
   }
-  const nest = (depth: number, open: string, close: string) =>
-    open.repeat(depth) + close.repeat(depth);
   out.push(
     { name: "deep arrays", body: nest(100_000, "[", "]") },
     { name: "deep objects", body: nest(50_000, '{"a":', "}").replace(/}$/, "1}") },
@@ -216,5 +217,20 @@ describe("hostile and malformed bodies", () => {
     const ok = await t.openai.chat.completions.create(base as never);
     expect(ok.object).toBe("chat.completion");
     expect(t.logs.filter((l) => l.msg === "unhandled error")).toEqual([]);
+  });
+
+  it("a schema nested beyond the stack under a non-keyword is a 400, not a 500, on every route", async () => {
+    const deep = `${'{"a":'.repeat(20_000)}1${"}".repeat(20_000)}`;
+    const openai = `{"model":"tiny","max_tokens":1,"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","x":${deep}}}}]}`;
+    const anthropic = `{"model":"tiny","max_tokens":1,"messages":[{"role":"user","content":"hi"}],"tools":[{"name":"f","input_schema":{"type":"object","x":${deep}}}]}`;
+    const results = await Promise.all([
+      send("/v1/chat/completions", openai),
+      send("/v1/messages", anthropic),
+      send("/v1/messages/count_tokens", anthropic),
+    ]);
+    expect(results.map((r) => r.status)).toEqual([400, 400, 400]);
+    expect(results.map((r) => r.body)).toEqual(
+      results.map(() => expect.stringContaining("nested more than 128 levels deep")),
+    );
   });
 });
