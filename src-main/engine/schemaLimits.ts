@@ -5,11 +5,10 @@
  * is a parser stack llama.cpp checks against every candidate token, while the context's batch —
  * every other member's generation — waits for that sampling. Measured on node-llama-cpp 3.22
  * (40 tokens, one thread): an enum of 1,000 values costs ~90 ms with a 267-token vocabulary and
- * ~4 s with a 152k one; 20,000 values, 13 s even with the small one. The limits below keep a grammar's
- * creation to tens of milliseconds (30–60 ms at the limits) and bound what its sampling adds,
- * and sit at or above OpenAI's documented structured-output limits, so schemas written for
- * OpenAI fit.
- * Pure: no node-llama-cpp.
+ * ~4 s with a 152k one; 20,000 values, 13 s even with the small one. The limits below keep a
+ * grammar's creation to tens of milliseconds (30–60 ms at the limits) and bound what its
+ * sampling adds, and sit at or above OpenAI's documented structured-output limits, so schemas
+ * written for OpenAI fit. Pure: no node-llama-cpp.
  */
 
 export interface SchemaLimits {
