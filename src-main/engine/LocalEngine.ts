@@ -52,6 +52,12 @@ export interface EngineRequestOptions {
  */
 export class LocalEngine extends ModelResidency {
   /**
+   * Tokens each model was made to evaluate by generations since the core started (the sum of
+   * `GenerationUsage.evaluatedTokens`): what requests cost the engine, aborted ones included.
+   */
+  readonly evaluatedTokens = new Map<string, number>();
+
+  /**
    * Generates from a local model. Events end with exactly one `done` (also after an abort,
    * carrying the tokens generated so far) unless an error is thrown.
    */
@@ -73,6 +79,11 @@ export class LocalEngine extends ModelResidency {
         ...(opts.sessionKey !== undefined ? { sessionKey: opts.sessionKey } : {}),
       },
       (m) => {
+        // Counted here, not where events are read: an abandoned request's are only drained.
+        if (m.type === "done") {
+          const evaluated = this.evaluatedTokens.get(modelId) ?? 0;
+          this.evaluatedTokens.set(modelId, evaluated + (m.usage.evaluatedTokens ?? 0));
+        }
         events.push(m);
         if (m.type === "done" || m.type === "error") events.end();
       },

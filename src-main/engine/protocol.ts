@@ -106,6 +106,12 @@ export interface GenerationUsage {
   cachedTokens: number;
   /** Tokens sampled, including any that formed a stop sequence. */
   completionTokens: number;
+  /**
+   * Tokens this request had the model evaluate: its uncached prompt tokens, then one per token
+   * sampled but the last. Fewer than `promptTokens - cachedTokens` when it was abandoned while
+   * its prompt was being read (evaluation stops within a batch). Absent from remote providers.
+   */
+  evaluatedTokens?: number;
 }
 
 export interface LoadedModelInfo {

@@ -25,6 +25,13 @@ import type {
   TextCompletionRequest,
 } from "./types.js";
 
+/**
+ * The largest prompt `/v1/messages/count_tokens` counts: 4 MiB of text (about a million tokens,
+ * the largest contexts). Counting is real work (on the engine host for local models, on a worker
+ * thread for OpenAI-compatible pools); the request body limit alone can be set far higher.
+ */
+export const COUNT_TOKENS_MAX_BYTES = 4 * 1024 * 1024;
+
 export interface GatewayOptions {
   providers: Provider[];
   ledger: Ledger;
@@ -116,7 +123,9 @@ export class Gateway {
 
   /**
    * The prompt tokens of `req` exactly as its model counts them, without generating: routed and
-   * authorized (allowed models) like a generation, but nothing is admitted, reserved or recorded.
+   * authorized (allowed models) like a generation, and counted as a request against the member's
+   * requests per minute and requests in flight (`Ledger.meterFreeRequest`), but nothing is
+   * reserved, charged or recorded. Prompts above `COUNT_TOKENS_MAX_BYTES` are refused.
    */
   async countTokens(req: ChatRequest, ctx: RequestContext): Promise<number> {
     // An alias counts with its first target that can count; `auto` with its default target
@@ -127,9 +136,10 @@ export class Gateway {
       : [requested];
     const provider = await this.route(targets[0] ?? requested);
     const { ledger } = this.opts;
+    const memberId = ctx.principal.memberId;
     const denied = modelRejection(
       requested,
-      ledger.memberLimits(ctx.principal.memberId),
+      ledger.memberLimits(memberId),
       ledger.orgLimits(),
       this.categoriesOf(requested),
     );
@@ -140,10 +150,22 @@ export class Gateway {
         "model",
         "unsupported_endpoint",
       );
+    const bytes = chatPromptBound(req);
+    if (bytes > COUNT_TOKENS_MAX_BYTES)
+      throw invalidRequest(
+        `count_tokens counts prompts of at most ${COUNT_TOKENS_MAX_BYTES} bytes of text; this one has about ${bytes}.`,
+        "messages",
+        "request_too_large",
+      );
+    const metered = ledger.meterFreeRequest(memberId);
+    if (!metered.ok) throw rejectionError(metered.rejection, req.model, metered.headers);
+    ctx.onAdmitted?.(metered.headers);
     try {
       return await provider.countTokens({ ...req, model: targets[0] ?? requested }, ctx);
     } catch (err) {
       throw toApiError(err, req.model);
+    } finally {
+      metered.done();
     }
   }
 

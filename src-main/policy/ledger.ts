@@ -25,6 +25,7 @@ import type {
   Rejection,
   SettleInput,
 } from "./ledgerTypes.js";
+import { meterFreeRequest, type FreeRequestResult } from "./freeRequests.js";
 import { RateWindows, WINDOW_MS } from "./rateWindows.js";
 import { rateLimitHeaders } from "./rateLimitHeaders.js";
 import { settleInterrupted } from "./recovery.js";
@@ -321,6 +322,12 @@ export class Ledger {
       done: false,
     };
     return { ok: true, admission } as const;
+  }
+
+  /** A count_tokens request against the request limits only (freeRequests.ts). */
+  meterFreeRequest(memberId: string): FreeRequestResult {
+    const limits = { member: this.memberLimits(memberId), org: this.orgLimits() };
+    return meterFreeRequest(this.rate, { member: `m:${memberId}`, org: ORG }, limits, this.now);
   }
 
   // ── settlement (settlements.ts) ──────────────────────────────────────────────────────

@@ -1,16 +1,18 @@
-import type { Conversation, ContentPart, ToolCall } from "../gateway/types.js";
+import type { Conversation, ToolCall } from "../gateway/types.js";
+import { countTexts, type Encoding } from "./tokenCountWorker.js";
 
 /**
  * Token counts for answers whose upstream reported no usage (some OpenAI-compatible servers
- * never do, and a stream can break before its usage arrives). Counted with `gpt-tokenizer`'s
- * BPE encodings — exact for OpenAI's own models, an estimate for every other family, whose
- * tokenizers are not public; rows settled from these are flagged `estimated` either way.
+ * never do, and a stream can break before its usage arrives), and for `/v1/messages/count_tokens`
+ * on OpenAI-compatible pools. Counted with `gpt-tokenizer`'s BPE encodings — exact for OpenAI's
+ * own models, an estimate for every other family, whose tokenizers are not public; rows settled
+ * from these are flagged `estimated` either way.
  *
- * The encodings load on first use (about 0.3 s and 35 MB each), not at startup: most upstreams
- * report usage and never need them.
+ * Counting runs on a worker thread (tokenCountWorker.ts), never on the core's event loop; the
+ * encodings load there on first use (about 0.3 s and 35 MB each).
  */
 
-export type Encoding = "o200k_base" | "cl100k_base";
+export type { Encoding } from "./tokenCountWorker.js";
 
 /**
  * Tokens OpenAI's chat format adds per message (role and separators) and once to prime the
@@ -41,38 +43,24 @@ export function encodingFor(model: string): Encoding {
     : "o200k_base";
 }
 
-type Counter = (text: string) => number;
-const loaded = new Map<Encoding, Promise<Counter>>();
-
-/** The encoding's token counter, imported on first use. */
-export function counter(encoding: Encoding): Promise<Counter> {
-  let c = loaded.get(encoding);
-  if (!c) {
-    c =
-      encoding === "cl100k_base"
-        ? import("gpt-tokenizer/encoding/cl100k_base").then((m) => (t: string) => m.countTokens(t))
-        : import("gpt-tokenizer/encoding/o200k_base").then((m) => (t: string) => m.countTokens(t));
-    loaded.set(encoding, c);
-  }
-  return c;
-}
-
 /** Tokens of a prompt: every turn's text, tool calls and results, tool definitions, images. */
 export async function countPromptTokens(conv: Conversation, model: string): Promise<number> {
-  const count = await counter(encodingFor(model));
+  const texts: string[] = [];
   let n = PER_REPLY;
-  if (conv.tools.length > 0) n += count(JSON.stringify(conv.tools));
+  if (conv.tools.length > 0) texts.push(JSON.stringify(conv.tools));
   for (const turn of conv.turns) {
     n += PER_MESSAGE;
     if (turn.role === "system") {
-      n += count(turn.text);
+      texts.push(turn.text);
       continue;
     }
-    n += partsTokens(turn.content, count);
-    if (turn.role === "assistant") n += callsTokens(turn.toolCalls, count);
-    if (turn.role === "tool") n += count(turn.toolCallId);
+    for (const p of turn.content)
+      if (p.type === "text") texts.push(p.text);
+      else n += IMAGE_TOKENS;
+    if (turn.role === "assistant") n += callsTexts(turn.toolCalls, texts);
+    if (turn.role === "tool") texts.push(turn.toolCallId);
   }
-  return n;
+  return n + sum(await countTexts(encodingFor(model), texts));
 }
 
 /** Tokens of an answer: its text and its tool calls (names and arguments). */
@@ -81,8 +69,30 @@ export async function countCompletionTokens(
   calls: ToolCall[],
   model: string,
 ): Promise<number> {
-  const count = await counter(encodingFor(model));
-  return count(text) + callsTokens(calls, count);
+  const texts = [text];
+  const n = callsTexts(calls, texts);
+  return n + sum(await countTexts(encodingFor(model), texts));
+}
+
+/**
+ * For settlement: the count, or when the counting worker is busy or failed, the rough estimate
+ * (a row is settled either way, flagged `estimated`, never left open or settled at $0).
+ */
+export function settlementPromptTokens(conv: Conversation, model: string): Promise<number> {
+  return countPromptTokens(conv, model).catch(() => roughPromptTokens(conv));
+}
+
+/** For settlement: as `settlementPromptTokens`, for an answer. */
+export function settlementCompletionTokens(
+  text: string,
+  calls: ToolCall[],
+  model: string,
+): Promise<number> {
+  return countCompletionTokens(text, calls, model).catch(() => {
+    let chars = text.length;
+    for (const c of calls) chars += c.name.length + c.arguments.length;
+    return Math.ceil(chars / CHARS_PER_TOKEN) + PER_TOOL_CALL * calls.length;
+  });
 }
 
 /**
@@ -106,14 +116,10 @@ export function roughPromptTokens(conv: Conversation): number {
   return Math.max(1, Math.ceil(chars / CHARS_PER_TOKEN) + images * IMAGE_TOKENS);
 }
 
-function partsTokens(parts: ContentPart[], count: Counter): number {
-  let n = 0;
-  for (const p of parts) n += p.type === "text" ? count(p.text) : IMAGE_TOKENS;
-  return n;
+/** Adds the texts of `calls` to `texts`; returns their fixed framing tokens. */
+function callsTexts(calls: ToolCall[], texts: string[]): number {
+  for (const c of calls) texts.push(c.name, c.arguments);
+  return PER_TOOL_CALL * calls.length;
 }
 
-function callsTokens(calls: ToolCall[], count: Counter): number {
-  let n = 0;
-  for (const c of calls) n += PER_TOOL_CALL + count(c.name) + count(c.arguments);
-  return n;
-}
+const sum = (counts: number[]) => counts.reduce((a, b) => a + b, 0);

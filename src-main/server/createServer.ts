@@ -16,6 +16,7 @@ import { newRequestId, requestContext } from "./requestContext.js";
 import { chatCompletions, type RouteDeps } from "./routes/chatCompletions.js";
 import { completions } from "./routes/completions.js";
 import { embeddings } from "./routes/embeddings.js";
+import { refuseDeepBodies } from "./bodyDepth.js";
 import { countTokens, messages } from "./routes/messages.js";
 import { getModel, listModels } from "./routes/models.js";
 import { securityHeaders, uiContentSecurityPolicy } from "./securityHeaders.js";
@@ -155,6 +156,7 @@ export function createServer(opts: ServerOptions): BenchtopServer {
     }
     next();
   });
+  app.use(refuseDeepBodies);
 
   const deps: RouteDeps = {
     gateway: opts.gateway,

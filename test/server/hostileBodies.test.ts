@@ -1,5 +1,6 @@
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { usageRows } from "../ledger/ledgerQueries.js";
 import { startTestServer, type TestServer } from "../helpers/testServer.js";
 
 let t: TestServer;
@@ -38,6 +39,9 @@ function send(
     req.end(body);
   });
 }
+
+const nest = (depth: number, open: string, close: string) =>
+  open.repeat(depth) + close.repeat(depth);
 
 const base = { model: "tiny", messages: [{ role: "user", content: "hi" }], max_tokens: 1 };
 const paths = ["/v1/chat/completions", "/v1/completions", "/v1/embeddings"];
@@ -98,8 +102,6 @@ function hostileBodies(): {
         body: JSON.stringify({ ...base, [field]: value }),
       });
   }
-  const nest = (depth: number, open: string, close: string) =>
-    open.repeat(depth) + close.repeat(depth);
   out.push(
     { name: "deep arrays", body: nest(100_000, "[", "]") },
     { name: "deep objects", body: nest(50_000, '{"a":', "}").replace(/}$/, "1}") },
@@ -181,6 +183,39 @@ function hostileBodies(): {
       name: "embedding tokens out of range",
       body: JSON.stringify({ model: "tiny", input: [[1e12]] }),
     },
+    // Schemas that would cost a local model's grammar more than the box can spare (issue 14):
+    // refused with 400 before any grammar work, never a 5xx or a stall.
+    ...hugeSchemas().map(({ name, schema }) => ({
+      name,
+      body: JSON.stringify({
+        ...base,
+        response_format: { type: "json_schema", json_schema: { name: "x", schema } },
+      }),
+    })),
+    ...hugeSchemas().map(({ name, schema }) => ({
+      name: `tool ${name}`,
+      body: JSON.stringify({
+        ...base,
+        tools: [{ type: "function", function: { name: "f", parameters: schema } }],
+      }),
+    })),
+    {
+      name: "schema nested under a non-keyword beyond the stack",
+      body: `{"model":"tiny","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","x":${'{"a":'.repeat(20_000)}1${"}".repeat(20_000)}}}}]}`,
+    },
+    // Long runs without whitespace (~70 KB each), as chat, completion and embedding input.
+    ...["a", "9", "!", "é", "🚀"].map((c) => {
+      const run = c.repeat(Math.floor(70_000 / Buffer.byteLength(c)));
+      return {
+        name: `run of ${c}`,
+        body: JSON.stringify({
+          ...base,
+          messages: [{ role: "user", content: run }],
+          prompt: run,
+          input: run,
+        }),
+      };
+    }),
     {
       name: "json_schema garbage",
       body: JSON.stringify({
@@ -193,6 +228,26 @@ function hostileBodies(): {
     },
   );
   return out;
+}
+
+/** Schemas beyond the grammar limits, each by a different limit (see engine/schemaLimits.ts). */
+function hugeSchemas(): { name: string; schema: unknown }[] {
+  const values = (n: number) => Array.from({ length: n }, (_, i) => `v${i}`);
+  const $defs: Record<string, unknown> = { d0: { enum: values(10) } };
+  for (let i = 1; i <= 5; i++)
+    $defs[`d${i}`] = { anyOf: Array(10).fill({ $ref: `#/$defs/d${i - 1}` }) };
+  let deep: unknown = { type: "string" };
+  for (let i = 0; i < 100; i++) deep = { type: "array", items: deep };
+  return [
+    {
+      name: "20k-value enum",
+      schema: { type: "object", properties: { v: { enum: values(20_000) } } },
+    },
+    { name: "5k oneOf branches", schema: { oneOf: values(5_000).map((v) => ({ const: v })) } },
+    { name: "chained $refs (100k alternatives)", schema: { $defs, $ref: "#/$defs/d5" } },
+    { name: "100 levels of items", schema: deep },
+    { name: "100 KiB description", schema: { type: "string", description: "x".repeat(100_000) } },
+  ];
 }
 
 describe("hostile and malformed bodies", () => {
@@ -216,5 +271,87 @@ describe("hostile and malformed bodies", () => {
     const ok = await t.openai.chat.completions.create(base as never);
     expect(ok.object).toBe("chat.completion");
     expect(t.logs.filter((l) => l.msg === "unhandled error")).toEqual([]);
+  });
+
+  it("refuses every schema beyond the grammar limits with 400 before admission, on each route that compiles one", async () => {
+    const member = t.addMember({ name: "schemas" });
+    const key = { authorization: `Bearer ${member.key}` };
+    const anthropic = { ...base, max_tokens: 1 };
+    const statuses: string[] = [];
+    for (const { name, schema } of hugeSchemas()) {
+      const sent = [
+        send(
+          "/v1/chat/completions",
+          JSON.stringify({
+            ...base,
+            response_format: { type: "json_schema", json_schema: { name: "x", schema } },
+          }),
+          key,
+        ),
+        send(
+          "/v1/chat/completions",
+          JSON.stringify({
+            ...base,
+            tools: [{ type: "function", function: { name: "f", parameters: schema } }],
+          }),
+          key,
+        ),
+        send(
+          "/v1/messages",
+          JSON.stringify({ ...anthropic, tools: [{ name: "f", input_schema: schema }] }),
+          key,
+        ),
+        send(
+          "/v1/messages/count_tokens",
+          JSON.stringify({ ...anthropic, tools: [{ name: "f", input_schema: schema }] }),
+          key,
+        ),
+      ];
+      for (const res of await Promise.all(sent))
+        statuses.push(
+          `${name}: ${res.status} ${/schema/i.test(res.body) ? "names the schema" : res.body.slice(0, 120)}`,
+        );
+    }
+    expect(statuses).toEqual(
+      hugeSchemas().flatMap(({ name }) => Array(4).fill(`${name}: 400 names the schema`)),
+    );
+    expect(usageRows(t.core, "member_id = ?", member.id)).toEqual([]);
+  });
+
+  it("a schema nested beyond the stack under a non-keyword is a 400, not a 500, on every route", async () => {
+    const deep = `${'{"a":'.repeat(20_000)}1${"}".repeat(20_000)}`;
+    const openai = `{"model":"tiny","max_tokens":1,"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","x":${deep}}}}]}`;
+    const anthropic = `{"model":"tiny","max_tokens":1,"messages":[{"role":"user","content":"hi"}],"tools":[{"name":"f","input_schema":{"type":"object","x":${deep}}}]}`;
+    const results = await Promise.all([
+      send("/v1/chat/completions", openai),
+      send("/v1/messages", anthropic),
+      send("/v1/messages/count_tokens", anthropic),
+    ]);
+    expect(results.map((r) => r.status)).toEqual([400, 400, 400]);
+    expect(results.map((r) => r.body)).toEqual(
+      results.map(() => expect.stringContaining("nested more than 128 levels deep")),
+    );
+  });
+
+  it("a count_tokens flood gets the member's rpm and 429s, never a 5xx, and the server keeps serving", async () => {
+    const member = t.addMember({ name: "flood", limits: { rpm: 5 } });
+    const key = { authorization: `Bearer ${member.key}` };
+    const bodies = Array.from({ length: 25 }, (_, i) =>
+      JSON.stringify({
+        model: "tiny",
+        messages: [{ role: "user", content: i % 2 ? "a".repeat(70_000) : "hi" }],
+      }),
+    );
+    const results = await Promise.all(bodies.map((b) => send("/v1/messages/count_tokens", b, key)));
+    const byStatus = (status: number) => results.filter((r) => r.status === status);
+    expect([byStatus(200).length, byStatus(429).length]).toEqual([5, 20]);
+    for (const r of byStatus(429))
+      expect(JSON.parse(r.body)).toMatchObject({
+        type: "error",
+        error: { type: "rate_limit_error" },
+      });
+    expect((await fetch(`${t.url}/health`)).status).toBe(200);
+    const ok = await t.openai.chat.completions.create(base as never);
+    expect(ok.object).toBe("chat.completion");
   });
 });

@@ -11,6 +11,8 @@ import type {
 } from "node-llama-cpp";
 import type { EngineGrammar, LoadedModelInfo, LoadOptions } from "../protocol.js";
 import { EngineError } from "../EngineError.js";
+import { GrammarCache } from "./GrammarCache.js";
+import { tokenizeSliced, type SliceOptions, type SlicedTokens } from "./slicedTokenize.js";
 
 /**
  * A model resident in the engine host: weights, one context with N sequences, and lazily an
@@ -20,7 +22,7 @@ import { EngineError } from "../EngineError.js";
 export class ResidentModel {
   private readonly free: LlamaContextSequence[];
   private embeddingContext?: Promise<LlamaEmbeddingContext>;
-  private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
+  private readonly grammars = new GrammarCache<LlamaGrammar>((g) => g.grammar.length);
   /** Per sequence: the session it last served and when (a counter), for the choice above. */
   private readonly lastUse = new WeakMap<LlamaContextSequence, { session?: string; at: number }>();
   private useClock = 0;
@@ -147,11 +149,12 @@ export class ResidentModel {
   }
 
   /**
-   * Text or caller-supplied token ids as tokens. Ids outside the vocabulary are refused here:
-   * llama.cpp would read past its embedding table.
+   * Text or caller-supplied token ids as tokens; text tokenized in slices, stopping past
+   * `opts.limit` (slicedTokenize.ts). Ids outside the vocabulary are refused here: llama.cpp
+   * would read past its embedding table.
    */
-  toTokens(input: string | readonly number[]): Token[] {
-    if (typeof input === "string") return this.model.tokenize(input);
+  async tokens(input: string | readonly number[], opts: SliceOptions = {}): Promise<SlicedTokens> {
+    if (typeof input === "string") return tokenizeSliced(this.model.tokenizer, input, opts);
     const bad = input.find((t) => !Number.isInteger(t) || t < 0 || t >= this.vocabularySize);
     if (bad !== undefined) {
       throw new EngineError(
@@ -159,7 +162,7 @@ export class ResidentModel {
         `Token id ${bad} is outside this model's vocabulary (0..${this.vocabularySize - 1}).`,
       );
     }
-    return input as Token[];
+    return { tokens: input as Token[], complete: true };
   }
 
   /** Vocabulary size from the token embedding tensor (`token_embd.weight` is [n_embd, n_vocab]). */
@@ -175,26 +178,31 @@ export class ResidentModel {
     if (!sequence.disposed) this.free.push(sequence);
   }
 
+  /**
+   * The grammar for `spec`, from a bounded cache (GrammarCache.ts). Creating one is synchronous
+   * work on this process's only thread (GBNF generation, then llama.cpp's parser), so it runs
+   * between other members' batches; the gateway's schema limits (engine/schemaLimits.ts) keep it
+   * to tens of milliseconds.
+   */
   grammarFor(spec: EngineGrammar): Promise<LlamaGrammar> {
-    const key = JSON.stringify(spec);
-    let grammar = this.grammars.get(key);
-    if (!grammar) {
-      grammar = (
-        spec.type === "json"
-          ? this.llama.getGrammarFor("json")
-          : // The schema was validated as JSON by the gateway; node-llama-cpp supports a subset of
-            // JSON Schema and throws on the rest, which becomes a 400 invalid_grammar.
-            this.llama.createGrammarForJsonSchema(spec.schema as never)
+    return this.grammars.get(spec, () =>
+      (spec.type === "json"
+        ? this.llama.getGrammarFor("json")
+        : // The schema was validated as JSON by the gateway; node-llama-cpp supports a subset of
+          // JSON Schema and throws on the rest, which becomes a 400 invalid_grammar.
+          this.llama.createGrammarForJsonSchema(spec.schema as never)
       ).catch((err: unknown) => {
-        this.grammars.delete(key);
         throw new EngineError(
           "invalid_grammar",
           `Unsupported JSON schema: ${(err as Error).message}`,
         );
-      });
-      this.grammars.set(key, grammar);
-    }
-    return grammar;
+      }),
+    );
+  }
+
+  /** Grammars kept for this model (observability for tests). */
+  get grammarsKept(): { count: number; bytes: number } {
+    return { count: this.grammars.size, bytes: this.grammars.bytes };
   }
 
   embeddings(): Promise<LlamaEmbeddingContext> {

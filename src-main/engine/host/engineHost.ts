@@ -10,7 +10,8 @@
 import { getLlama, LlamaLogLevel, type Llama } from "node-llama-cpp";
 import type { HostConfig, HostMessage, HostRequest } from "../protocol.js";
 import { EngineError } from "../EngineError.js";
-import { countPromptTokens, generate } from "./generate.js";
+import { generate } from "./generate.js";
+import { countPromptTokens } from "./renderPrompt.js";
 import { ResidentModel } from "./ResidentModel.js";
 import { NATIVE_CMAKE } from "../nativeBuild.js";
 
@@ -115,12 +116,14 @@ async function handle(llama: Llama, req: HostRequest): Promise<void> {
         const context = await resident.embeddings();
         const vectors: number[][] = [];
         let promptTokens = 0;
+        const contextSize = resident.info.contextSize;
         for (const input of req.inputs) {
-          const tokens = resident.toTokens(input);
-          if (tokens.length > resident.info.contextSize) {
+          // Tokenizing stops past the context: such an input is refused whatever its length.
+          const { tokens, complete } = await resident.tokens(input, { limit: contextSize });
+          if (!complete || tokens.length > contextSize) {
             throw new EngineError(
               "context_length_exceeded",
-              `An input has ${tokens.length} tokens; this model embeds at most ${resident.info.contextSize}.`,
+              `An input has ${complete ? tokens.length : `more than ${contextSize}`} tokens; this model embeds at most ${contextSize}.`,
             );
           }
           promptTokens += tokens.length;
@@ -136,7 +139,7 @@ async function handle(llama: Llama, req: HostRequest): Promise<void> {
     case "tokenize": {
       try {
         const resident = await requireResident(req.modelId);
-        const promptTokens = countPromptTokens(resident, req.input);
+        const promptTokens = await countPromptTokens(resident, req.input);
         send({ type: "tokenized", id: req.id, promptTokens });
       } catch (err) {
         send({ type: "error", id: req.id, error: EngineError.toPayload(err) });

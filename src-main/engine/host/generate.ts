@@ -2,31 +2,15 @@ import {
   LlamaChat,
   LlamaCompletion,
   TokenMeter,
-  type ChatHistoryItem,
-  type ChatModelFunctions,
   type LlamaGrammar,
   type Token,
 } from "node-llama-cpp";
-import type {
-  EngineTool,
-  EngineToolCall,
-  EngineToolChoice,
-  FinishReason,
-  GenerateInput,
-  GenerationUsage,
-  HostRequest,
-} from "../protocol.js";
+import type { EngineToolCall, FinishReason, GenerationUsage, HostRequest } from "../protocol.js";
 import { EngineError } from "../EngineError.js";
+import { evaluatePrompt } from "./evaluatePrompt.js";
 import type { ResidentModel } from "./ResidentModel.js";
-import {
-  forcedInstructions,
-  forcedSchema,
-  forcedTool,
-  newCallId,
-  parseForced,
-  toFunctions,
-  toHistory,
-} from "./toolCalls.js";
+import { renderPrompt } from "./renderPrompt.js";
+import { forcedSchema, forcedTool, newCallId, parseForced } from "./toolCalls.js";
 
 type GenerateRequest = Extract<HostRequest, { type: "generate" }>;
 
@@ -57,30 +41,35 @@ export async function generate(
   signal: AbortSignal,
   cb: GenerateCallbacks,
 ): Promise<GenerateResult> {
-  const chat = req.input.kind === "chat" ? renderChat(resident, req.input) : undefined;
+  const contextSize = resident.info.contextSize;
+  // Tokenizing stops past the context: such a prompt is refused whatever its length.
+  const prompt = await renderPrompt(resident, req.input, { limit: contextSize, signal });
+  const chat = prompt.chat;
   if (chat?.tools && req.sampling.grammar)
     throw new EngineError(
       "invalid_input",
       "response_format cannot be combined with tools on a local model.",
     );
-  const promptTokens: Token[] = chat
-    ? chat.tokens
-    : resident.toTokens((req.input as Extract<GenerateInput, { kind: "text" }>).prompt);
+  const promptTokens = prompt.tokens;
+  if (signal.aborted) return abandoned(promptTokens.length);
 
-  const contextSize = resident.info.contextSize;
   const room = contextSize - promptTokens.length;
   // A member's max_tokens limit lowers the request but, unlike the client's own value, is never
   // a reason to refuse it: without max_tokens the completion may still run to the context end.
   const cap = req.sampling.maxTokensCap;
   const asked = req.sampling.maxTokens ?? room;
   const maxTokens = cap === undefined ? asked : Math.min(asked, Math.max(1, cap));
-  if (room <= 0 || maxTokens > room) {
+  if (!prompt.complete || room <= 0)
+    throw new EngineError(
+      "context_length_exceeded",
+      `This model's context is ${contextSize} tokens; the prompt alone has ${prompt.complete ? promptTokens.length : `more than ${contextSize}`}.`,
+    );
+  if (maxTokens > room)
     throw new EngineError(
       "context_length_exceeded",
       `This model's context is ${contextSize} tokens; the prompt has ${promptTokens.length}` +
         ` and ${maxTokens} more were requested for the completion.`,
     );
-  }
   const forced = chat?.tools?.mode === "forced" ? chat.tools : undefined;
   const grammarSpec = forced
     ? { type: "json_schema" as const, schema: forcedSchema(forced.list, forced.choice) }
@@ -98,6 +87,22 @@ export async function generate(
   const { sequence, cachedTokens } = resident.acquireSequence(promptTokens, req.sessionKey);
   const meterBefore = sequence.tokenMeter.getState();
   cb.started(promptTokens.length, cachedTokens);
+  try {
+    await evaluatePrompt(sequence, promptTokens, cachedTokens, signal, resident.context.batchSize);
+  } catch (err) {
+    resident.releaseSequence(sequence);
+    throw err;
+  }
+  if (signal.aborted) {
+    // Left before its prompt was read: nothing generated, and the rest of the prompt skipped.
+    const used = TokenMeter.diff(sequence.tokenMeter.getState(), meterBefore);
+    resident.releaseSequence(sequence);
+    return abandoned(
+      promptTokens.length,
+      cachedTokens,
+      used.usedInputTokens + used.usedOutputTokens,
+    );
+  }
 
   const sampling = {
     maxTokens,
@@ -209,20 +214,11 @@ export async function generate(
       promptTokens: promptTokens.length,
       cachedTokens,
       completionTokens: used.usedOutputTokens,
+      evaluatedTokens: used.usedInputTokens + used.usedOutputTokens,
     },
     ...(stopSequence !== undefined ? { stopSequence } : {}),
     ...(toolCalls ? { toolCalls } : {}),
   };
-}
-
-/**
- * Prompt tokens of `input` exactly as `generate` evaluates them (chats rendered with the model's
- * own template), without sampling: what `/v1/messages/count_tokens` answers.
- */
-export function countPromptTokens(resident: ResidentModel, input: GenerateInput): number {
-  return input.kind === "chat"
-    ? renderChat(resident, input).tokens.length
-    : resident.toTokens(input.prompt).length;
 }
 
 /**
@@ -244,43 +240,11 @@ function toFinishReason(stopReason: string, signal: AbortSignal): FinishReason {
   return "stop";
 }
 
-interface RenderedChat {
-  history: ChatHistoryItem[];
-  tokens: Token[];
-  /** How tools are offered, when the request has any. */
-  tools?:
-    | { mode: "auto"; functions: ChatModelFunctions }
-    | { mode: "forced"; list: EngineTool[]; choice: Exclude<EngineToolChoice, "auto"> };
+/** The result of a request aborted before its generation began. */
+function abandoned(promptTokens: number, cachedTokens = 0, evaluatedTokens = 0): GenerateResult {
+  return {
+    text: "",
+    finishReason: "abort",
+    usage: { promptTokens, cachedTokens, completionTokens: 0, evaluatedTokens },
+  };
 }
-
-/**
- * Renders messages with the model's chat template (resolved from its GGUF metadata), with the
- * tools documented as the generation will see them, so the token count is exact.
- */
-function renderChat(resident: ResidentModel, input: ChatInput): RenderedChat {
-  const list = input.tools && input.tools.length > 0 ? input.tools : undefined;
-  const choice = input.toolChoice ?? "auto";
-  if (list && typeof choice === "object" && !list.some((t) => t.name === choice.name))
-    throw new EngineError(
-      "invalid_input",
-      `tool_choice names '${choice.name}', which is not one of the tools.`,
-    );
-  const tools: RenderedChat["tools"] = !list
-    ? undefined
-    : choice === "auto"
-      ? { mode: "auto", functions: toFunctions(list) }
-      : { mode: "forced", list, choice };
-  const history = toHistory(
-    input.messages,
-    tools?.mode === "forced" ? forcedInstructions(list!, tools.choice) : undefined,
-  );
-  const { contextText } = resident.chatWrapper.generateContextState({
-    chatHistory: history,
-    ...(tools?.mode === "auto"
-      ? { availableFunctions: tools.functions, documentFunctionParams: true }
-      : {}),
-  });
-  return { history, tokens: contextText.tokenize(resident.model.tokenizer), tools };
-}
-
-type ChatInput = Extract<GenerateInput, { kind: "chat" }>;

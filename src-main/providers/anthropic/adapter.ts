@@ -2,7 +2,11 @@ import Anthropic from "@anthropic-ai/sdk";
 import type { ChatRequest, GenerationEvent } from "../../gateway/types.js";
 import { ClientCache } from "../clientCache.js";
 import { conversationOf, ToolCallAssembly } from "../conversation.js";
-import { countCompletionTokens, countPromptTokens, roughPromptTokens } from "../tokenEstimate.js";
+import {
+  roughPromptTokens,
+  settlementCompletionTokens,
+  settlementPromptTokens,
+} from "../tokenEstimate.js";
 import { anthropicInput } from "./toAnthropic.js";
 import { UpstreamError, type UpstreamCall } from "../openaiCompatible/adapter.js";
 import { upstreamFailure } from "../openaiCompatible/failures.js";
@@ -152,9 +156,9 @@ export class AnthropicAdapter {
       ...(stop === "stop_sequence" && stopSequence !== null ? { stopSequence } : {}),
       ...(tools.calls.length > 0 ? { toolCalls: tools.calls, toolUse: stop === "tool_use" } : {}),
       usage: {
-        promptTokens: input ?? (await countPromptTokens(conv, call.upstreamModel)),
+        promptTokens: input ?? (await settlementPromptTokens(conv, call.upstreamModel)),
         completionTokens:
-          output ?? (await countCompletionTokens(text, tools.calls, call.upstreamModel)),
+          output ?? (await settlementCompletionTokens(text, tools.calls, call.upstreamModel)),
         cachedTokens: cached,
       },
       source: estimated ? "estimate" : "provider",

@@ -1,4 +1,5 @@
 import type { EngineMessage, EngineToolChoice, GenerateInput } from "../../engine/protocol.js";
+import { schemaLimitProblem, type NamedSchema } from "../../engine/schemaLimits.js";
 import { ApiError } from "../../gateway/errors.js";
 import type { ChatRequest, ContentPart, ToolChoice } from "../../gateway/types.js";
 import { withoutPromptNoise } from "./promptNoise.js";
@@ -48,11 +49,25 @@ export function localChatInput(req: ChatRequest): ChatInput {
 
 /**
  * Why a local model cannot take this request (as the 400 to answer), if it cannot: what the
- * request parser noted (images, an Anthropic assistant prefill), named by the client's own path.
+ * request parser noted (images, an Anthropic assistant prefill), named by the client's own path;
+ * or JSON schemas (response_format, the tools offered) beyond what a grammar may cost
+ * (engine/schemaLimits.ts), refused before anything is admitted or compiled.
  */
 export function localRefusal(req: ChatRequest): ApiError | undefined {
   const u = req.unsupportedLocally;
-  return u ? new ApiError(400, "invalid_request_error", u.message, u.code, u.param) : undefined;
+  if (u) return new ApiError(400, "invalid_request_error", u.message, u.code, u.param);
+  const schemas: NamedSchema[] = [];
+  const grammar = req.sampling.grammar;
+  if (grammar?.type === "json_schema")
+    schemas.push({ param: "response_format", schema: grammar.schema });
+  // The tools as localChatInput offers them: all of them, unless tool_choice is `none`.
+  const c = req.conversation;
+  const tools = c && c.toolChoice?.type !== "none" ? c.tools : [];
+  tools.forEach((t, i) => schemas.push({ param: `tools[${i}]`, schema: t.parameters }));
+  const problem = schemaLimitProblem(schemas, tools.length);
+  return problem
+    ? new ApiError(400, "invalid_request_error", problem.message, "schema_too_large", problem.param)
+    : undefined;
 }
 
 function engineChoice(choice: ToolChoice | undefined): EngineToolChoice {

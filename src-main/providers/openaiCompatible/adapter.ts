@@ -3,7 +3,12 @@ import type http from "node:http";
 import type { ChatRequest, GenerationEvent } from "../../gateway/types.js";
 import type { Connection } from "../../store/connectionsRepo.js";
 import { conversationOf, ToolCallAssembly } from "../conversation.js";
-import { countCompletionTokens, countPromptTokens, roughPromptTokens } from "../tokenEstimate.js";
+import {
+  countPromptTokens,
+  roughPromptTokens,
+  settlementCompletionTokens,
+  settlementPromptTokens,
+} from "../tokenEstimate.js";
 import { openAiBody } from "./toOpenAi.js";
 import { events, headerReader, post, readText, TransportError } from "./upstreamHttp.js";
 import { httpFailure, malformed, UpstreamError, withFirstByte } from "./failures.js";
@@ -147,10 +152,10 @@ export class OpenAiCompatibleAdapter {
             cachedTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
           }
         : {
-            promptTokens: await countPromptTokens(conv, call.upstreamModel),
+            promptTokens: await settlementPromptTokens(conv, call.upstreamModel),
             completionTokens: Math.max(
               pieces,
-              await countCompletionTokens(text, toolCalls, call.upstreamModel),
+              await settlementCompletionTokens(text, toolCalls, call.upstreamModel),
             ),
             cachedTokens: 0,
           },
