@@ -8,9 +8,10 @@ import type { LlamaContextSequence, Token } from "node-llama-cpp";
  * in an audit. Here an abandoned request stops within one batch (`batchSize`: the context's,
  * node-llama-cpp's default 512 tokens or the context size if smaller).
  *
- * The last prompt token is left to the generator, which needs its logits; it finds the rest
- * already in the sequence and evaluates only what differs, as it reuses any cached prefix. The
- * sequence's tokens beyond `cachedTokens` (an earlier conversation's) are erased first.
+ * The prompt's last batch is left to the generator, which needs the last token's logits; it
+ * finds the rest already in the sequence and evaluates only what differs, as it reuses any
+ * cached prefix. The sequence's tokens beyond `cachedTokens` (an earlier conversation's) are
+ * erased first. A prompt whose uncached part fits one batch is left to the generator whole.
  */
 export async function evaluatePrompt(
   sequence: LlamaContextSequence,
@@ -19,9 +20,13 @@ export async function evaluatePrompt(
   signal: AbortSignal,
   batchSize: number,
 ): Promise<void> {
+  // The last batch's worth (at most `batchSize` tokens, the last one included) is left to the
+  // generator, evaluated as one decode exactly as without this step: a prompt of one batch or
+  // less is evaluated as it always was, with the same numbers.
+  const end = prompt.length - batchSize;
+  if (end <= cachedTokens) return;
   if (sequence.nextTokenIndex > cachedTokens)
     await sequence.eraseContextTokenRanges([{ start: cachedTokens, end: sequence.nextTokenIndex }]);
-  const end = prompt.length - 1;
   for (let at = cachedTokens; at < end && !signal.aborted; at += batchSize)
     await sequence.evaluateWithoutGeneratingNewTokens(
       prompt.slice(at, Math.min(end, at + batchSize)),
