@@ -65,7 +65,8 @@ describe("benchtop CLI", () => {
     const list = (await (await fetch(`${url}/v1/models`, { headers })).json()) as {
       data: { id: string }[];
     };
-    expect(list.data.map((m) => m.id)).toEqual(["cli-model"]);
+    // `auto` routes to the first local model with nothing configured (docs/ROUTING.md).
+    expect(list.data.map((m) => m.id)).toEqual(["auto", "cli-model"]);
     const chat = await fetch(`${url}/v1/chat/completions`, {
       method: "POST",
       headers,
