@@ -260,8 +260,9 @@ export class Gateway {
   ): Promise<Route> {
     const { router, ledger } = this.opts;
     const requested = ctx.forcedModel ?? model;
-    if (!router?.isRouted(requested) && !(await this.providerOf(requested)))
-      throw modelNotFound(requested);
+    // A model named directly is looked up once: planning reuses what was found here.
+    const found = router?.isRouted(requested) ? undefined : await this.providerOf(requested);
+    if (!router?.isRouted(requested) && !found) throw modelNotFound(requested);
     const member = ledger.memberLimits(ctx.principal.memberId);
     const denied = modelRejection(
       requested,
@@ -286,7 +287,11 @@ export class Gateway {
           score: null,
           router: null,
         };
-    const { targets, skipped } = await planTargets(decision, (m) => this.providerOf(m), refuse);
+    const { targets, skipped } = await planTargets(
+      decision,
+      (m) => (m === requested && found ? Promise.resolve(found) : this.providerOf(m)),
+      refuse,
+    );
     const routed = !(
       targets.length === 1 &&
       targets[0]!.model === requested &&
