@@ -16,6 +16,11 @@ export interface Connection {
   secretHeaders: Record<string, SealedHeader>;
   region: string | null;
   retention: string | null;
+  /**
+   * KeyVault: secrets in prompts are replaced by placeholders before a request leaves for this
+   * connection. On (the default) unless the owner turned it off for this connection.
+   */
+  redactSecrets: boolean;
   createdMs: number;
   updatedMs: number;
 }
@@ -77,6 +82,7 @@ const connFromRaw = (r: Record<string, unknown>): Connection => ({
   secretHeaders: sealedFromJson(r.secret_headers_json as string),
   region: r.region as string | null,
   retention: r.retention as string | null,
+  redactSecrets: r.redact_secrets !== 0,
   createdMs: r.created_ms as number,
   updatedMs: r.updated_ms as number,
 });
@@ -115,14 +121,14 @@ export class ConnectionsRepo {
     this.s = {
       insert: db.prepare(
         `INSERT INTO connections (id, name, kind, base_url, headers_json, secret_headers_json,
-           region, retention, created_ms, updated_ms)
+           region, retention, redact_secrets, created_ms, updated_ms)
          VALUES (@id, @name, @kind, @baseUrl, @headersJson, @sealedJson, @region, @retention,
-           @now, @now)`,
+           @redactSecrets, @now, @now)`,
       ),
       update: db.prepare(
         `UPDATE connections SET name = @name, base_url = @baseUrl, headers_json = @headersJson,
            secret_headers_json = @sealedJson, region = @region, retention = @retention,
-           updated_ms = @now
+           redact_secrets = @redactSecrets, updated_ms = @now
          WHERE id = @id AND deleted_ms IS NULL`,
       ),
       all: db.prepare<[], { id: string; headers_json: string; secret_headers_json: string }>(
@@ -161,25 +167,33 @@ export class ConnectionsRepo {
     };
   }
 
-  /** `secretHeaders` defaults to none. Credential-like names in `headers` are refused. */
+  /**
+   * `secretHeaders` defaults to none, `redactSecrets` to true. Credential-like names in
+   * `headers` are refused.
+   */
   create(
-    c: Omit<Connection, "id" | "createdMs" | "updatedMs" | "secretHeaders"> &
-      Partial<Pick<Connection, "secretHeaders">>,
+    c: Omit<Connection, "id" | "createdMs" | "updatedMs" | "secretHeaders" | "redactSecrets"> &
+      Partial<Pick<Connection, "secretHeaders" | "redactSecrets">>,
   ): Connection {
     const id = newId("con");
-    const row = this.row(c);
+    const row = this.row({ ...c, redactSecrets: c.redactSecrets ?? true });
     this.writes++;
     this.s.insert.run({ ...row, id, kind: c.kind, now: this.now() });
     return this.get(id)!;
   }
 
-  /** `secretHeaders` absent: kept as stored. Credential-like names in `headers` are refused. */
+  /**
+   * `secretHeaders` and `redactSecrets` absent: kept as stored. Credential-like names in
+   * `headers` are refused.
+   */
   update(
-    c: Omit<Connection, "kind" | "createdMs" | "updatedMs" | "secretHeaders"> &
-      Partial<Pick<Connection, "secretHeaders">>,
+    c: Omit<Connection, "kind" | "createdMs" | "updatedMs" | "secretHeaders" | "redactSecrets"> &
+      Partial<Pick<Connection, "secretHeaders" | "redactSecrets">>,
   ): boolean {
-    const secretHeaders = c.secretHeaders ?? this.get(c.id)?.secretHeaders ?? {};
-    const row = this.row({ ...c, secretHeaders });
+    const stored = this.get(c.id);
+    const secretHeaders = c.secretHeaders ?? stored?.secretHeaders ?? {};
+    const redactSecrets = c.redactSecrets ?? stored?.redactSecrets ?? true;
+    const row = this.row({ ...c, secretHeaders, redactSecrets });
     this.writes++;
     return this.s.update.run({ ...row, id: c.id, now: this.now() }).changes === 1;
   }
@@ -196,6 +210,7 @@ export class ConnectionsRepo {
       sealedJson: sealedToJson(c.secretHeaders ?? {}),
       region: c.region,
       retention: c.retention,
+      redactSecrets: c.redactSecrets ? 1 : 0,
     };
   }
 

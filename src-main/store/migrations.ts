@@ -343,4 +343,21 @@ export const migrations: readonly string[] = [
   ALTER TABLE usage ADD COLUMN route_classifier TEXT;
   ALTER TABLE usage ADD COLUMN route_tokens INTEGER;
   `,
+  // Guardrails (issue 16): PII policies of the org ('org', scope_id ''), of members and of
+  // models/pools/aliases (most specific wins: see guard/policies.ts), and KeyVault per
+  // connection (on unless the owner turns it off).
+  `
+  CREATE TABLE guard_policies (
+    scope            TEXT NOT NULL CHECK (scope IN ('org', 'member', 'model')),
+    scope_id         TEXT NOT NULL,
+    pii_mode         TEXT NOT NULL CHECK (pii_mode IN ('off', 'flag', 'redact', 'block', 'keep-local')),
+    pii_types_json   TEXT,                  -- NULL = every type
+    apply_local      INTEGER NOT NULL DEFAULT 0 CHECK (apply_local IN (0, 1)),
+    keep_local_model TEXT,
+    restore          INTEGER CHECK (restore IS NULL OR restore IN (0, 1)),
+    updated_ms       INTEGER NOT NULL,
+    PRIMARY KEY (scope, scope_id)
+  ) STRICT;
+  ALTER TABLE connections ADD COLUMN redact_secrets INTEGER NOT NULL DEFAULT 1;
+  `,
 ];

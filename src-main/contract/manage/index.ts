@@ -12,3 +12,4 @@ export * from "./models.js";
 export * from "./modelSettings.js";
 export * from "./conversations.js";
 export * from "./routing.js";
+export * from "./guard.js";
