@@ -26,6 +26,8 @@ import { ConnectionsRepo } from "../store/connectionsRepo.js";
 import { ConversationsRepo } from "../store/conversationsRepo.js";
 import { PoolsRepo } from "../store/poolsRepo.js";
 import { RoutingRepo } from "../store/routingRepo.js";
+import { GuardRepo } from "../store/guardRepo.js";
+import { Guard, type Detectors } from "../guard/Guard.js";
 import { Router } from "../routing/Router.js";
 import { AuditRepo } from "../store/auditRepo.js";
 import { CreditsRepo } from "../store/creditsRepo.js";
@@ -80,6 +82,11 @@ export interface CoreOptions {
    * servers on the internet (see `DownloadNetwork`). Defaults to the OS resolver and none.
    */
   downloadNetwork?: DownloadNetwork;
+  /**
+   * The guard's detectors. Defaults to the secret rules in resources/guard/ and the PII
+   * validators; tests pass detectors that throw, to see remote requests fail closed.
+   */
+  guardDetectors?: () => Detectors;
 }
 
 /** The repositories, one per table group. */
@@ -96,6 +103,7 @@ export interface Store {
   pools: PoolsRepo;
   conversations: ConversationsRepo;
   routing: RoutingRepo;
+  guard: GuardRepo;
 }
 
 /** Settings key the storage probe writes (ms of the last probe) while the disk is full. */
@@ -126,6 +134,8 @@ export interface Core {
   /** Local model management: fit estimates, load/unload, delete, import, downloads. */
   readonly models: LocalModels;
   readonly gateway: Gateway;
+  /** The guard step (KeyVault, PII policies) the gateway runs. */
+  readonly guard: Guard;
   readonly server: BenchtopServer;
   /** Bind address, LAN sharing, API pause, idle TTL and usage retention at run time. */
   readonly serverControl: ServerControl;
@@ -168,6 +178,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     pools: new PoolsRepo(db),
     conversations: new ConversationsRepo(db),
     routing: new RoutingRepo(db, settings),
+    guard: new GuardRepo(db),
   };
   const cipher = opts.platform?.secretCipher ?? keyFileCipher(paths.secretKey);
   // Credential headers that databases from before migration 7 keep in the clear: sealed now.
@@ -297,10 +308,16 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     localModels: async () => (await local.listModels()).map((m) => m.id).sort(),
     hasLocalModel: (id) => local.hasModel(id),
   });
+  const guard = new Guard({
+    repo: store.guard,
+    detectors: opts.guardDetectors ?? defaultDetectors,
+    log: log.child({ mod: "guard" }),
+  });
   const gateway = new Gateway({
     // Local models first: a pool cannot shadow a model file of the same name.
     providers: [local, pools],
     router,
+    guard,
     ledger,
     log: log.child({ mod: "gateway" }),
   });
@@ -374,6 +391,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       poolHealth: () => pools.health(),
       localModelExists: async (id) => (await engine.registry.find(id)) !== undefined,
       explainRoute: (q) => gateway.explainRoute(q),
+      guard,
       models: localModels,
       now: opts.now,
     }),
@@ -439,6 +457,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     engine,
     models: localModels,
     gateway,
+    guard,
     server,
     serverControl: control,
     get url() {
@@ -453,4 +472,9 @@ function defaultRendererDir(): string {
   const fromSource = fileURLToPath(new URL("../../dist/renderer", import.meta.url));
   const fromDist = fileURLToPath(new URL("../../renderer", import.meta.url));
   return import.meta.url.endsWith(".ts") ? fromSource : fromDist;
+}
+
+/** TEMPORARY until guard/detect lands. */
+function defaultDetectors(): Detectors {
+  throw new Error("detectors not wired");
 }

@@ -5,8 +5,11 @@ import type { Admission, Endpoint, Ledger } from "../policy/ledger.js";
 import type { Provider, ProviderModel } from "../providers/types.js";
 import type { ClassifierKind, RouteTestDto } from "../contract/manage/routing.js";
 import type { RouteDecision, Router } from "../routing/Router.js";
+import { guardHeader, type Guard, type GuardedTarget } from "../guard/Guard.js";
+import { AnswerRestorer } from "../guard/restoreAnswer.js";
+import type { GuardRecord } from "../guard/types.js";
 import { rejectionError } from "./admissionErrors.js";
-import { invalidRequest, modelNotFound, toApiError, type ApiError } from "./errors.js";
+import { ApiError, invalidRequest, modelNotFound, toApiError } from "./errors.js";
 import { chatPromptBound, embeddingBound, textPromptBound } from "./promptBound.js";
 import {
   compositePrice,
@@ -38,6 +41,11 @@ export interface GatewayOptions {
   log: Logger;
   /** Aliases, categories and `auto` (absent: every request names its model directly). */
   router?: Router;
+  /**
+   * Secret redaction and PII policy before anything leaves the machine (guard/). Absent only
+   * where a test or bench exercises other steps; the core always sets it.
+   */
+  guard?: Guard;
 }
 
 /** `owned_by` of `auto` and the aliases in `/v1/models`. */
@@ -53,6 +61,13 @@ interface Route {
   skipped: string[];
   /** Whether anything but the named model can serve it (an alias, `auto`, a forced target). */
   routed: boolean;
+}
+
+/** A route after the guard step: per target (same index), the request it is sent and its record. */
+interface GuardedRoute<R> extends Route {
+  guarded: GuardedTarget<R>[];
+  /** False without a guard: the records are absent. */
+  guardRan: boolean;
 }
 
 /**
@@ -116,7 +131,7 @@ export class Gateway {
       req,
       chatPromptBound(req),
       ctx,
-      (p, m, s, c) => p.chat({ ...req, model: m, sampling: s }, c),
+      (p, r, c) => p.chat(r, c),
       (p) => p.refuse?.(req),
     );
   }
@@ -134,8 +149,9 @@ export class Gateway {
     const targets = this.opts.router?.isRouted(requested)
       ? await this.opts.router.countingTargets(requested)
       : [requested];
-    const provider = await this.route(targets[0] ?? requested);
-    const { ledger } = this.opts;
+    let model = targets[0] ?? requested;
+    let provider = await this.route(model);
+    const { ledger, guard } = this.opts;
     const memberId = ctx.principal.memberId;
     const denied = modelRejection(
       requested,
@@ -144,6 +160,19 @@ export class Gateway {
       this.categoriesOf(requested),
     );
     if (denied) throw rejectionError(denied, requested, {});
+    // Counting sends the prompt to a remote upstream too (Anthropic counts it there): the same
+    // guard applies as to a generation, and `keep-local` counts with the local model.
+    let counted = req;
+    if (guard) {
+      const [g] = guard.plan(req, {
+        memberId,
+        requested,
+        targets: [{ model, local: provider.local === true }],
+        restoreAsked: false,
+      });
+      counted = g!.request;
+      if (g!.keptLocalFrom) ({ model, provider } = await this.keptLocal(g!.model));
+    }
     if (!provider.countTokens)
       throw invalidRequest(
         `Counting tokens is not supported for the model '${req.model}'.`,
@@ -161,7 +190,7 @@ export class Gateway {
     if (!metered.ok) throw rejectionError(metered.rejection, req.model, metered.headers);
     ctx.onAdmitted?.(metered.headers);
     try {
-      return await provider.countTokens({ ...req, model: targets[0] ?? requested }, ctx);
+      return await provider.countTokens({ ...counted, model }, ctx);
     } catch (err) {
       throw toApiError(err, req.model);
     } finally {
@@ -170,14 +199,18 @@ export class Gateway {
   }
 
   complete(req: TextCompletionRequest, ctx: RequestContext): Promise<StartedGeneration> {
-    return this.startGeneration("completions", req, textPromptBound(req), ctx, (p, m, s, c) =>
-      p.complete({ ...req, model: m, sampling: s }, c),
+    return this.startGeneration("completions", req, textPromptBound(req), ctx, (p, r, c) =>
+      p.complete(r, c),
     );
   }
 
   async embed(req: EmbeddingRequest, ctx: RequestContext) {
     // `auto` embeds with the embedding category's target; an alias tries its targets in order.
-    const route = await this.decide(req.model, [], ctx, "embedding");
+    const route = await this.guardRoute(
+      await this.decide(req.model, [], ctx, "embedding"),
+      req,
+      ctx,
+    );
     let admission = await this.admitRoute(route, "embeddings", false, ctx, {
       promptTokens: embeddingBound(req),
       completion: false,
@@ -187,7 +220,7 @@ export class Gateway {
       const target = route.targets[i]!;
       try {
         const result = await target.provider.embed(
-          { ...req, model: target.model },
+          { ...route.guarded[i]!.request, model: target.model },
           { ...ctx, share: this.queueShare(ctx.principal.memberId) },
         );
         this.opts.ledger.settle(admission, {
@@ -200,10 +233,15 @@ export class Gateway {
           estimated: false,
           outcome: "ok",
           ...this.settledRoute(route, target, path),
+          ...this.settledGuard(route, i),
         });
         return {
           ...result,
-          headers: { ...admission.headers, ...this.routeHeaders(route, target) },
+          headers: {
+            ...admission.headers,
+            ...this.routeHeaders(route, target),
+            ...this.guardHeaders(route, i),
+          },
         };
       } catch (err) {
         const apiErr = toApiError(err, target.model);
@@ -301,11 +339,76 @@ export class Gateway {
   }
 
   /**
+   * The guard step: what each target of the route receives (secrets replaced for remote
+   * targets, PII as the policy says) and records. A `keep-local` target is replaced by the
+   * policy's local model; `block` and guard failures throw (guard/Guard.ts). Without a guard
+   * (benches of other steps) every target gets the request as it is.
+   */
+  private async guardRoute<R extends object>(
+    route: Route,
+    req: R,
+    ctx: RequestContext,
+    refuse?: (p: Provider) => void,
+  ): Promise<GuardedRoute<R>> {
+    const { guard } = this.opts;
+    if (!guard)
+      return {
+        ...route,
+        guarded: route.targets.map((t) => ({
+          model: t.model,
+          local: t.provider.local === true,
+          request: req,
+          record: undefined as unknown as GuardRecord,
+        })),
+        guardRan: false,
+      } as GuardedRoute<R>;
+    const guarded = guard.plan(req, {
+      memberId: ctx.principal.memberId,
+      requested: route.model,
+      targets: route.targets.map((t) => ({ model: t.model, local: t.provider.local === true })),
+      restoreAsked: ctx.restorePlaceholders === true,
+    });
+    const targets: PlannedTarget[] = [];
+    for (const g of guarded) {
+      const planned = g.keptLocalFrom ? undefined : route.targets.find((t) => t.model === g.model);
+      targets.push(planned ?? (await this.keptLocal(g.model, refuse)));
+    }
+    const keptLocal = guarded.some((g) => g.keptLocalFrom);
+    return {
+      ...route,
+      targets,
+      routed: route.routed || keptLocal,
+      skipped: [
+        ...route.skipped,
+        ...guarded.flatMap((g) => (g.keptLocalFrom ?? []).map((m) => `${m}: kept_local`)),
+      ],
+      guarded,
+      guardRan: true,
+    };
+  }
+
+  /** The local model a `keep-local` policy names, which must exist and take the request. */
+  private async keptLocal(model: string, refuse?: (p: Provider) => void): Promise<PlannedTarget> {
+    const provider = await this.providerOf(model);
+    if (!provider?.local)
+      throw new ApiError(
+        503,
+        "server_error",
+        `The guard policy keeps this request on the local model '${model}', which is not available.`,
+        "keep_local_unavailable",
+        "model",
+        { "retry-after": "5" },
+      );
+    refuse?.(provider);
+    return { model, provider };
+  }
+
+  /**
    * Admits a route and resolves once the admission is on disk: nothing is dispatched before
    * that. A routed request reserves at its dearest target and the largest context among them.
    */
   private async admitRoute(
-    route: Route,
+    route: GuardedRoute<object>,
     endpoint: Endpoint,
     stream: boolean,
     ctx: RequestContext,
@@ -333,6 +436,7 @@ export class Gateway {
       ...(decision.reason !== "direct"
         ? { route: routeRecord(decision, (m) => ledger.price(m)) }
         : {}),
+      ...(route.guardRan ? { guard: route.guarded[0]!.record } : {}),
       ...size,
     });
     if (!result.ok) throw rejectionError(result.rejection, route.model, result.headers);
@@ -392,17 +496,28 @@ export class Gateway {
     return route.decision.reason === "direct" ? {} : routeHeader(route.decision, target.model);
   }
 
-  private async startGeneration(
+  /** The guard record of target `i` for settlement (with what the answer got back). */
+  private settledGuard(
+    route: GuardedRoute<object>,
+    i: number,
+    change?: Partial<GuardRecord>,
+  ): { guard?: GuardRecord } {
+    return route.guardRan ? { guard: { ...route.guarded[i]!.record, ...change } } : {};
+  }
+
+  /** `x-benchtop-guard` for target `i`, when the guard found something or kept it local. */
+  private guardHeaders(route: GuardedRoute<object>, i: number): Record<string, string> {
+    const header = route.guardRan ? guardHeader(route.guarded[i]!.record) : undefined;
+    return header ? { "x-benchtop-guard": header } : {};
+  }
+
+  private async startGeneration<R extends ChatRequest | TextCompletionRequest>(
     endpoint: Endpoint,
-    req: ChatRequest | TextCompletionRequest,
+    req: R,
     promptBound: number,
     ctx: RequestContext,
-    run: (
-      p: Provider,
-      model: string,
-      sampling: Sampling,
-      ctx: RequestContext,
-    ) => AsyncIterable<GenerationEvent>,
+    /** Starts `r` (the request a target receives, its model and sampling set) on `p`. */
+    run: (p: Provider, r: R, ctx: RequestContext) => AsyncIterable<GenerationEvent>,
     /** Throws, before anything is admitted or recorded, what a target's provider cannot take. */
     refuse?: (p: Provider) => void,
   ): Promise<StartedGeneration> {
@@ -412,14 +527,23 @@ export class Gateway {
       "messages" in req
         ? req.messages
         : [{ role: "user" as const, content: typeof req.prompt === "string" ? req.prompt : "" }];
-    const route = await this.decide(model, messages, ctx, "chat", refuse);
+    const route = await this.guardRoute(
+      await this.decide(model, messages, ctx, "chat", refuse),
+      req,
+      ctx,
+      refuse,
+    );
     let admission = await this.admitRoute(route, endpoint, req.stream ?? false, ctx, {
       promptTokens: promptBound,
       ...(req.sampling.maxTokens !== undefined ? { maxTokens: req.sampling.maxTokens } : {}),
       completion: true,
     });
     const { ledger, log } = this.opts;
-    ctx.onAdmitted?.({ ...admission.headers, ...this.routeHeaders(route, route.targets[0]!) });
+    ctx.onAdmitted?.({
+      ...admission.headers,
+      ...this.routeHeaders(route, route.targets[0]!),
+      ...this.guardHeaders(route, 0),
+    });
     const sampling: Sampling =
       admission.maxTokensCap === undefined
         ? req.sampling
@@ -429,8 +553,16 @@ export class Gateway {
     // A route tries its targets in order until one starts; `path` records the ones that failed.
     const path = [...route.skipped];
     let target = route.targets[0]!;
+    let served = 0;
+    // Set while the attempt in flight went to a connection with KeyVault off (the pool asked
+    // for the unredacted request): the usage row then says so.
+    let vaultOff = false;
     for (let i = 0; ; i++) {
       target = route.targets[i]!;
+      served = i;
+      const guarded = route.guarded[i]!;
+      const sent = { ...guarded.request, model: target.model, sampling } as R;
+      const unvaulted = guarded.unvaulted;
       try {
         // A pool that fails over moves the request to its next attempt's usage row.
         const attemptCtx: RequestContext = {
@@ -438,9 +570,18 @@ export class Gateway {
           share: this.queueShare(ctx.principal.memberId),
           nextAttempt: (f) => {
             admission = ledger.reattempt(admission, f);
+            vaultOff = false;
           },
+          ...(unvaulted && "messages" in sent
+            ? {
+                withoutKeyVault: () => {
+                  vaultOff = true;
+                  return { ...(unvaulted() as ChatRequest), model: target.model, sampling };
+                },
+              }
+            : {}),
         };
-        iterator = run(target.provider, target.model, sampling, attemptCtx)[Symbol.asyncIterator]();
+        iterator = run(target.provider, sent, attemptCtx)[Symbol.asyncIterator]();
         first = await iterator.next();
         if (first.done || first.value.type !== "started")
           throw new Error("generation ended before it started");
@@ -468,9 +609,23 @@ export class Gateway {
     }
     const started = first.value;
     // A later target answered: the response (not yet started) names that one instead.
-    if (target !== route.targets[0]) ctx.onAdmitted?.(this.routeHeaders(route, target));
-    const served = this.settledRoute(route, target, path);
-    const base = { servedModel: target.model, provider: target.provider.id, ...served };
+    if (target !== route.targets[0])
+      ctx.onAdmitted?.({
+        ...this.routeHeaders(route, target),
+        ...this.guardHeaders(route, served),
+      });
+    const restoreMap = route.guarded[served]!.restore;
+    const restorer = restoreMap ? new AnswerRestorer(restoreMap) : undefined;
+    const settledGuard = () =>
+      this.settledGuard(route, served, {
+        ...(vaultOff ? { secrets_action: "off" as const } : {}),
+        restored: restorer?.restored ?? 0,
+      });
+    const base = {
+      servedModel: target.model,
+      provider: target.provider.id,
+      ...this.settledRoute(route, target, path),
+    };
     // Backstop: a response that ends without ever reading the events (an error between start
     // and streaming) must still settle and free the engine's sequence. Once the events are
     // being read, they settle (with the engine's own count, also after an abort).
@@ -494,6 +649,7 @@ export class Gateway {
         errorCode: err ? (err.code ?? err.type) : code,
         httpStatus: err?.status ?? null,
         ttftMs,
+        ...settledGuard(),
       });
     ctx.onClose?.(() => {
       if (admission.done || consuming) return;
@@ -503,7 +659,11 @@ export class Gateway {
     return {
       promptTokens: started.promptTokens,
       cachedTokens: started.cachedTokens,
-      headers: { ...admission.headers, ...this.routeHeaders(route, target) },
+      headers: {
+        ...admission.headers,
+        ...this.routeHeaders(route, target),
+        ...this.guardHeaders(route, served),
+      },
       events: (async function* () {
         consuming = true;
         try {
@@ -511,6 +671,10 @@ export class Gateway {
             const next = await iterator.next();
             if (next.done) return;
             const event = next.value;
+            if (event.type === "started") continue;
+            // With placeholders to restore, what is sent is worked out first (settlement
+            // records how many went back).
+            const out = restorer ? restorer.apply(event) : [event];
             // Tool-call pieces are output too (estimates and time to first token count them).
             if (event.type === "delta" || event.type === "tool_call") {
               deltas++;
@@ -529,9 +693,10 @@ export class Gateway {
                 estimated: source === "estimate",
                 outcome: event.finishReason === "abort" ? "aborted" : "ok",
                 ttftMs,
+                ...settledGuard(),
               });
             }
-            if (event.type !== "started") yield event;
+            for (const e of out) yield e;
           }
         } catch (err) {
           const apiErr = toApiError(err, target.model);

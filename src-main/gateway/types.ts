@@ -189,4 +189,12 @@ export interface RequestContext {
    * force-model override; access rules apply to it as to any model).
    */
   forcedModel?: string;
+  /**
+   * Set by the gateway for remote targets whose request the guard changed: the same request
+   * without secret redaction, for a pool to send to a connection whose owner turned KeyVault
+   * off (PII policy still applied). A pool calls it only for such a connection.
+   */
+  withoutKeyVault?: () => ChatRequest;
+  /** `x-benchtop-guard-restore: true`: placeholders go back into this answer. */
+  restorePlaceholders?: boolean;
 }

@@ -1,3 +1,4 @@
+import type { GuardRecord } from "../guard/types.js";
 import type { PriceDto } from "../contract/limits.js";
 import type { Alert } from "../store/alertsRepo.js";
 import type { Outcome, UsageSource } from "../store/usageRepo.js";
@@ -29,6 +30,8 @@ export interface AdmitRequest {
   categories?: string[];
   /** What routing decided, recorded on the row; `micros` is the classifier's cost (held). */
   route?: RouteRecord;
+  /** What the guard step found and did (counts only), recorded on the row. */
+  guard?: GuardRecord;
 }
 
 /** The routing step's record on a usage row. */
@@ -112,6 +115,8 @@ export interface SettleInput {
   price?: PriceDto;
   /** A route's fallback path: the targets tried before the one that answered, and why. */
   fallback?: string[] | null;
+  /** The guard record of the attempt that answered, when it differs from admission's. */
+  guard?: GuardRecord;
 }
 
 export type LedgerEvent =

@@ -21,6 +21,11 @@ export interface ProviderModel {
  */
 export interface Provider {
   readonly id: string;
+  /**
+   * True for the local engine: requests to it never leave the machine. Anything else is remote
+   * and passes the guard's secret redaction (absent = remote, so a new provider fails closed).
+   */
+  readonly local?: boolean;
   listModels(): Promise<ProviderModel[]>;
   hasModel(model: string): Promise<boolean>;
   /** The most prompt + completion tokens `model` handles in one request (sizes reservations). */

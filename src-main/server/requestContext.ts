@@ -27,6 +27,10 @@ export function requestContext(req: Request, res: Response, shutdown: AbortSigna
     },
     ...sessionKeyOf(req),
     ...forcedModelOf(req),
+    // `x-benchtop-guard-restore: true` (or 1): the guard's placeholders go back into the answer.
+    ...(/^(true|1)$/i.test(req.get("x-benchtop-guard-restore")?.trim() ?? "")
+      ? { restorePlaceholders: true }
+      : {}),
   };
 }
 

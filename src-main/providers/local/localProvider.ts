@@ -19,6 +19,7 @@ export function localProvider(engine: LocalEngine): Provider {
   });
   return {
     id: "local",
+    local: true,
     async listModels() {
       const models = await engine.listModels();
       return models

@@ -270,7 +270,11 @@ export function poolProvider(deps: PoolProviderDeps): Provider & {
       let firstByte = false;
       try {
         const call = callOf(target);
-        const events = adapterFor(call.connection.kind).chat(call, req, ctx.signal);
+        // KeyVault is on per connection unless its owner turned it off: only then does the
+        // request go out without secret redaction (the gateway's guard prepared both).
+        const sent =
+          !call.connection.redactSecrets && ctx.withoutKeyVault ? ctx.withoutKeyVault() : req;
+        const events = adapterFor(call.connection.kind).chat(call, sent, ctx.signal);
         for await (const event of events) {
           // Once anything is yielded the gateway answers the client: no failover after that.
           firstByte = true;
