@@ -37,6 +37,7 @@ function manageDepsOf(core: Core): ManageDeps {
     poolHealth: () => core.pools.health(),
     localModelExists: async (id) => (await core.engine.registry.find(id)) !== undefined,
     explainRoute: (q) => core.gateway.explainRoute(q),
+    guard: core.guard,
     models: core.models,
     memberEdits: new MemberEditsRepo(core.db),
     audit: new AuditRepo(core.db),

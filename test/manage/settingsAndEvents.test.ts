@@ -179,6 +179,7 @@ describe("GET /events", () => {
         poolHealth: () => t.core.pools.health(),
         localModelExists: () => Promise.resolve(false),
         explainRoute: (q) => t.core.gateway.explainRoute(q),
+        guard: t.core.guard,
         eventsHeartbeatMs: 50,
       }),
     );

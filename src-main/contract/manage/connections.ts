@@ -158,6 +158,11 @@ export const ConnectionDto = z.object({
   region: z.string().nullable(),
   /** Declared by the admin (what the provider keeps, for how long). */
   retention: z.string().nullable(),
+  /**
+   * KeyVault: secrets in prompts are replaced by placeholders before requests leave for this
+   * connection. True (the default) unless the owner turned it off.
+   */
+  redact_secrets: z.boolean(),
   keys: z.array(ConnectionKeyDto),
   created_ms: TimeMs,
   updated_ms: TimeMs,
@@ -204,6 +209,8 @@ export const PatchConnectionBody = z.strictObject({
   headers: ExtraHeaders.optional(),
   region: Region.optional(),
   retention: Retention.optional(),
+  /** KeyVault for this connection (owner only; every change is an audit row `connection.keyvault`). */
+  redact_secrets: z.boolean().optional(),
   /** Replaces every stored key of the connection with these (encrypted at rest like any key). */
   keys: z
     .array(z.strictObject({ label: z.string().trim().min(1).max(100), key: ProviderKey }))

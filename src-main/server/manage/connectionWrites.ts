@@ -9,7 +9,7 @@ import { invalidRequest } from "../../gateway/errors.js";
 import type { SecretCipher } from "../../platform/types.js";
 import { last4Of, sealHeader } from "../../providers/connectionSecrets.js";
 import type { Connection, SealedHeader } from "../../store/connectionsRepo.js";
-import { conflict, mutate, nothingToChange, type Call } from "./routeTable.js";
+import { conflict, forbidden, mutate, nothingToChange, type Call } from "./routeTable.js";
 
 /**
  * Writes to a connection that touch its secrets: credential headers sealed on the way in, and
@@ -89,6 +89,10 @@ export function patchConnection(
 ): ConnectionDto {
   const { acknowledge_insecure_storage: acknowledged, ...b } = c.body;
   if (Object.keys(b).length === 0) throw nothingToChange();
+  // Sending secrets out unredacted is the owner's decision alone (as is where they go).
+  if (b.redact_secrets !== undefined && c.principal.role !== "owner")
+    throw forbidden("Only the owner can turn KeyVault off or on for a connection.", "redact_secrets");
+  const keyVault = b.redact_secrets !== undefined && b.redact_secrets !== current.redactSecrets;
   const { cipher } = c.deps;
   const connections = c.deps.store.connections;
   const baseUrl = b.base_url ?? current.baseUrl;
@@ -130,7 +134,7 @@ export function patchConnection(
   return mutate(
     c,
     {
-      action: moved ? "connection.move" : "connection.update",
+      action: moved ? "connection.move" : keyVault ? "connection.keyvault" : "connection.update",
       targetType: "connection",
       targetId: current.id,
       memberId: null,
@@ -145,6 +149,7 @@ export function patchConnection(
         secretHeaders: resolved.secretHeaders,
         region: b.region === undefined ? current.region : b.region,
         retention: b.retention === undefined ? current.retention : b.retention,
+        redactSecrets: b.redact_secrets ?? current.redactSecrets,
       });
       if (newKeys) {
         const reason = moved

@@ -15,6 +15,7 @@ import { modelRoutes } from "./models.js";
 import { poolRoutes } from "./pools.js";
 import { priceRoutes } from "./prices.js";
 import { routingRoutes } from "./routing.js";
+import { guardRoutes } from "./guard.js";
 import { ACCESS, forbidden, type ManageDeps, type ManageRoute } from "./routeTable.js";
 import { serverRoutes } from "./server.js";
 import { settingsRoutes } from "./settings.js";
@@ -36,6 +37,7 @@ export const manageRoutes: readonly ManageRoute[] = [
   ...connectionRoutes,
   ...poolRoutes,
   ...routingRoutes,
+  ...guardRoutes,
   ...modelRoutes,
   ...conversationRoutes,
   ...eventRoutes,

@@ -32,6 +32,7 @@ export const connectionDto = (c: Connection, keys: ProviderKeyRow[]): Connection
   headers: maskedHeaders(c),
   region: c.region,
   retention: c.retention,
+  redact_secrets: c.redactSecrets,
   keys: keys.map(providerKeyDto),
   created_ms: c.createdMs,
   updated_ms: c.updatedMs,

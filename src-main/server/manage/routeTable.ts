@@ -11,6 +11,8 @@ import type { HealthSnapshot } from "../../pools/health.js";
 import type { AlertsRepo } from "../../store/alertsRepo.js";
 import type { AuditRepo } from "../../store/auditRepo.js";
 import type { ConnectionsRepo } from "../../store/connectionsRepo.js";
+import type { GuardRepo } from "../../store/guardRepo.js";
+import type { Guard } from "../../guard/Guard.js";
 import type { ConversationsRepo } from "../../store/conversationsRepo.js";
 import type { CreditsRepo } from "../../store/creditsRepo.js";
 import type { Db } from "../../store/db.js";
@@ -38,7 +40,10 @@ export interface ManageDeps {
     pools: PoolsRepo;
     conversations: ConversationsRepo;
     routing: RoutingRepo;
+    guard: GuardRepo;
   };
+  /** The guard step (policies' effect, dry runs on the Guardrails page). */
+  guard: Guard;
   /** Where a prompt would be routed for a member, and why (the gateway's route step, dry). */
   explainRoute: (q: {
     model: string;

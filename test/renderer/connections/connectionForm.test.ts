@@ -113,6 +113,7 @@ describe("the whole form", () => {
       headers: { "x-a": "1" },
       region: "US",
       retention: null,
+      redact_secrets: true,
       keys: [],
       created_ms: 1,
       updated_ms: 1,
@@ -143,6 +144,7 @@ describe("editing the base URL of a connection with secrets (issue 14, item 2)",
     headers: { "x-goog-api-key": "…1234", "x-lab": "bench" },
     region: null,
     retention: null,
+    redact_secrets: true,
     keys: [
       {
         id: "ck_1",

@@ -74,6 +74,7 @@ describe("a connection's summary", () => {
     headers: {},
     region: null,
     retention: null,
+    redact_secrets: true,
     keys: statuses.map((status, i) => ({
       id: `key_${i}`,
       connection_id: "con_1",
