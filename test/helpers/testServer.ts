@@ -60,6 +60,8 @@ export interface TestServerOptions {
   dataDir?: string;
   /** `storage` config (e.g. a short probe interval for tests of a full disk). */
   storage?: ConfigInput["storage"];
+  /** The guard's detectors (default: the shipped rules and validators). */
+  guardDetectors?: CoreOptions["guardDetectors"];
 }
 
 /** Starts a real core (real SQLite file, real engine host) on 127.0.0.1 with an ephemeral port. */
@@ -100,6 +102,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     now: opts.now,
     platform: opts.platform,
     downloadNetwork: opts.downloadNetwork,
+    guardDetectors: opts.guardDetectors,
   });
   const url = core.url!;
   const client = (apiKey: string) =>
