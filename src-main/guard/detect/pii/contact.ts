@@ -6,7 +6,7 @@ import { before, candidate, matches } from "./common.js";
  * Emails. Found from each `@` outwards (local part left, domain right) rather than with one
  * regex over the text: a regex starting with a class like `[\w.+-]+@` retries from every
  * character of every long word (quadratic on base64 blobs). Not emails: `git@host:path` SSH
- * remotes and `@scope/package` names (no local part).
+ * remotes, `@scope/package` names (no local part) and `scheme://user:pass@host` URL credentials.
  */
 const LOCAL = /[A-Za-z0-9._%+-]/;
 const DOMAIN =
@@ -25,7 +25,9 @@ export function emails(text: string): Candidate[] {
       const end = at + 1 + domain[0].length;
       const local = text.slice(s, at);
       const sshRemote = local === "git" && text[end] === ":";
-      if (!sshRemote) {
+      // `scheme://user:password@host`: URL credentials (a secret rule's business), not an email.
+      const userinfo = /\/\/[^\s/@]*:$/.test(text.slice(Math.max(0, s - 80), s));
+      if (!sshRemote && !userinfo) {
         out.push(candidate("email", text, s, end));
         floor = end;
       }
