@@ -10,6 +10,8 @@ export class KeywordIndex {
   private readonly delta: Int32Array;
   /** Per state, the keywords (indices) that end there, failure links included. */
   private readonly outputs: number[][];
+  /** Per state, 1 when `outputs` is not empty (the hot loop reads only this). */
+  private readonly terminal: Uint8Array;
 
   constructor(keywords: Iterable<string>) {
     this.words = [
@@ -68,6 +70,7 @@ export class KeywordIndex {
       for (let c = 65; c <= 90; c++) delta[s * 128 + c] = delta[s * 128 + c + 32]!;
     this.delta = delta;
     this.outputs = outputs;
+    this.terminal = Uint8Array.from(outputs, (o) => (o.length ? 1 : 0));
   }
 
   /** The keywords (lower-case) that occur in `text`, ignoring ASCII case. */
@@ -76,11 +79,13 @@ export class KeywordIndex {
     if (this.words.length === 0) return found;
     const delta = this.delta;
     const outputs = this.outputs;
+    const terminal = this.terminal;
     const seen = new Uint8Array(this.words.length);
     let s = 0;
-    for (let i = 0; i < text.length; i++) {
+    for (let i = 0, n = text.length; i < n; i++) {
       const c = text.charCodeAt(i);
-      s = c < 128 ? delta[s * 128 + c]! : 0;
+      s = c < 128 ? delta[(s << 7) | c]! : 0;
+      if (terminal[s] === 0) continue;
       const out = outputs[s]!;
       for (let k = 0; k < out.length; k++) {
         const wi = out[k]!;

@@ -69,12 +69,24 @@ const DATE = new RegExp(
 const DOB_CUE =
   /(?:\bdob\b|d\.o\.b\.?|date of birth|birth ?date|birthday|\bborn\b(?: on)?|geboren(?: am)?|\bgeb\.|\bnée?\b(?: le)?|date de naissance|fecha de nacimiento|data di nascita)[^\n]{0,30}$/;
 
+/** Where a cue may start: dates are looked for only in the 80 characters after one. */
+const CUE_START = /dob\b|d\.o\.b|birth|born|geboren|geb\.|née?\b|naissance|nacimiento|nascita/gi;
+
 export function dobs(text: string): Candidate[] {
   const out: Candidate[] = [];
-  for (const m of matches(DATE, text)) {
-    if (!DOB_CUE.test(before(text, m.index, 60))) continue;
-    if (!dateValid(m)) continue;
-    out.push(candidate("dob", text, m.index, m.index + m[0].length));
+  let searchedTo = 0;
+  for (const cue of matches(CUE_START, text)) {
+    const from = Math.max(searchedTo, cue.index);
+    const to = Math.min(text.length, cue.index + cue[0].length + 80);
+    if (from >= to) continue;
+    // Search the window in place (lastIndex), so lookbehinds see the text before it.
+    DATE.lastIndex = from;
+    let m: RegExpExecArray | null;
+    while ((m = DATE.exec(text)) !== null && m.index < to) {
+      if (!DOB_CUE.test(before(text, m.index, 60)) || !dateValid(m)) continue;
+      out.push(candidate("dob", text, m.index, m.index + m[0].length));
+    }
+    searchedTo = to;
   }
   return out;
 }
