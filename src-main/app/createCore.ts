@@ -27,7 +27,13 @@ import { ConversationsRepo } from "../store/conversationsRepo.js";
 import { PoolsRepo } from "../store/poolsRepo.js";
 import { RoutingRepo } from "../store/routingRepo.js";
 import { GuardRepo } from "../store/guardRepo.js";
-import { Guard, type Detectors } from "../guard/Guard.js";
+import { Guard } from "../guard/Guard.js";
+import {
+  createDetectors,
+  loadSecretRules,
+  type Detectors,
+  type SecretRuleSet,
+} from "../guard/detect/index.js";
 import { Router } from "../routing/Router.js";
 import { AuditRepo } from "../store/auditRepo.js";
 import { CreditsRepo } from "../store/creditsRepo.js";
@@ -308,9 +314,17 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     localModels: async () => (await local.listModels()).map((m) => m.id).sort(),
     hasLocalModel: (id) => local.hasModel(id),
   });
+  // The secret rules load on the first request that leaves the machine (and for the
+  // Guardrails page); a missing or broken rule file makes remote requests fail closed.
+  let ruleSet: SecretRuleSet | undefined;
+  const secretRules = () => (ruleSet ??= loadSecretRules());
   const guard = new Guard({
     repo: store.guard,
-    detectors: opts.guardDetectors ?? defaultDetectors,
+    detectors: opts.guardDetectors ?? (() => createDetectors(secretRules())),
+    rules: () => ({
+      rules: secretRules().rules.length,
+      sources: [...new Set(secretRules().rules.map((r) => r.source))],
+    }),
     log: log.child({ mod: "guard" }),
   });
   const gateway = new Gateway({
@@ -472,9 +486,4 @@ function defaultRendererDir(): string {
   const fromSource = fileURLToPath(new URL("../../dist/renderer", import.meta.url));
   const fromDist = fileURLToPath(new URL("../../renderer", import.meta.url));
   return import.meta.url.endsWith(".ts") ? fromSource : fromDist;
-}
-
-/** TEMPORARY until guard/detect lands. */
-function defaultDetectors(): Detectors {
-  throw new Error("detectors not wired");
 }

@@ -1,16 +1,12 @@
 import type { Logger } from "pino";
 import { ApiError } from "../gateway/errors.js";
 import type { GuardRepo } from "../store/guardRepo.js";
+import type { Detectors } from "./detect/index.js";
 import { PlaceholderBook, replacer, Restorer } from "./placeholders.js";
 import { effectivePolicy, type EffectivePolicy } from "./policies.js";
 import type { Finding, GuardRecord, PiiType } from "./types.js";
 import { collectStrings, mapStrings } from "./walk.js";
 
-/** What the guard step needs of the detectors (guard/detect/). */
-export interface Detectors {
-  secrets(text: string): Finding[];
-  pii(text: string, types?: ReadonlySet<PiiType>): Finding[];
-}
 
 /** A target of a route as the guard sees it: where it runs decides what leaves the machine. */
 export interface GuardTarget {
