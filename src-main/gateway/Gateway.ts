@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { AuditHook } from "../audit/requestAudit.js";
 import type { QueueShare } from "../engine/FairQueue.js";
 import { modelRejection } from "../policy/admissionChecks.js";
 import type { Admission, Endpoint, Ledger } from "../policy/ledger.js";
@@ -38,6 +39,11 @@ export interface GatewayOptions {
   log: Logger;
   /** Aliases, categories and `auto` (absent: every request names its model directly). */
   router?: Router;
+  /**
+   * The audit record's model version, region and retention, and optional body retention
+   * (absent: those columns stay NULL and no body is kept).
+   */
+  audit?: AuditHook;
 }
 
 /** `owned_by` of `auto` and the aliases in `/v1/models`. */
@@ -200,6 +206,18 @@ export class Gateway {
           estimated: false,
           outcome: "ok",
           ...this.settledRoute(route, target, path),
+          ...servedAudit(this.opts.audit, target.provider.id, target.model),
+        });
+        // Vectors are derived data (and large): a retained embedding keeps its input and shape.
+        this.opts.audit?.retainBody({
+          usageId: admission.usageId,
+          requestId: ctx.requestId,
+          memberId: ctx.principal.memberId,
+          request: req,
+          response: {
+            embeddings: result.vectors.length,
+            dimensions: result.vectors[0]?.length ?? 0,
+          },
         });
         return {
           ...result,
@@ -418,7 +436,7 @@ export class Gateway {
       ...(req.sampling.maxTokens !== undefined ? { maxTokens: req.sampling.maxTokens } : {}),
       completion: true,
     });
-    const { ledger, log } = this.opts;
+    const { ledger, log, audit } = this.opts;
     ctx.onAdmitted?.({ ...admission.headers, ...this.routeHeaders(route, route.targets[0]!) });
     const sampling: Sampling =
       admission.maxTokensCap === undefined
@@ -494,6 +512,7 @@ export class Gateway {
         errorCode: err ? (err.code ?? err.type) : code,
         httpStatus: err?.status ?? null,
         ttftMs,
+        ...servedAudit(audit, base.provider, base.servedModel),
       });
     ctx.onClose?.(() => {
       if (admission.done || consuming) return;
@@ -529,6 +548,24 @@ export class Gateway {
                 estimated: source === "estimate",
                 outcome: event.finishReason === "abort" ? "aborted" : "ok",
                 ttftMs,
+                ...servedAudit(
+                  audit,
+                  event.servedBy?.provider ?? base.provider,
+                  event.servedBy?.model ?? base.servedModel,
+                  event.modelVersion,
+                ),
+              });
+              // The request as dispatched and its whole answer (kept only where retention is on).
+              audit?.retainBody({
+                usageId: admission.usageId,
+                requestId: ctx.requestId,
+                memberId: ctx.principal.memberId,
+                request: req,
+                response: {
+                  text: event.text,
+                  ...(event.toolCalls ? { tool_calls: event.toolCalls } : {}),
+                  finish_reason: event.finishReason,
+                },
               });
             }
             if (event.type !== "started") yield event;
@@ -547,6 +584,16 @@ export class Gateway {
       })(),
     };
   }
+}
+
+/** Settlement's audit fields from the hook (none without one). */
+function servedAudit(
+  audit: AuditHook | undefined,
+  provider: string,
+  servedModel: string,
+  upstreamVersion?: string,
+) {
+  return audit ? { audit: audit.served(provider, servedModel, upstreamVersion) } : {};
 }
 
 /** The usage row of a target that failed before producing anything. */
