@@ -142,6 +142,32 @@ export const manageEndpoints = {
     response: C.LatencyListDto,
     status: 200,
   },
+  "GET /usage/audit": {
+    method: "GET",
+    path: "/usage/audit",
+    query: C.UsageAuditQuery,
+    response: "export",
+    status: 200,
+  },
+  "GET /usage/:id/body": {
+    method: "GET",
+    path: "/usage/:id/body",
+    response: C.RequestBodyDto,
+    status: 200,
+  },
+  "GET /members/:id/body-retention": {
+    method: "GET",
+    path: "/members/:id/body-retention",
+    response: C.MemberBodyRetentionDto,
+    status: 200,
+  },
+  "PUT /members/:id/body-retention": {
+    method: "PUT",
+    path: "/members/:id/body-retention",
+    body: C.PutMemberBodyRetentionBody,
+    response: C.MemberBodyRetentionDto,
+    status: 200,
+  },
   "GET /alerts": {
     method: "GET",
     path: "/alerts",
