@@ -2,6 +2,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DestinationStream } from "pino";
 import type { HealthDto } from "../contract/health.js";
+import { BodyRetention } from "../audit/bodyRetention.js";
+import { RequestAudit } from "../audit/requestAudit.js";
 import { HostSupervisor } from "../engine/HostSupervisor.js";
 import { LocalEngine } from "../engine/LocalEngine.js";
 import { ModelRegistry, type LocalModel } from "../engine/ModelRegistry.js";
@@ -10,6 +12,7 @@ import { Gateway } from "../gateway/Gateway.js";
 import { loadModelCatalog } from "../models/catalog.js";
 import type { DownloadNetwork } from "../models/guardedConnect.js";
 import { LocalModels } from "../models/LocalModels.js";
+import { ModelHashes } from "../models/ModelHashes.js";
 import { queryHostHardware } from "../engine/hostHardware.js";
 import { NO_LOAD_SETTINGS } from "../engine/loadSettings.js";
 import { Ledger } from "../policy/ledger.js";
@@ -44,6 +47,7 @@ import { MemberEditsRepo } from "../store/memberEditsRepo.js";
 import { MembersRepo } from "../store/membersRepo.js";
 import { ModelSettingsRepo } from "../store/modelSettingsRepo.js";
 import { ModelsRepo } from "../store/modelsRepo.js";
+import { RequestBodiesRepo } from "../store/requestBodiesRepo.js";
 import { SettingsRepo } from "../store/settingsRepo.js";
 import { StorageHealth } from "../store/storageHealth.js";
 import { UsageQueries } from "../store/usageQueries.js";
@@ -139,6 +143,10 @@ export interface Core {
   readonly engine: LocalEngine;
   /** Local model management: fit estimates, load/unload, delete, import, downloads. */
   readonly models: LocalModels;
+  /** SHA-256 of every local model file, computed in the background (the audit's model version). */
+  readonly modelHashes: ModelHashes;
+  /** Optional body retention (off by default): stores and opens sealed request bodies. */
+  readonly bodies: BodyRetention;
   readonly gateway: Gateway;
   /** The guard step (KeyVault, PII policies) the gateway runs. */
   readonly guard: Guard;
@@ -238,6 +246,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   // The models table mirrors the folder for the management API; the registry serves from
   // memory. A full disk must not fail a request that rescans the folder: the list is kept and
   // written once storage takes writes again.
+  const modelHashes = new ModelHashes({ repo: modelsRepo, log: log.child({ mod: "hashes" }) });
   let unsavedModels: LocalModel[] | undefined;
   const saveModels = (models: LocalModel[]) => {
     try {
@@ -254,7 +263,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const registry = new ModelRegistry({
     modelsDir: paths.modelsDir,
     log: log.child({ mod: "registry" }),
-    onChange: (models) => saveModels(models),
+    // Hashing starts once the rows are saved (it reads the hashes they keep) and runs behind.
+    onChange: (models) => {
+      saveModels(models);
+      modelHashes.update(models);
+    },
   });
   const engineLog = log.child({ mod: "engine" });
   const supervisor = new HostSupervisor({
@@ -327,6 +340,14 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     }),
     log: log.child({ mod: "guard" }),
   });
+  const bodies = new BodyRetention({
+    bodies: new RequestBodiesRepo(db),
+    members: store.members,
+    settings: store.settings,
+    cipher,
+    log: log.child({ mod: "audit" }),
+    now: opts.now,
+  });
   const gateway = new Gateway({
     // Local models first: a pool cannot shadow a model file of the same name.
     providers: [local, pools],
@@ -334,6 +355,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     guard,
     ledger,
     log: log.child({ mod: "gateway" }),
+    audit: new RequestAudit({
+      connection: (id) => store.connections.get(id),
+      localVersion: (id) => modelHashes.versionOf(id),
+      bodies,
+    }),
   });
   // Decides where the server listens (and moves it); built first, as the server reads it.
   const control: ServerControl = new ServerControl({
@@ -407,6 +433,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       explainRoute: (q) => gateway.explainRoute(q),
       guard,
       models: localModels,
+      bodies,
       now: opts.now,
     }),
     documents: { "/openapi.json": openApiDocument },
@@ -427,6 +454,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       await control.listen();
     } catch (err) {
       clearInterval(probeTimer);
+      await modelHashes.close();
       await engine.close();
       closeDb(db);
       throw err;
@@ -441,6 +469,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       clearInterval(probeTimer);
       await server.close();
       await localModels.close(); // downloads stop; their .part files resume after a restart
+      await modelHashes.close(); // a file half hashed is hashed again at the next start
       await engine.close();
       storage.close();
       // Settlements a full disk still holds: one last try. Rows it cannot write stay `reserved`
@@ -470,6 +499,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ownerToken: ownerToken.token,
     engine,
     models: localModels,
+    modelHashes,
+    bodies,
     gateway,
     guard,
     server,

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { AuditHook } from "../audit/requestAudit.js";
 import type { QueueShare } from "../engine/FairQueue.js";
 import { modelRejection } from "../policy/admissionChecks.js";
 import type { Admission, Endpoint, Ledger } from "../policy/ledger.js";
@@ -46,6 +47,11 @@ export interface GatewayOptions {
    * where a test or bench exercises other steps; the core always sets it.
    */
   guard?: Guard;
+  /**
+   * The audit record's model version, region and retention, and optional body retention
+   * (absent: those columns stay NULL and no body is kept).
+   */
+  audit?: AuditHook;
 }
 
 /** `owned_by` of `auto` and the aliases in `/v1/models`. */
@@ -234,6 +240,18 @@ export class Gateway {
           outcome: "ok",
           ...this.settledRoute(route, target, path),
           ...this.settledGuard(route, i),
+          ...servedAudit(this.opts.audit, target.provider.id, target.model),
+        });
+        // Vectors are derived data (and large): a retained embedding keeps its input and shape.
+        this.opts.audit?.retainBody({
+          usageId: admission.usageId,
+          requestId: ctx.requestId,
+          memberId: ctx.principal.memberId,
+          request: this.retained(route, i, req, ctx),
+          response: {
+            embeddings: result.vectors.length,
+            dimensions: result.vectors[0]?.length ?? 0,
+          },
         });
         return {
           ...result,
@@ -505,6 +523,30 @@ export class Gateway {
     return route.guardRan ? { guard: { ...route.guarded[i]!.record, ...change } } : {};
   }
 
+  /**
+   * What body retention stores of the request target `i` answered, as a function (called only
+   * when a body is kept): the request as that target received it — placeholders in place of
+   * secrets and redacted PII. A local target received it as written, so it is redacted here
+   * (secrets always, PII as a redacting policy says) before it is stored. The client's own body
+   * where there is one (OpenAI), else the neutral conversation or prompt.
+   */
+  private retained<R extends object>(
+    route: GuardedRoute<R>,
+    i: number,
+    req: R,
+    ctx: RequestContext,
+  ): () => unknown {
+    return () => {
+      const g = route.guarded[i]!;
+      const { guard } = this.opts;
+      const sent =
+        g.local && guard
+          ? guard.redactForRetention(req, ctx.principal.memberId, g.model, route.model)
+          : g.request;
+      return storedView(sent);
+    };
+  }
+
   /** `x-benchtop-guard` for target `i`, when the guard found something or kept it local. */
   private guardHeaders(route: GuardedRoute<object>, i: number): Record<string, string> {
     const header = route.guardRan ? guardHeader(route.guarded[i]!.record) : undefined;
@@ -538,7 +580,7 @@ export class Gateway {
       ...(req.sampling.maxTokens !== undefined ? { maxTokens: req.sampling.maxTokens } : {}),
       completion: true,
     });
-    const { ledger, log } = this.opts;
+    const { ledger, log, audit } = this.opts;
     ctx.onAdmitted?.({
       ...admission.headers,
       ...this.routeHeaders(route, route.targets[0]!),
@@ -616,6 +658,7 @@ export class Gateway {
       });
     const restoreMap = route.guarded[served]!.restore;
     const restorer = restoreMap ? new AnswerRestorer(restoreMap) : undefined;
+    const retainedRequest = this.retained(route, served, req, ctx);
     const settledGuard = () =>
       this.settledGuard(route, served, {
         ...(vaultOff ? { secrets_action: "off" as const } : {}),
@@ -650,6 +693,7 @@ export class Gateway {
         httpStatus: err?.status ?? null,
         ttftMs,
         ...settledGuard(),
+        ...servedAudit(audit, base.provider, base.servedModel),
       });
     ctx.onClose?.(() => {
       if (admission.done || consuming) return;
@@ -694,6 +738,24 @@ export class Gateway {
                 outcome: event.finishReason === "abort" ? "aborted" : "ok",
                 ttftMs,
                 ...settledGuard(),
+                ...servedAudit(
+                  audit,
+                  event.servedBy?.provider ?? base.provider,
+                  event.servedBy?.model ?? base.servedModel,
+                  event.modelVersion,
+                ),
+              });
+              // The request as dispatched and its whole answer (kept only where retention is on).
+              audit?.retainBody({
+                usageId: admission.usageId,
+                requestId: ctx.requestId,
+                memberId: ctx.principal.memberId,
+                request: retainedRequest,
+                response: {
+                  text: event.text,
+                  ...(event.toolCalls ? { tool_calls: event.toolCalls } : {}),
+                  finish_reason: event.finishReason,
+                },
               });
             }
             for (const e of out) yield e;
@@ -712,6 +774,27 @@ export class Gateway {
       })(),
     };
   }
+}
+
+/** Settlement's audit fields from the hook (none without one). */
+function servedAudit(
+  audit: AuditHook | undefined,
+  provider: string,
+  servedModel: string,
+  upstreamVersion?: string,
+) {
+  return audit ? { audit: audit.served(provider, servedModel, upstreamVersion) } : {};
+}
+
+/** The parts of an internal request worth storing: the client's shape, without duplicates. */
+function storedView(req: object): unknown {
+  const r = req as Partial<ChatRequest & TextCompletionRequest & EmbeddingRequest>;
+  if (r.body) return r.body;
+  if (r.conversation) return { model: r.model, conversation: r.conversation };
+  if (r.messages) return { model: r.model, messages: r.messages };
+  if (r.prompt !== undefined) return { model: r.model, prompt: r.prompt };
+  if (r.inputs) return { model: r.model, input: r.inputs };
+  return req;
 }
 
 /** The usage row of a target that failed before producing anything. */

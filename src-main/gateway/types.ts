@@ -125,8 +125,17 @@ export type GenerationEvent =
        * report, or an estimate when the upstream reported none.
        */
       source?: "engine" | "provider" | "estimate";
-      /** The upstream that answered (pools), recorded as the provider of record. */
+      /**
+       * The upstream that answered (pools), recorded as the provider of record: `provider` is
+       * the connection's id, `model` the upstream model id the pool sent.
+       */
       servedBy?: { provider: string; model: string };
+      /**
+       * The model version that answered, for the audit record: a remote upstream's own `model`
+       * string (untrusted: control characters stripped, key material scrubbed, at most 128
+       * characters; see providers/modelVersion.ts). Absent: not reported.
+       */
+      modelVersion?: string;
       /** With `finishReason: "stop"`: the stop sequence that ended it, when the provider knows. */
       stopSequence?: string;
       /** The tool calls of the answer, whole (also streamed as `tool_call` events). */
@@ -151,6 +160,12 @@ export interface AttemptFailure {
   servedModel: string;
   errorCode: string;
   httpStatus: number | null;
+  /**
+   * The region and retention the connection tried had declared (the request reached it, so the
+   * audit record keeps them); absent or null: none declared, or not a connection.
+   */
+  region?: string | null;
+  retention?: string | null;
 }
 
 /** Per-request facts every pipeline step can see. */

@@ -225,6 +225,24 @@ export class Guard {
     return out;
   }
 
+  /**
+   * `req` redacted for storage (body retention), as if it were leaving: secrets always, PII of
+   * the policy's types when the policy for `target` redacts, blocks or keeps it local. Throws
+   * when the detectors fail (the body is then not stored).
+   */
+  redactForRetention<R extends object>(
+    req: R,
+    memberId: string,
+    target: string,
+    requested: string,
+  ): R {
+    const p = this.policy(memberId, target, requested);
+    const pii = p.mode === "redact" || p.mode === "block" || p.mode === "keep-local";
+    const book = this.scanRequest(req, p.types, pii);
+    const r = replacer(book, () => true);
+    return r ? mapStrings(req, r.replace) : req;
+  }
+
   private scanRequest(req: object, types: ReadonlySet<PiiType> | null, pii: boolean) {
     const strings = new Set<string>();
     collectStrings(req, strings);

@@ -4,18 +4,9 @@
  * the step the gateway calls in `guard/Guard.ts`.
  */
 
-/** PII the detectors know. `person` and `address` are heuristics (see docs/GUARDRAILS.md). */
-export const PII_TYPES = [
-  "email",
-  "phone",
-  "card",
-  "iban",
-  "ip",
-  "ssn",
-  "nino",
-  "dob",
-  "address",
-] as const;
+import { PII_MODES, PII_TYPES } from "../contract/manage/guard.js";
+
+export { PII_MODES, PII_TYPES };
 export type PiiType = (typeof PII_TYPES)[number];
 
 /**
@@ -34,16 +25,6 @@ export interface Finding {
   value: string;
 }
 
-/**
- * What the PII policy does when PII is found in a request bound for a target it applies to
- * (remote targets; local ones only when the policy says `apply_local`):
- * - `off`: nothing is scanned;
- * - `flag`: found and counted on the usage row, sent as is;
- * - `redact`: each value replaced by a placeholder (`[EMAIL_1]`) before it leaves;
- * - `block`: 400 `pii_blocked`, naming the types and counts found (never the values);
- * - `keep-local`: served by the policy's local model instead of the remote target.
- */
-export const PII_MODES = ["off", "flag", "redact", "block", "keep-local"] as const;
 export type PiiMode = (typeof PII_MODES)[number];
 
 /** The usage row's record of the guard step (`usage.guard_json`): counts, never values. */

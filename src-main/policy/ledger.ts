@@ -300,6 +300,7 @@ export class Ledger {
       reservedTokens,
       reservedMicros,
       route: req.route ?? null,
+      guard: req.guard ?? null,
     });
     const ticket = this.rate.admit([memberKey, ORG], now, reservedTokens);
     const admission: Admission = {

@@ -1,7 +1,7 @@
-import type { GuardRecord } from "../guard/types.js";
 import type { PriceDto } from "../contract/limits.js";
+import type { GuardRecord } from "../guard/types.js";
 import type { Alert } from "../store/alertsRepo.js";
-import type { Outcome, UsageSource } from "../store/usageRepo.js";
+import type { Outcome, ServedAudit, UsageSource } from "../store/usageRepo.js";
 import type { RateTicket } from "./rateWindows.js";
 
 export type Endpoint = "chat.completions" | "completions" | "embeddings" | "messages";
@@ -30,7 +30,10 @@ export interface AdmitRequest {
   categories?: string[];
   /** What routing decided, recorded on the row; `micros` is the classifier's cost (held). */
   route?: RouteRecord;
-  /** What the guard step found and did (counts only), recorded on the row. */
+  /**
+   * What the guard step found and did (`usage.guard_json`: counts per type, never values),
+   * carried to failover attempts' rows. Absent: no guard ran (the column stays NULL).
+   */
   guard?: GuardRecord;
 }
 
@@ -115,8 +118,13 @@ export interface SettleInput {
   price?: PriceDto;
   /** A route's fallback path: the targets tried before the one that answered, and why. */
   fallback?: string[] | null;
-  /** The guard record of the attempt that answered, when it differs from admission's. */
+  /** The guard record of the attempt that answered (restored count, KeyVault off…). */
   guard?: GuardRecord;
+  /**
+   * The audit record of what served: model version, and the serving connection's declared
+   * region and retention. Absent: all three recorded as unknown (NULL).
+   */
+  audit?: ServedAudit;
 }
 
 export type LedgerEvent =

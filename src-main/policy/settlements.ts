@@ -248,6 +248,7 @@ export class Settlements {
       latencyMs: now - a.createdMs,
       settledMs: now,
       fallback: s.fallback ?? null,
+      ...(s.audit ? { audit: s.audit } : {}),
     });
     if (!changed) throw new Error(`usage row ${a.usageId} was not reserved`);
     if (a.price.billing_mode === "member" && cost > 0) {

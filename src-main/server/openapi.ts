@@ -67,7 +67,15 @@ function manageOperation(r: ManageRoute) {
             description: "CSV (RFC 4180)",
             content: { "text/csv": { schema: { type: "string" } } },
           }
-        : { description: "Success", content: json(schemaOf(r.response, "output")) };
+        : r.response === "export"
+          ? {
+              description: "JSON Lines (format=jsonl) or CSV (format=csv)",
+              content: {
+                "application/x-ndjson": { schema: { type: "string" } },
+                "text/csv": { schema: { type: "string" } },
+              },
+            }
+          : { description: "Success", content: json(schemaOf(r.response, "output")) };
   return {
     operationId: `${r.method}${openApiPath(r.path).replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? "").toUpperCase())}`,
     summary: r.summary,

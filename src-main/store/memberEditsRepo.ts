@@ -15,6 +15,7 @@ export interface MemberChanges {
  */
 export class MemberEditsRepo {
   private readonly stmt;
+  private readonly retentionStmt;
 
   constructor(
     db: Db,
@@ -31,6 +32,17 @@ export class MemberEditsRepo {
          AND (role != 'owner' OR (@role IS NULL AND @status IS NULL))
          AND ifnull(@role, '') != 'owner'`,
     );
+    this.retentionStmt = db.prepare<[number | null, number, string]>(
+      "UPDATE members SET body_retention_days = ?, updated_ms = ? WHERE id = ?",
+    );
+  }
+
+  /**
+   * Sets a member's body retention override: null follows the org's setting, 0 never keeps
+   * their bodies, N keeps them N days. False when no such member.
+   */
+  setBodyRetention(id: string, days: number | null): boolean {
+    return this.retentionStmt.run(days, this.now(), id).changes === 1;
   }
 
   /** Applies the fields present in `changes`. False when nothing matched (unknown or refused). */

@@ -10,6 +10,8 @@ export interface Member {
   email: string | null;
   role: Role;
   status: MemberStatus;
+  /** Body retention override: null follows the org's setting, 0 never keeps bodies, N days. */
+  bodyRetentionDays: number | null;
   createdMs: number;
   updatedMs: number;
 }
@@ -20,6 +22,7 @@ interface Raw {
   email: string | null;
   role: Role;
   status: MemberStatus;
+  body_retention_days: number | null;
   created_ms: number;
   updated_ms: number;
 }
@@ -30,6 +33,7 @@ const fromRaw = (r: Raw): Member => ({
   email: r.email,
   role: r.role,
   status: r.status,
+  bodyRetentionDays: r.body_retention_days,
   createdMs: r.created_ms,
   updatedMs: r.updated_ms,
 });

@@ -360,4 +360,34 @@ export const migrations: readonly string[] = [
   ) STRICT;
   ALTER TABLE connections ADD COLUMN redact_secrets INTEGER NOT NULL DEFAULT 1;
   `,
+  // The per-request audit record and optional body retention (issue 16, parts 3 and 4).
+  // usage: the guard step's record (GuardRecord JSON: counts per type, never values; NULL: no
+  // guard ran), the model version served (local: '<file> sha256:<hex>'; remote: the upstream's
+  // own model string) and the region and retention the serving connection declared at the time.
+  // models: the file's SHA-256 and the '<size>:<mtime_ms>:<path>' it was computed for (a hash of
+  // another size, mtime or path is stale). members: a body retention override (NULL: the org's
+  // setting; 0: never; N days). request_bodies: a request and its answer, sealed by the
+  // SecretCipher, kept until expires_ms (the retention sweep) or until its usage row goes.
+  `
+  ALTER TABLE usage ADD COLUMN guard_json TEXT;
+  ALTER TABLE usage ADD COLUMN model_version TEXT;
+  ALTER TABLE usage ADD COLUMN provider_region TEXT;
+  ALTER TABLE usage ADD COLUMN provider_retention TEXT;
+  ALTER TABLE models ADD COLUMN sha256 TEXT;
+  ALTER TABLE models ADD COLUMN sha256_of TEXT;
+  ALTER TABLE members ADD COLUMN body_retention_days INTEGER
+    CHECK (body_retention_days IS NULL OR body_retention_days BETWEEN 0 AND 3650);
+  CREATE TABLE request_bodies (
+    usage_id       TEXT PRIMARY KEY REFERENCES usage (id) ON DELETE CASCADE,
+    request_id     TEXT NOT NULL,
+    member_id      TEXT NOT NULL REFERENCES members (id),
+    created_ms     INTEGER NOT NULL,
+    expires_ms     INTEGER NOT NULL,
+    request        BLOB NOT NULL,              -- SecretCipher output of the request's JSON
+    response       BLOB NOT NULL,              -- SecretCipher output of the answer's JSON
+    request_bytes  INTEGER NOT NULL,           -- plaintext sizes (UTF-8 bytes)
+    response_bytes INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX request_bodies_expires ON request_bodies (expires_ms);
+  `,
 ];

@@ -51,11 +51,20 @@ const fromRaw = (r: RawRow): ModelRow => ({
 
 export type ModelUpsert = Omit<ModelRow, "firstSeenMs" | "lastSeenMs">;
 
+/** A model file's SHA-256 and the `<size>:<mtime_ms>:<path>` it was computed for. */
+export interface StoredHash {
+  id: string;
+  sha256: string;
+  of: string;
+}
+
 /** The `models` table: the last scan of the models dir, kept across restarts. */
 export class ModelsRepo {
   private readonly listStmt;
   private readonly upsertStmt;
   private readonly markAbsentStmt;
+  private readonly hashesStmt;
+  private readonly setHashStmt;
 
   constructor(
     private readonly db: Db,
@@ -75,6 +84,30 @@ export class ModelsRepo {
          last_seen_ms = excluded.last_seen_ms, present = 1`,
     );
     this.markAbsentStmt = db.prepare<[string]>("UPDATE models SET present = 0 WHERE id = ?");
+    this.hashesStmt = db.prepare<[], StoredHash>(
+      `SELECT id, sha256, sha256_of AS "of" FROM models
+       WHERE present = 1 AND sha256 IS NOT NULL AND sha256_of IS NOT NULL`,
+    );
+    // Only onto the row of the very file hashed: a rescan that saw another file in between wins.
+    this.setHashStmt = db.prepare(
+      `UPDATE models SET sha256 = @sha256, sha256_of = @of
+       WHERE id = @id AND path = @path AND size_bytes = @sizeBytes AND mtime_ms = @mtimeMs`,
+    );
+  }
+
+  /** The hashes stored for present models (each valid only for the file its `of` names). */
+  storedHashes(): StoredHash[] {
+    return this.hashesStmt.all();
+  }
+
+  /** Records the hash of the file `id` has now; false when the row describes another file. */
+  setHash(
+    file: { id: string; path: string; sizeBytes: number; mtimeMs: number },
+    sha256: string,
+    of: string,
+  ): boolean {
+    const { id, path, sizeBytes, mtimeMs } = file;
+    return this.setHashStmt.run({ id, path, sizeBytes, mtimeMs, sha256, of }).changes === 1;
   }
 
   listPresent(): ModelRow[] {

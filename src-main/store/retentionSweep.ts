@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Db } from "./db.js";
+import { RequestBodiesRepo } from "./requestBodiesRepo.js";
 
 const DAY_MS = 86_400_000;
 
@@ -64,17 +65,35 @@ export interface RetentionSweeperOptions {
   intervalMs?: number;
 }
 
-/** Runs `sweepUsage` now and then every `intervalMs`, with the cutoff `retentionDays` before now. */
+/**
+ * Runs `sweepUsage` now and then every `intervalMs`, with the cutoff `retentionDays` before now.
+ * Every run also deletes retained request bodies past their expiry, whatever the usage retention
+ * (a body goes with its usage row too: ON DELETE CASCADE).
+ */
 export class RetentionSweeper {
   private timer?: NodeJS.Timeout;
   private readonly now: () => number;
+  private bodies?: RequestBodiesRepo;
 
   constructor(private readonly opts: RetentionSweeperOptions) {
     this.now = opts.now ?? Date.now;
   }
 
-  /** One sweep at the current setting; `null` when retention is off (keep forever). */
+  /** Deletes the request bodies expired now. Returns how many went. */
+  sweepBodies(): number {
+    if (!this.opts.db.open) return 0;
+    this.bodies ??= new RequestBodiesRepo(this.opts.db);
+    const deleted = this.bodies.deleteExpired(this.now());
+    if (deleted > 0) this.opts.log?.info({ bodies: deleted }, "expired request bodies deleted");
+    return deleted;
+  }
+
+  /**
+   * One sweep at the current setting: expired bodies, then usage rows; `null` when usage
+   * retention is off (keep forever).
+   */
   sweepNow(): UsageSweepResult | null {
+    this.sweepBodies();
     const days = this.opts.retentionDays();
     if (days === null || !this.opts.db.open) return null;
     const now = this.now();

@@ -1,4 +1,5 @@
 import type { BillingMode } from "../contract/limits.js";
+import type { GuardRecord } from "../guard/types.js";
 import type { Db } from "./db.js";
 
 /** What admission writes, in state `reserved`, before a request is dispatched. */
@@ -19,6 +20,19 @@ export interface UsageReservation {
   reservedMicros: number;
   /** What routing decided (null: the request named a model directly and nothing classified it). */
   route?: { category: string | null; classifier: string | null; tokens: number } | null;
+  /** The guard step's record (counts only); null/absent: no guard ran. Copied to later attempts. */
+  guard?: GuardRecord | null;
+}
+
+/**
+ * What the audit record keeps of who served a request: the model version (local: the GGUF file
+ * and its SHA-256; remote: the upstream's own model string) and the region and retention the
+ * serving connection declared at the time (null for local models and where nothing was declared).
+ */
+export interface ServedAudit {
+  modelVersion: string | null;
+  region: string | null;
+  retention: string | null;
 }
 
 /** Where the usage numbers of a settled row came from. */
@@ -45,6 +59,8 @@ export interface UsageSettlement {
   settledMs: number;
   /** A route's fallback path (targets tried before the one that answered); null: none. */
   fallback?: string[] | null;
+  /** Model version, region and retention of what served; absent: unknown (all null). */
+  audit?: ServedAudit;
 }
 
 /** Spend in one window: settled cost plus what is still held by reservations. */
@@ -94,14 +110,15 @@ export class UsageRepo {
     this.insert = db.prepare(
       `INSERT INTO usage (id, request_id, attempt, member_id, key_id, endpoint, requested_model,
          billing_mode, stream, state, created_ms, day, month, reserved_tokens, reserved_micros,
-         route_category, route_classifier, route_tokens)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'reserved', ?, ?, ?, ?, ?, ?, ?, ?)`,
+         route_category, route_classifier, route_tokens, guard_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'reserved', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.settleStmt = db.prepare(
       `UPDATE usage SET state = 'settled', served_model = ?, provider = ?, prompt_tokens = ?,
          completion_tokens = ?, cached_tokens = ?, cost_micros = ?, usage_source = ?,
          estimated = ?, orphaned = ?, outcome = ?, error_code = ?, http_status = ?, ttft_ms = ?,
-         latency_ms = ?, settled_ms = ?, fallback_json = ?
+         latency_ms = ?, settled_ms = ?, fallback_json = ?, model_version = ?,
+         provider_region = ?, provider_retention = ?
        WHERE id = ? AND state = 'reserved'`,
     );
     this.releaseStmt = db.prepare(
@@ -112,17 +129,19 @@ export class UsageRepo {
     this.failAttemptStmt = db.prepare(
       `UPDATE usage SET state = 'released', cost_micros = 0, outcome = 'error',
          provider = @provider, served_model = @servedModel, error_code = @errorCode,
-         http_status = @httpStatus, latency_ms = @latencyMs, settled_ms = @settledMs
+         http_status = @httpStatus, latency_ms = @latencyMs, settled_ms = @settledMs,
+         provider_region = @region, provider_retention = @retention
        WHERE id = @id AND state = 'reserved'`,
     );
-    // The next attempt inherits the request's admission time and reservation.
+    // The next attempt inherits the request's admission time, reservation and guard record
+    // (the same request, guarded once, goes to the next upstream).
     this.nextAttemptStmt = db.prepare(
       `INSERT INTO usage (id, request_id, attempt, member_id, key_id, endpoint, requested_model,
          billing_mode, stream, state, created_ms, day, month, reserved_tokens, reserved_micros,
-         route_category, route_classifier, route_tokens)
+         route_category, route_classifier, route_tokens, guard_json)
        SELECT @newId, request_id, @attempt, member_id, key_id, endpoint, requested_model,
          billing_mode, stream, 'reserved', created_ms, day, month, reserved_tokens, reserved_micros,
-         route_category, route_classifier, route_tokens
+         route_category, route_classifier, route_tokens, guard_json
        FROM usage WHERE id = @id`,
     );
     this.memberDay = db.prepare<[string, string], WindowSpend>(
@@ -169,6 +188,7 @@ export class UsageRepo {
       r.route?.category ?? null,
       r.route?.classifier ?? null,
       r.route ? r.route.tokens : null,
+      r.guard ? JSON.stringify(r.guard) : null,
     );
   }
 
@@ -192,6 +212,9 @@ export class UsageRepo {
         s.latencyMs,
         s.settledMs,
         s.fallback ? JSON.stringify(s.fallback) : null,
+        s.audit?.modelVersion ?? null,
+        s.audit?.region ?? null,
+        s.audit?.retention ?? null,
         id,
       ).changes === 1
     );
@@ -207,7 +230,8 @@ export class UsageRepo {
 
   /**
    * A failover: the attempt `id` failed before producing anything (released at no cost, with
-   * the upstream and error recorded) and attempt `attempt` takes over its reservation.
+   * the upstream, the region and retention it declared, and the error recorded: the request was
+   * sent there) and attempt `attempt` takes over its reservation.
    */
   nextAttempt(
     id: string,
@@ -217,11 +241,14 @@ export class UsageRepo {
       servedModel: string;
       errorCode: string;
       httpStatus: number | null;
+      region?: string | null;
+      retention?: string | null;
       latencyMs: number;
       settledMs: number;
     },
   ): void {
-    if (this.failAttemptStmt.run({ ...f, id }).changes !== 1)
+    const row = { ...f, region: f.region ?? null, retention: f.retention ?? null, id };
+    if (this.failAttemptStmt.run(row).changes !== 1)
       throw new Error(`usage row ${id} was not reserved`);
     this.nextAttemptStmt.run({ id, ...next });
   }

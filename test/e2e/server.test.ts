@@ -118,6 +118,7 @@ describe.skipIf(!haveChromium)("the Server page", () => {
       anonymous_loopback: false,
       model_idle_ttl_s: 300,
       retention_days: 45,
+      body_retention_days: null,
       max_keys_per_member: 20,
     });
     expect(t.core.engine.idleTtlS).toBe(300);

@@ -13,7 +13,9 @@ let t: TestServer;
 let a: TestMember;
 let viewer: TestMember;
 /** Member B: the victim, with canary strings that must never reach A. */
-const b = { id: "", keyId: "", key: "", name: "", email: "", conversationId: "" };
+const b = { id: "", keyId: "", key: "", name: "", email: "", conversationId: "", usageId: "" };
+/** A usage row id no one has: `/usage/{id}/body` aimed at a missing one. */
+const MISSING_USAGE = "req_0123456789abcdef:1";
 /** Conversations are private to their author: no role reads another member's. */
 const MISSING_CONVERSATION = "conv_0123456789abcdef";
 /** Org-wide objects the connection and pool routes are aimed at. */
@@ -46,6 +48,21 @@ beforeAll(async () => {
   BODIES["post /conversations/:id/truncate"] = {
     from_message_id: conversation.body.messages[0].id,
   };
+  // B's one request with body retention on: its body (B's prompt, a canary) is B's alone.
+  await owner.patch("/settings", { body_retention_days: 1 });
+  const asked = await fetch(`${t.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { ...bearer(b.key), "content-type": "application/json" },
+    body: JSON.stringify({
+      model: "tiny",
+      messages: [{ role: "user", content: `bravo-prompt-${tag}` }],
+      max_tokens: 2,
+    }),
+  });
+  expect(asked.status).toBe(200);
+  await asked.text();
+  b.usageId = `${asked.headers.get("x-request-id")}:1`;
+  await owner.patch("/settings", { body_retention_days: null });
   canaries = [b.name, b.email, b.key.slice(0, 8), b.key.slice(-4), tag, "4242424"];
   // Org objects (connections, their keys, pools): staff read them, members never reach them.
   org.connectionId = (
@@ -79,6 +96,7 @@ const BODIES: Record<string, unknown> = {
   "post /members": { name: "Intruder" },
   "patch /members/:id": { name: "Hijacked" },
   "post /members/:id/keys": { name: "stolen" },
+  "put /members/:id/body-retention": { body_retention_days: 30 },
   "put /limits/org": { rpm: 1 },
   "put /limits/default": { rpm: 1 },
   "put /members/:id/limits": { rpm: 1_000_000 },
@@ -138,6 +156,8 @@ function urlFor(r: ManageRoute, memberId: string, keyId: string): string {
     return r.path.replace(":name", "code").replace("*id", "bola-alias").replace("*model", "tiny");
   if (r.path.startsWith("/conversations/"))
     return r.path.replace(":id", memberId === b.id ? b.conversationId : MISSING_CONVERSATION);
+  if (r.path.startsWith("/usage/:id"))
+    return r.path.replace(":id", encodeURIComponent(memberId === b.id ? b.usageId : MISSING_USAGE));
   let url = r.path
     .replace("/keys/:id", `/keys/${keyId}`)
     .replace(":id", memberId)
@@ -185,10 +205,13 @@ describe("the authorization matrix", () => {
         "get /members/:id/limits",
         "get /members/:id/status",
         "get /members/:id/credits",
+        "get /members/:id/body-retention",
         "get /usage",
         "get /usage/requests",
         "get /usage/requests.csv",
         "get /usage/latency",
+        "get /usage/audit",
+        "get /usage/:id/body",
         "get /alerts",
         "get /conversations/:id",
         "patch /conversations/:id",
@@ -205,7 +228,9 @@ describe("the authorization matrix", () => {
         ? "key"
         : r.path.startsWith("/conversations/")
           ? "conversation"
-          : "member";
+          : r.path.startsWith("/usage/:id")
+            ? "request body"
+            : "member";
       expect(res.body, where).toEqual(notFoundBody(kind));
       expectNoCanary(res.text, where);
       const missing = await send(r, bearer(a.key), "mem_0123456789abcdef", "key_0123456789abcdef");
@@ -236,6 +261,13 @@ describe("the authorization matrix", () => {
     expect((await owner.get(`/members/${b.id}/limits`)).body.set).toEqual({ rpm: 7 });
     expect((await owner.get(`/members/${b.id}/credits`)).body.balance_micros).toBe(4_242_424);
     expect((await fetch(`${t.url}/v1/models`, { headers: bearer(b.key) })).status).toBe(200);
+    // B's retained body: the owner and B read it; B's retention still follows the org.
+    const body = `/usage/${encodeURIComponent(b.usageId)}/body`;
+    expect((await owner.get(body)).body.member_id).toBe(b.id);
+    expect((await client(t, bearer(b.key)).get(body)).body.member_id).toBe(b.id);
+    expect((await owner.get(`/members/${b.id}/body-retention`)).body.body_retention_days).toBe(
+      null,
+    );
   });
 
   it("A's own views (me, usage, alerts, request log) carry none of B's data", async () => {
@@ -249,6 +281,9 @@ describe("the authorization matrix", () => {
       "/usage/requests",
       "/usage/requests.csv",
       `/usage/latency?start_ms=${Date.now() - 86_400_000}`,
+      "/usage/audit",
+      "/usage/audit?format=csv",
+      `/members/${a.id}/body-retention`,
       "/alerts",
       "/conversations",
       `/conversations?q=${canaries[4]}`,
@@ -283,6 +318,9 @@ describe("the authorization matrix", () => {
       // A conversation is private to its author: a viewer gets the 404 of a missing one.
       if (r.method === "get" && r.path.startsWith("/conversations/"))
         expect(res.body, routeKey(r)).toEqual(notFoundBody("conversation"));
+      // Retained bodies are for the owner, admins and their sender: a viewer reads only metadata.
+      else if (routeKey(r) === "get /usage/:id/body")
+        expect(res.body, routeKey(r)).toEqual(notFoundBody("request body"));
       else if (r.method === "get" || DRY_RUNS.includes(routeKey(r)))
         expect(res.status, routeKey(r)).toBe(200);
       else {

@@ -34,6 +34,7 @@ describe("settings: model idle TTL and retention", () => {
       anonymous_loopback: false,
       model_idle_ttl_s: 900,
       retention_days: null,
+      body_retention_days: null,
       max_keys_per_member: 20,
     });
     for (const bad of [{ model_idle_ttl_s: -1 }, { model_idle_ttl_s: 1.5 }, { retention_days: 0 }])
@@ -46,6 +47,7 @@ describe("settings: model idle TTL and retention", () => {
       anonymous_loopback: false,
       model_idle_ttl_s: 120,
       retention_days: null,
+      body_retention_days: null,
       max_keys_per_member: 20,
     });
     expect(t.core.engine.idleTtlS).toBe(120);

@@ -27,6 +27,7 @@ describe("settings", () => {
       anonymous_loopback: false,
       model_idle_ttl_s: 900,
       retention_days: null,
+      body_retention_days: null,
       max_keys_per_member: 20,
     });
     for (const bad of ["Mars/Olympus_Mons", "+05:00", "", "UTC; DROP TABLE usage"]) {
@@ -41,6 +42,7 @@ describe("settings", () => {
       anonymous_loopback: false,
       model_idle_ttl_s: 900,
       retention_days: null,
+      body_retention_days: null,
       max_keys_per_member: 20,
     });
     expect(t.core.ledger.timeZone()).toBe("Europe/Berlin");
@@ -60,6 +62,7 @@ describe("settings", () => {
       anonymous_loopback: true,
       model_idle_ttl_s: 900,
       retention_days: null,
+      body_retention_days: null,
       max_keys_per_member: 20,
     });
     expect(t.core.store.settings.get(ANONYMOUS_LOOPBACK_SETTING)).toBe(true);

@@ -66,6 +66,8 @@ describe("the OpenAI-compatible adapter's upstream client", () => {
       usage: { promptTokens: 11, completionTokens: 7, cachedTokens: 0 },
       source: "provider",
       servedBy: { provider: "conn_1", model: "gpt-4o-mini" },
+      // The upstream's own `model` string (the fake names the model it was asked for).
+      modelVersion: "gpt-4o-mini",
     });
     const sent = up.requests[0]!;
     expect(sent.path).toBe("/v1/chat/completions");

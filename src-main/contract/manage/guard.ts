@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { PII_MODES, PII_TYPES } from "../../guard/types.js";
 import { TimeMs } from "./common.js";
 
 /**
@@ -9,6 +8,28 @@ import { TimeMs } from "./common.js";
  * per connection (`redact_secrets` on the connection).
  */
 
+/** PII the detectors know. `person` and `address` are heuristics (see docs/GUARDRAILS.md). */
+export const PII_TYPES = [
+  "email",
+  "phone",
+  "card",
+  "iban",
+  "ip",
+  "ssn",
+  "nino",
+  "dob",
+  "address",
+] as const;
+/**
+ * What the PII policy does when PII is found in a request bound for a target it applies to
+ * (remote targets; local ones only when the policy says `apply_local`):
+ * - `off`: nothing is scanned;
+ * - `flag`: found and counted on the usage row, sent as is;
+ * - `redact`: each value replaced by a placeholder (`[EMAIL_1]`) before it leaves;
+ * - `block`: 400 `pii_blocked`, naming the types and counts found (never the values);
+ * - `keep-local`: served by the policy's local model instead of the remote target.
+ */
+export const PII_MODES = ["off", "flag", "redact", "block", "keep-local"] as const;
 export const PiiMode = z.enum(PII_MODES);
 export const PiiTypeName = z.enum(PII_TYPES);
 

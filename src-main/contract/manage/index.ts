@@ -4,6 +4,7 @@ export * from "./members.js";
 export * from "./keys.js";
 export * from "./credits.js";
 export * from "./usage.js";
+export * from "./usageAudit.js";
 export * from "./audit.js";
 export * from "./settings.js";
 export * from "./server.js";

@@ -11,6 +11,7 @@ import { anthropicInput } from "./toAnthropic.js";
 import { UpstreamError, type UpstreamCall } from "../openaiCompatible/adapter.js";
 import { upstreamFailure } from "../openaiCompatible/failures.js";
 import type { Scrub } from "../scrubSecrets.js";
+import { upstreamModelVersion } from "../modelVersion.js";
 
 /** Upstream request timeout. Defaults to 600 s: long generations are normal. */
 const TIMEOUT_MS = 600_000;
@@ -91,6 +92,8 @@ export class AnthropicAdapter {
     let output: number | undefined;
     let stop: string | null = null;
     let stopSequence: string | null = null;
+    /** `message.model` of message_start: the model that answered, as Anthropic names it. */
+    let modelVersion: string | undefined;
     const tools = new ToolCallAssembly();
     /** Content block index → tool call index, and whether the call got any arguments. */
     const toolBlocks = new Map<number, { index: number; args: boolean }>();
@@ -100,6 +103,7 @@ export class AnthropicAdapter {
         if (event.type === "message_start") {
           // Anthropic's input_tokens excludes cache reads and writes; Benchtop's prompt count
           // (like OpenAI's) includes them, with the cache reads as `cached`.
+          modelVersion = upstreamModelVersion(event.message.model, call.scrub);
           const u = event.message.usage as Anthropic.Usage | undefined;
           if (u) {
             cached = u.cache_read_input_tokens ?? 0;
@@ -163,6 +167,7 @@ export class AnthropicAdapter {
       },
       source: estimated ? "estimate" : "provider",
       servedBy: { provider: call.connection.id, model: call.upstreamModel },
+      ...(modelVersion !== undefined ? { modelVersion } : {}),
     };
   }
 }

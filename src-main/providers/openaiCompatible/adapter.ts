@@ -13,6 +13,7 @@ import { openAiBody } from "./toOpenAi.js";
 import { events, headerReader, post, readText, TransportError } from "./upstreamHttp.js";
 import { httpFailure, malformed, UpstreamError, withFirstByte } from "./failures.js";
 import type { Scrub } from "../scrubSecrets.js";
+import { upstreamModelVersion } from "../modelVersion.js";
 
 export { UpstreamError, toUpstreamError } from "./failures.js";
 
@@ -35,6 +36,8 @@ const TIMEOUT_MS = 600_000;
 
 /** One streamed chat completion chunk, as far as it is read here. */
 interface Chunk {
+  /** The model that answered, as the upstream names it (untrusted: see modelVersion.ts). */
+  model?: unknown;
   choices: {
     delta?: { content?: string | null; tool_calls?: ToolCallPiece[] | null } | null;
     finish_reason?: string | null;
@@ -96,6 +99,8 @@ export class OpenAiCompatibleAdapter {
     let text = "";
     let finish: string | null = null;
     let usage: Chunk["usage"];
+    /** The first `model` an upstream chunk names (every chunk repeats it). */
+    let modelVersion: string | undefined;
     /** Chunks that carried content or a piece of a tool call (each at least one token). */
     let pieces = 0;
     const tools = new ToolCalls();
@@ -116,6 +121,7 @@ export class OpenAiCompatibleAdapter {
           yield { type: "started", promptTokens: roughPromptTokens(conv), cachedTokens: 0 };
         }
         if (chunk == null || chunk.choices == null) throw new Error("a chunk without choices");
+        modelVersion ??= upstreamModelVersion(chunk.model, call.scrub);
         // Usage may come in the last chunk with empty choices or with the last content chunk.
         if (chunk.usage) usage = chunk.usage;
         const choice = chunk.choices[0];
@@ -161,6 +167,7 @@ export class OpenAiCompatibleAdapter {
           },
       source: usage ? "provider" : "estimate",
       servedBy: { provider: call.connection.id, model: call.upstreamModel },
+      ...(modelVersion !== undefined ? { modelVersion } : {}),
     };
   }
 

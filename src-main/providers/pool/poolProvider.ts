@@ -304,6 +304,9 @@ export function poolProvider(deps: PoolProviderDeps): Provider & {
             servedModel: target.call.upstreamModel,
             errorCode: err.failure.code ?? err.failure.type ?? err.failure.kind ?? "upstream_error",
             httpStatus: err.failure.status ?? null,
+            // The request reached this connection: its audit row keeps what it declared.
+            region: target.call.connection.region,
+            retention: target.call.connection.retention,
           });
           if (action.action === "cool_down") await sleep(backoffMs(attempt, random));
         }

@@ -20,6 +20,7 @@ import { ACCESS, forbidden, type ManageDeps, type ManageRoute } from "./routeTab
 import { serverRoutes } from "./server.js";
 import { settingsRoutes } from "./settings.js";
 import { usageRoutes } from "./usage.js";
+import { usageAuditRoutes } from "./usageAudit.js";
 
 export type { ManageDeps } from "./routeTable.js";
 
@@ -31,6 +32,7 @@ export const manageRoutes: readonly ManageRoute[] = [
   ...priceRoutes,
   ...creditRoutes,
   ...usageRoutes,
+  ...usageAuditRoutes,
   ...auditRoutes,
   ...settingsRoutes,
   ...serverRoutes,
@@ -108,7 +110,7 @@ export function createManageRouter(deps: ManageDeps): express.Router {
         res,
         now: now(),
       });
-      if (r.response === "event-stream" || r.response === "csv") return; // answered itself
+      if (typeof r.response === "string") return; // SSE, CSV or an export: answered itself
       // Parsed on the way out too: a field the contract does not list never leaves.
       res.status(r.status ?? 200).json(r.response.parse(result));
     };

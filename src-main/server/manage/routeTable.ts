@@ -1,6 +1,7 @@
 import type { Request, Response } from "express";
 import type { z } from "zod";
 import type { EventBus } from "../../app/eventBus.js";
+import type { BodyRetention } from "../../audit/bodyRetention.js";
 import type { ServerControl } from "../../app/serverControl.js";
 import { ApiError } from "../../gateway/errors.js";
 import type { CallerPrincipal } from "../../gateway/types.js";
@@ -62,6 +63,8 @@ export interface ManageDeps {
   models?: LocalModels;
   memberEdits: MemberEditsRepo;
   audit: AuditRepo;
+  /** Retained request bodies (body retention); absent: no body is ever found. */
+  bodies?: BodyRetention;
   usage: UsageQueries;
   ledger: Ledger;
   events: EventBus;
@@ -123,10 +126,10 @@ export interface ManageRoute {
   query?: z.ZodType;
   body?: z.ZodType;
   /**
-   * The JSON body schema (responses are parsed with it: unknown fields never leave), or SSE or
-   * CSV, which the handler writes itself.
+   * The JSON body schema (responses are parsed with it: unknown fields never leave), or SSE,
+   * CSV or an export (JSON Lines or CSV, by its `format`), which the handler writes itself.
    */
-  response: z.ZodType | "event-stream" | "csv";
+  response: z.ZodType | "event-stream" | "csv" | "export";
   /** Success status. Defaults to 200. */
   status?: number;
   /** Returns the response body (or a promise of it); `undefined` when it answered itself (SSE). */

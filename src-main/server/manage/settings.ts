@@ -1,4 +1,5 @@
 import { IDLE_TTL_SETTING, RETENTION_DAYS_SETTING } from "../../app/serverControl.js";
+import { BODY_RETENTION_SETTING } from "../../audit/bodyRetention.js";
 import { PatchSettingsBody, SettingsDto } from "../../contract/index.js";
 import { ApiError, invalidRequest } from "../../gateway/errors.js";
 import { isValidTimeZone } from "../../policy/periods.js";
@@ -22,6 +23,7 @@ function current(c: Call): SettingsDto {
       c.deps.store.settings.get<boolean>(c.deps.anonymousLoopbackSetting) === true,
     model_idle_ttl_s: server.idleTtlS(),
     retention_days: server.retentionDays(),
+    body_retention_days: c.deps.store.settings.get<number | null>(BODY_RETENTION_SETTING) ?? null,
     max_keys_per_member: maxKeysPerMember(c.deps.store.settings),
   };
 }
@@ -37,7 +39,8 @@ export const settingsRoutes: ManageRoute[] = [
     method: "get",
     path: "/settings",
     access: "staff",
-    summary: "Time zone, anonymous loopback use, model idle TTL, usage retention, keys per member",
+    summary:
+      "Time zone, anonymous loopback use, model idle TTL, usage and body retention, keys per member",
     response: SettingsDto,
     handle: current,
   }),
@@ -46,12 +49,12 @@ export const settingsRoutes: ManageRoute[] = [
     path: "/settings",
     access: "admin",
     summary:
-      "Change the time zone, model idle TTL or keys per member (admins), or usage retention or anonymous loopback use (owner only)",
+      "Change the time zone, model idle TTL or keys per member (admins), or usage retention, body retention or anonymous loopback use (owner only)",
     body: PatchSettingsBody,
     response: SettingsDto,
     handle: (c) => {
       const { time_zone, anonymous_loopback, model_idle_ttl_s, retention_days } = c.body;
-      const { max_keys_per_member } = c.body;
+      const { max_keys_per_member, body_retention_days } = c.body;
       if (Object.values(c.body).every((v) => v === undefined)) throw nothingToChange();
       // Letting unauthenticated local callers act as the owner is the owner's decision alone.
       if (anonymous_loopback !== undefined && c.principal.role !== "owner")
@@ -59,6 +62,9 @@ export const settingsRoutes: ManageRoute[] = [
       // Retention deletes billing history for good: also the owner's decision alone.
       if (retention_days !== undefined && c.principal.role !== "owner")
         throw forbidden("Only the owner can change retention_days.", "retention_days");
+      // Keeping members' prompts and answers is the owner's decision alone (audited below).
+      if (body_retention_days !== undefined && c.principal.role !== "owner")
+        throw forbidden("Only the owner can change body_retention_days.", "body_retention_days");
       if (time_zone !== undefined && !isValidTimeZone(time_zone))
         throw invalidRequest(
           `'${time_zone}' is not an IANA time zone (e.g. "Europe/Berlin", "UTC").`,
@@ -80,6 +86,8 @@ export const settingsRoutes: ManageRoute[] = [
               c.deps.store.settings.set(IDLE_TTL_SETTING, model_idle_ttl_s);
             if (retention_days !== undefined)
               c.deps.store.settings.set(RETENTION_DAYS_SETTING, retention_days);
+            if (body_retention_days !== undefined)
+              c.deps.store.settings.set(BODY_RETENTION_SETTING, body_retention_days);
             if (max_keys_per_member !== undefined)
               c.deps.store.settings.set(MAX_KEYS_SETTING, max_keys_per_member);
             const now = current(c);

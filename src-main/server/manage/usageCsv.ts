@@ -85,9 +85,43 @@ export async function streamRequestLogCsv(
   q: Omit<RequestLogQuery, "limit" | "beforeMs" | "beforeId">,
   filename: string,
 ): Promise<void> {
+  let cursor: { beforeMs?: number; beforeId?: string } | undefined = {};
+  let header = true;
+  await streamChunks(
+    res,
+    {
+      "content-type": "text/csv; charset=utf-8",
+      "content-disposition": `attachment; filename="${filename}"`,
+    },
+    () => {
+      if (header) {
+        header = false;
+        return csvHeader();
+      }
+      if (!cursor) return null;
+      const { rows, hasMore } = usage.requests({ ...q, ...cursor, limit: PAGE_ROWS });
+      const last = rows[rows.length - 1];
+      cursor = hasMore && last ? { beforeMs: last.created_ms, beforeId: last.id } : undefined;
+      return rows.map(csvLine).join("");
+    },
+  );
+}
+
+/**
+ * Writes an export as a 200 with `headers` (plus no-store and nosniff), one chunk per call of
+ * `next` until it returns null, waiting for the socket to drain between chunks (a large export
+ * is never one string). `next` runs synchronously (one short SQLite query per page), so no
+ * statement stays open while the client reads. Stops early when the client goes away. A failure
+ * after the first chunk cuts the connection (no final chunk): the client sees a broken transfer
+ * rather than a file that looks complete; the error handler still logs the error.
+ */
+export async function streamChunks(
+  res: Response,
+  headers: Record<string, string>,
+  next: () => string | null,
+): Promise<void> {
   res.status(200).set({
-    "content-type": "text/csv; charset=utf-8",
-    "content-disposition": `attachment; filename="${filename}"`,
+    ...headers,
     "cache-control": "no-store",
     "x-content-type-options": "nosniff",
   });
@@ -105,21 +139,14 @@ export async function streamRequestLogCsv(
     });
   };
   try {
-    await write(csvHeader());
-    let cursor: { beforeMs?: number; beforeId?: string } = {};
     for (;;) {
       if (closed()) return;
-      const { rows, hasMore } = usage.requests({ ...q, ...cursor, limit: PAGE_ROWS });
-      if (rows.length > 0) await write(rows.map(csvLine).join(""));
-      const last = rows[rows.length - 1];
-      if (!hasMore || !last) break;
-      cursor = { beforeMs: last.created_ms, beforeId: last.id };
+      const chunk = next();
+      if (chunk === null) break;
+      if (chunk !== "") await write(chunk);
     }
   } catch (err) {
-    // The status line went out with the header, so no error body can follow. Cutting the
-    // connection (no final chunk) makes the client see a broken transfer rather than a file that
-    // looks complete, and frees it; the error handler still logs `err` (it sends nothing once
-    // headers are out).
+    // The status line went out with the first chunk, so no error body can follow.
     res.destroy();
     throw err;
   }

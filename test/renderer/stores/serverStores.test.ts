@@ -35,6 +35,7 @@ describe("useServerStore (staff part)", () => {
       anonymous_loopback: false,
       model_idle_ttl_s: 900,
       retention_days: null,
+      body_retention_days: null,
       max_keys_per_member: 20,
     });
     const saved = await store.getState().saveSettings({ retention_days: 400 });
