@@ -7,7 +7,6 @@ import { effectivePolicy, type EffectivePolicy } from "./policies.js";
 import type { Finding, GuardRecord, PiiType } from "./types.js";
 import { collectStrings, mapStrings } from "./walk.js";
 
-
 /** A target of a route as the guard sees it: where it runs decides what leaves the machine. */
 export interface GuardTarget {
   model: string;
@@ -113,9 +112,9 @@ export class Guard {
     const d = this.load();
     const secrets = d.secrets(text);
     if (!pii) return secrets;
-    const found = d.pii(text, types ?? undefined).filter(
-      (p) => !secrets.some((s) => p.start < s.end && s.start < p.end),
-    );
+    const found = d
+      .pii(text, types ?? undefined)
+      .filter((p) => !secrets.some((s) => p.start < s.end && s.start < p.end));
     return [...secrets, ...found].sort((a, b) => a.start - b.start);
   }
 
@@ -138,7 +137,11 @@ export class Guard {
     let book: PlaceholderBook;
     try {
       const types = unionTypes(policies.filter((_, i) => scans[i]!.pii));
-      book = this.scanRequest(req, types, scans.some((s) => s.pii));
+      book = this.scanRequest(
+        req,
+        types,
+        scans.some((s) => s.pii),
+      );
     } catch (err) {
       this.opts.log.error({ err }, "the guard failed: remote targets dropped (fail closed)");
       const local = q.targets.flatMap((t, i) =>
@@ -207,7 +210,8 @@ export class Guard {
       }
       const redactPii = found && p.mode === "redact";
       if (redactPii) record.pii_action = "redacted";
-      const keep = (f: Finding) => (scan.secrets && f.kind === "secret") || (redactPii && piiSelected(f));
+      const keep = (f: Finding) =>
+        (scan.secrets && f.kind === "secret") || (redactPii && piiSelected(f));
       const r = replacer(book, keep);
       const request = r ? mapStrings(req, r.replace) : req;
       const restore =
@@ -245,6 +249,12 @@ export class Guard {
 
   private scanRequest(req: object, types: ReadonlySet<PiiType> | null, pii: boolean) {
     const strings = new Set<string>();
+    // The client's own shapes first (its OpenAI body, the neutral conversation), so placeholders
+    // are numbered in the order the client wrote the values; then everything else (the text
+    // view, which renders tool definitions ahead of the messages).
+    const r = req as { body?: unknown; conversation?: unknown };
+    collectStrings(r.body, strings);
+    collectStrings(r.conversation, strings);
     collectStrings(req, strings);
     const book = new PlaceholderBook();
     for (const s of strings) for (const f of this.scan(s, types, pii)) book.add(f);

@@ -93,7 +93,11 @@ export class Restorer {
     const text = this.held + piece;
     const open = text.lastIndexOf("[");
     let cut = text.length;
-    if (open >= 0 && text.length - open < MAX_PLACEHOLDER && /^\[[A-Z_0-9]*$/.test(text.slice(open)))
+    if (
+      open >= 0 &&
+      text.length - open < MAX_PLACEHOLDER &&
+      /^\[[A-Z_0-9]*$/.test(text.slice(open))
+    )
       cut = open;
     this.held = text.slice(cut);
     return this.restore(text.slice(0, cut));

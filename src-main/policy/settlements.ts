@@ -249,6 +249,7 @@ export class Settlements {
       settledMs: now,
       fallback: s.fallback ?? null,
       ...(s.audit ? { audit: s.audit } : {}),
+      ...(s.guard ? { guardJson: JSON.stringify(s.guard) } : {}),
     });
     if (!changed) throw new Error(`usage row ${a.usageId} was not reserved`);
     if (a.price.billing_mode === "member" && cost > 0) {

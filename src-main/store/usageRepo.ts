@@ -61,6 +61,12 @@ export interface UsageSettlement {
   fallback?: string[] | null;
   /** Model version, region and retention of what served; absent: unknown (all null). */
   audit?: ServedAudit;
+  /**
+   * The guard record of the attempt that answered (JSON), replacing admission's: it adds what
+   * only the answer knows (placeholders restored, KeyVault off on the connection that served).
+   * Absent: admission's record stays.
+   */
+  guardJson?: string;
 }
 
 /** Spend in one window: settled cost plus what is still held by reservations. */
@@ -118,7 +124,7 @@ export class UsageRepo {
          completion_tokens = ?, cached_tokens = ?, cost_micros = ?, usage_source = ?,
          estimated = ?, orphaned = ?, outcome = ?, error_code = ?, http_status = ?, ttft_ms = ?,
          latency_ms = ?, settled_ms = ?, fallback_json = ?, model_version = ?,
-         provider_region = ?, provider_retention = ?
+         provider_region = ?, provider_retention = ?, guard_json = coalesce(?, guard_json)
        WHERE id = ? AND state = 'reserved'`,
     );
     this.releaseStmt = db.prepare(
@@ -215,6 +221,7 @@ export class UsageRepo {
         s.audit?.modelVersion ?? null,
         s.audit?.region ?? null,
         s.audit?.retention ?? null,
+        s.guardJson ?? null,
         id,
       ).changes === 1
     );

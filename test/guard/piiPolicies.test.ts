@@ -63,7 +63,8 @@ beforeAll(async () => {
 afterEach(async () => {
   up.reset();
   // Back to the default: no member or model policies, the org's flag.
-  for (const p of t.core.store.guard.list("member")) t.core.store.guard.remove("member", p.scope_id!);
+  for (const p of t.core.store.guard.list("member"))
+    t.core.store.guard.remove("member", p.scope_id!);
   for (const p of t.core.store.guard.list("model")) t.core.store.guard.remove("model", p.scope_id!);
   await put("/org", { pii_mode: "flag", pii_types: null, keep_local_model: null, restore: false });
 });
@@ -90,9 +91,7 @@ describe("PII policies", () => {
     expect((await put("/org", { pii_mode: "redact" })).status).toBe(200);
     const { response } = await ask(member);
     const body = up.requests[0]!.body as { messages: { content: string }[] };
-    expect(body.messages[0]!.content).toBe(
-      "Write to [EMAIL_1] or call [PHONE_1]; card [CARD_1].",
-    );
+    expect(body.messages[0]!.content).toBe("Write to [EMAIL_1] or call [PHONE_1]; card [CARD_1].");
     expect(guardOf(response.headers.get("x-request-id")!)).toMatchObject({
       pii_action: "redacted",
       pii: { email: 1, phone: 1, card: 1 },
@@ -215,7 +214,8 @@ describe("the policy API", () => {
   });
 
   it("every change is an audit row; members cannot change policies", async () => {
-    const before = (t.core.db.prepare("SELECT count(*) AS n FROM audit_log").get() as { n: number }).n;
+    const before = (t.core.db.prepare("SELECT count(*) AS n FROM audit_log").get() as { n: number })
+      .n;
     await put("/org", { pii_mode: "redact" });
     await put(`/members/${member.id}`, { pii_mode: "off" });
     const del = await call(t, t.auth, "DELETE", `/guard/members/${member.id}`);
@@ -228,9 +228,9 @@ describe("the policy API", () => {
       "guard.member.set",
       "guard.org.set",
     ]);
-    expect((t.core.db.prepare("SELECT count(*) AS n FROM audit_log").get() as { n: number }).n).toBe(
-      before + 3,
-    );
+    expect(
+      (t.core.db.prepare("SELECT count(*) AS n FROM audit_log").get() as { n: number }).n,
+    ).toBe(before + 3);
     const denied = await call(t, bearer(member.key), "PUT", "/guard/org", { pii_mode: "off" });
     expect(denied.status).toBe(403);
   });
