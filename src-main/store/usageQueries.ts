@@ -1,3 +1,4 @@
+import type { GuardRecord } from "../guard/types.js";
 import type { Db } from "./db.js";
 import { latencyByModel, type ModelLatency } from "./usageLatency.js";
 import { providerCondition, type ProviderFilter } from "./usageProviderFilter.js";
@@ -76,6 +77,9 @@ export interface RequestLogRow {
   route_tokens: number | null;
   /** `target: error_code` of each route target passed over before the one that answered. */
   fallback: string[] | null;
+  guard: GuardRecord | null;
+  model_version: string | null;
+  body_retained: boolean;
 }
 
 export interface RequestLogQuery extends UsageFilter {
@@ -86,6 +90,8 @@ export interface RequestLogQuery extends UsageFilter {
    * target over before answering); false: the others.
    */
   fallback?: boolean;
+  /** true: only rows where the guard found something (or kept the request local). */
+  guarded?: boolean;
   /** Admission instants in [startMs, endMs). */
   startMs?: number;
   endMs?: number;
@@ -96,6 +102,27 @@ export interface RequestLogQuery extends UsageFilter {
 }
 
 const HOUR_MS = 3_600_000;
+
+/** Rows where the guard found secrets or PII, or kept the request local. */
+const GUARDED = `(guard_json IS NOT NULL AND (json_extract(guard_json, '$.secrets') <> '{}'
+  OR json_extract(guard_json, '$.pii') <> '{}'))`;
+
+/** What the guard did over a period (GuardSummaryDto). */
+export interface GuardSummary {
+  requests: number;
+  with_secrets: number;
+  with_pii: number;
+  secrets: Record<string, number>;
+  pii: Record<string, number>;
+  actions: {
+    secrets_redacted: number;
+    keyvault_off: number;
+    pii_flagged: number;
+    pii_redacted: number;
+    kept_local: number;
+  };
+  restored: number;
+}
 const GROUP_COLUMNS: Record<UsageGroupBy, string> = {
   member_id: "member_id",
   // Prices and limits key on the model the client asked for, so usage is reported by it too.
@@ -164,6 +191,7 @@ export class UsageQueries {
           AND (f.attempt > 1 OR f.fallback_json IS NOT NULL))`;
       add(q.fallback ? failedOver : `NOT ${failedOver}`, {});
     }
+    if (q.guarded !== undefined) add(q.guarded ? GUARDED : `NOT ${GUARDED}`, {});
     if (q.startMs !== undefined) add("created_ms >= @startMs", { startMs: q.startMs });
     if (q.endMs !== undefined) add("created_ms < @endMs", { endMs: q.endMs });
     if (q.beforeMs !== undefined) {
@@ -178,20 +206,83 @@ export class UsageQueries {
         requested_model AS model, served_model, provider, billing_mode, stream, state, created_ms,
         prompt_tokens, completion_tokens, cached_tokens, cost_micros, reserved_micros,
         usage_source, estimated, outcome, error_code, http_status, ttft_ms, latency_ms,
-        route_category, route_classifier, route_tokens, fallback_json
+        route_category, route_classifier, route_tokens, fallback_json, guard_json, model_version,
+        EXISTS (SELECT 1 FROM request_bodies b WHERE b.usage_id = usage.id) AS body_retained
       FROM usage ${conds.length ? `WHERE ${conds.join(" AND ")}` : ""}
       ORDER BY created_ms DESC, id DESC LIMIT @limit`;
     const raw = this.db.prepare(sql).all(params) as (Omit<
       RequestLogRow,
-      "stream" | "estimated" | "fallback"
-    > & { stream: number; estimated: number; fallback_json: string | null })[];
-    const rows = raw.slice(0, q.limit).map(({ fallback_json, ...r }) => ({
+      "stream" | "estimated" | "fallback" | "guard" | "body_retained"
+    > & {
+      stream: number;
+      estimated: number;
+      fallback_json: string | null;
+      guard_json: string | null;
+      body_retained: number;
+    })[];
+    const rows = raw.slice(0, q.limit).map(({ fallback_json, guard_json, ...r }) => ({
       ...r,
       stream: r.stream === 1,
       estimated: r.estimated === 1,
       fallback: fallback_json === null ? null : (JSON.parse(fallback_json) as string[]),
+      guard: guard_json === null ? null : (JSON.parse(guard_json) as GuardRecord),
+      body_retained: r.body_retained === 1,
     }));
     return { rows, hasMore: raw.length > q.limit };
+  }
+
+  /**
+   * What the guard did over admission instants [startMs, endMs): rows checked, rows with
+   * secrets or PII, values per type summed over rows, and rows per action. Settled and
+   * released rows alike (a request counts once per attempt that was admitted).
+   */
+  guardSummary(range: { startMs: number; endMs: number }, filter: UsageFilter): GuardSummary {
+    const { conds, params } = this.filterConditions(filter);
+    conds.push("created_ms >= @startMs AND created_ms < @endMs AND guard_json IS NOT NULL");
+    Object.assign(params, range);
+    const where = conds.join(" AND ");
+    const counts = this.db
+      .prepare(
+        `SELECT
+           count(*) AS requests,
+           ifnull(sum(json_extract(guard_json, '$.secrets') <> '{}'), 0) AS with_secrets,
+           ifnull(sum(json_extract(guard_json, '$.pii') <> '{}'), 0) AS with_pii,
+           ifnull(sum(json_extract(guard_json, '$.secrets_action') = 'redacted'), 0) AS secrets_redacted,
+           ifnull(sum(json_extract(guard_json, '$.secrets_action') = 'off'
+             AND json_extract(guard_json, '$.secrets') <> '{}'), 0) AS keyvault_off,
+           ifnull(sum(json_extract(guard_json, '$.pii_action') = 'flagged'), 0) AS pii_flagged,
+           ifnull(sum(json_extract(guard_json, '$.pii_action') = 'redacted'), 0) AS pii_redacted,
+           ifnull(sum(json_extract(guard_json, '$.pii_action') = 'kept_local'), 0) AS kept_local,
+           ifnull(sum(json_extract(guard_json, '$.restored')), 0) AS restored
+         FROM usage WHERE ${where}`,
+      )
+      .get(params) as Record<string, number>;
+    const perType = (path: "$.secrets" | "$.pii") =>
+      Object.fromEntries(
+        (
+          this.db
+            .prepare(
+              `SELECT j.key AS type, sum(j.value) AS n FROM usage, json_each(usage.guard_json, '${path}') AS j
+               WHERE ${where} GROUP BY j.key ORDER BY j.key`,
+            )
+            .all(params) as { type: string; n: number }[]
+        ).map((r) => [r.type, r.n]),
+      );
+    return {
+      requests: counts.requests!,
+      with_secrets: counts.with_secrets!,
+      with_pii: counts.with_pii!,
+      secrets: perType("$.secrets"),
+      pii: perType("$.pii"),
+      actions: {
+        secrets_redacted: counts.secrets_redacted!,
+        keyvault_off: counts.keyvault_off!,
+        pii_flagged: counts.pii_flagged!,
+        pii_redacted: counts.pii_redacted!,
+        kept_local: counts.kept_local!,
+      },
+      restored: counts.restored!,
+    };
   }
 
   /** Latency percentiles per model over successful settled requests admitted in [startMs, endMs). */

@@ -135,6 +135,13 @@ export const manageEndpoints = {
     response: "csv",
     status: 200,
   },
+  "GET /usage/guard": {
+    method: "GET",
+    path: "/usage/guard",
+    query: C.GuardSummaryQuery,
+    response: C.GuardSummaryDto,
+    status: 200,
+  },
   "GET /usage/latency": {
     method: "GET",
     path: "/usage/latency",

@@ -200,6 +200,52 @@ describe("PII policies", () => {
   });
 });
 
+describe("guard counts on the Usage page", () => {
+  it("sums what the guard found per type and action, and the request log filters on it", async () => {
+    const who = t.addMember();
+    const since = Date.now() - 1000;
+    await put("/org", { pii_mode: "redact" });
+    await ask(who);
+    await ask(who, `Only mail ${EMAIL}, again ${EMAIL}`);
+    await ask(who, "What is a monad?");
+    const summary = await call(
+      t,
+      t.auth,
+      "GET",
+      `/usage/guard?start_ms=${since}&member_id=${who.id}`,
+    );
+    expect(summary.status).toBe(200);
+    expect(summary.body).toEqual({
+      requests: 3,
+      with_secrets: 0,
+      with_pii: 2,
+      secrets: {},
+      pii: { card: 1, email: 2, phone: 1 },
+      actions: {
+        secrets_redacted: 0,
+        keyvault_off: 0,
+        pii_flagged: 0,
+        pii_redacted: 2,
+        kept_local: 0,
+      },
+      restored: 0,
+    });
+    const log = await call(
+      t,
+      bearer(who.key),
+      "GET",
+      `/usage/requests?guarded=true&member_id=${who.id}`,
+    );
+    expect(log.body.data).toHaveLength(2);
+    expect(log.body.data[0].guard).toMatchObject({ pii: { email: 1 }, pii_action: "redacted" });
+    expect(log.body.data[0].model_version).toBe("up-model");
+    const rest = await call(t, bearer(who.key), "GET", `/usage/requests?guarded=false`);
+    expect(
+      rest.body.data.map((r: { guard: { pii_action: string } }) => r.guard.pii_action),
+    ).toEqual(["none"]);
+  });
+});
+
 describe("the policy API", () => {
   it("refuses keep-local without a local model, and unknown models", async () => {
     const noModel = await put("/org", { pii_mode: "keep-local" });

@@ -128,6 +128,10 @@ const BODIES: Record<string, unknown> = {
   "put /routing/aliases/*id": { targets: ["tiny"] },
   "put /routing/model-categories/*model": { categories: ["code"] },
   "post /routes/test": { prompt: "where would this go?" },
+  "put /guard/org": { pii_mode: "off" },
+  "put /guard/members/:id": { pii_mode: "off" },
+  "put /guard/models/*id": { pii_mode: "off" },
+  "post /guard/test": { text: "what would be redacted?" },
 };
 /** Member-scoped routes that take no id: they can only ever answer about the caller. */
 const SELF_ONLY = [
@@ -139,7 +143,7 @@ const SELF_ONLY = [
   "post /routes/test",
 ];
 /** POSTs that change nothing (a dry run): a viewer may make them. */
-const DRY_RUNS = ["post /routes/test"];
+const DRY_RUNS = ["post /routes/test", "post /guard/test"];
 
 const routeKey = (r: ManageRoute) => `${r.method} ${r.path}`;
 const isMemberScoped = (r: ManageRoute) =>
@@ -152,6 +156,7 @@ function urlFor(r: ManageRoute, memberId: string, keyId: string): string {
   if (r.path.startsWith("/pools/")) return r.path.replace("*id", org.poolId);
   if (r.path.startsWith("/models/downloads/")) return r.path.replace(":id", org.downloadId);
   if (r.path.startsWith("/models/")) return r.path.replace(":id", "tiny");
+  if (r.path.startsWith("/guard/models/")) return r.path.replace("*id", "tiny");
   if (r.path.startsWith("/routing/"))
     return r.path.replace(":name", "code").replace("*id", "bola-alias").replace("*model", "tiny");
   if (r.path.startsWith("/conversations/"))
@@ -165,7 +170,7 @@ function urlFor(r: ManageRoute, memberId: string, keyId: string): string {
   const takesMember =
     r.query && "shape" in r.query && "member_id" in (r.query as { shape: object }).shape;
   if (takesMember) url += `?member_id=${memberId}`;
-  if (r.path === "/usage" || r.path === "/usage/latency")
+  if (r.path === "/usage" || r.path === "/usage/latency" || r.path === "/usage/guard")
     url += `&start_ms=${Date.now() - 86_400_000}`;
   return url;
 }
@@ -210,6 +215,7 @@ describe("the authorization matrix", () => {
         "get /usage/requests",
         "get /usage/requests.csv",
         "get /usage/latency",
+        "get /usage/guard",
         "get /usage/audit",
         "get /usage/:id/body",
         "get /alerts",
@@ -281,6 +287,7 @@ describe("the authorization matrix", () => {
       "/usage/requests",
       "/usage/requests.csv",
       `/usage/latency?start_ms=${Date.now() - 86_400_000}`,
+      `/usage/guard?start_ms=${Date.now() - 86_400_000}`,
       "/usage/audit",
       "/usage/audit?format=csv",
       `/members/${a.id}/body-retention`,

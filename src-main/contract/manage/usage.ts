@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { QueryInt, SignedMicros, TimeMs } from "./common.js";
+import { GuardRecordDto } from "./usageAudit.js";
 
 const Count = z.number().int().nonnegative();
 
@@ -115,6 +116,11 @@ const RequestLogFilters = {
   /** Admission instants in [start_ms, end_ms). */
   start_ms: QueryInt(0, Number.MAX_SAFE_INTEGER).optional(),
   end_ms: QueryInt(0, Number.MAX_SAFE_INTEGER).optional(),
+  /**
+   * `true`: only requests in which the guard found secrets or PII (or kept local); `false`:
+   * the others.
+   */
+  guarded: z.enum(["true", "false"]).optional(),
 };
 
 export const RequestLogQuery = z.strictObject({
@@ -168,6 +174,12 @@ export const RequestLogEntryDto = z.object({
    * order (set on the answering attempt); null: none.
    */
   fallback: z.array(z.string()).nullable(),
+  /** What the guard step found and did (counts per type, never values); null: no guard ran. */
+  guard: GuardRecordDto.nullable(),
+  /** The model version served (local: `<file> sha256:<hex>`; remote: the upstream's string). */
+  model_version: z.string().nullable(),
+  /** Whether this request's body is retained (GET /usage/{id}/body). */
+  body_retained: z.boolean(),
 });
 export type RequestLogEntryDto = z.infer<typeof RequestLogEntryDto>;
 
@@ -178,15 +190,49 @@ export const RequestLogPageDto = z.object({
 });
 export type RequestLogPageDto = z.infer<typeof RequestLogPageDto>;
 
-/** `GET /manage/v1/usage/latency` query. `end_ms` defaults to now. */
-export const LatencyQuery = z.strictObject({
-  start_ms: QueryInt(0, Number.MAX_SAFE_INTEGER),
-  end_ms: QueryInt(0, Number.MAX_SAFE_INTEGER).optional(),
-  member_id: z.string().min(1).optional(),
-  model: z.string().min(1).optional(),
-  provider: ProviderFilter.optional(),
-  category: CategoryFilter.optional(),
+function LatencyQueryShape() {
+  return z.strictObject({
+    start_ms: QueryInt(0, Number.MAX_SAFE_INTEGER),
+    end_ms: QueryInt(0, Number.MAX_SAFE_INTEGER).optional(),
+    member_id: z.string().min(1).optional(),
+    model: z.string().min(1).optional(),
+    provider: ProviderFilter.optional(),
+    category: CategoryFilter.optional(),
+  });
+}
+
+/** `GET /manage/v1/usage/guard` query: a period (`end_ms` defaults to now) and the usual filters. */
+export const GuardSummaryQuery = LatencyQueryShape();
+
+/**
+ * What the guard did over a period (answered attempts with a guard record): how many requests
+ * carried secrets or PII, the values found per type (distinct values per request, summed), and
+ * what was done with them. Blocked requests are refused before admission and have no row.
+ */
+export const GuardSummaryDto = z.object({
+  /** Usage rows the guard checked. */
+  requests: Count,
+  /** …of which carried secrets (redacted, or sent where KeyVault is off). */
+  with_secrets: Count,
+  /** …of which carried PII of the policy's types. */
+  with_pii: Count,
+  secrets: z.record(z.string(), Count),
+  pii: z.record(z.string(), Count),
+  /** Rows per action: secrets redacted or sent with KeyVault off; PII flagged, redacted, kept local. */
+  actions: z.object({
+    secrets_redacted: Count,
+    keyvault_off: Count,
+    pii_flagged: Count,
+    pii_redacted: Count,
+    kept_local: Count,
+  }),
+  /** Placeholders put back into answers. */
+  restored: Count,
 });
+export type GuardSummaryDto = z.infer<typeof GuardSummaryDto>;
+
+/** `GET /manage/v1/usage/latency` query. `end_ms` defaults to now. */
+export const LatencyQuery = LatencyQueryShape();
 export type LatencyQuery = z.infer<typeof LatencyQuery>;
 
 const Ms = z.number().int().nonnegative().nullable();

@@ -91,7 +91,10 @@ export function patchConnection(
   if (Object.keys(b).length === 0) throw nothingToChange();
   // Sending secrets out unredacted is the owner's decision alone (as is where they go).
   if (b.redact_secrets !== undefined && c.principal.role !== "owner")
-    throw forbidden("Only the owner can turn KeyVault off or on for a connection.", "redact_secrets");
+    throw forbidden(
+      "Only the owner can turn KeyVault off or on for a connection.",
+      "redact_secrets",
+    );
   const keyVault = b.redact_secrets !== undefined && b.redact_secrets !== current.redactSecrets;
   const { cipher } = c.deps;
   const connections = c.deps.store.connections;

@@ -42,7 +42,8 @@ async function policyOf(
     apply_local: b.apply_local ?? before?.apply_local ?? false,
     keep_local_model:
       b.keep_local_model !== undefined ? b.keep_local_model : (before?.keep_local_model ?? null),
-    restore: b.restore !== undefined ? b.restore : (before?.restore ?? (scope === "org" ? false : null)),
+    restore:
+      b.restore !== undefined ? b.restore : (before?.restore ?? (scope === "org" ? false : null)),
   };
   if (scope === "org" && p.restore === null) p.restore = false;
   if (p.keep_local_model !== null && !(await c.deps.localModelExists(p.keep_local_model)))
@@ -62,7 +63,12 @@ async function policyOf(
   return p;
 }
 
-function putPolicy(c: Call<unknown, PutGuardPolicyBody>, scope: GuardScope, id: string, p: PolicyFields) {
+function putPolicy(
+  c: Call<unknown, PutGuardPolicyBody>,
+  scope: GuardScope,
+  id: string,
+  p: PolicyFields,
+) {
   const repo = c.deps.store.guard;
   return mutate(
     c,
@@ -193,14 +199,21 @@ export const guardRoutes: ManageRoute[] = [
       const local = model !== undefined && (await c.deps.localModelExists(model));
       const p = c.deps.guard.policy(memberId, model ?? "", model ?? "");
       const piiOn = p.mode !== "off" && (!local || p.applyLocal);
-      const findings = c.deps.guard.scan(c.body.text, p.types as ReadonlySet<PiiType> | null, piiOn);
+      const findings = c.deps.guard.scan(
+        c.body.text,
+        p.types as ReadonlySet<PiiType> | null,
+        piiOn,
+      );
       const foundPii = findings.some((f) => f.kind === "pii");
       const action =
         foundPii && p.mode === "block"
           ? "blocked"
           : foundPii && p.mode === "keep-local" && !local
             ? "kept_local"
-            : findings.some((f) => (f.kind === "secret" && !local) || (f.kind === "pii" && p.mode === "redact"))
+            : findings.some(
+                  (f) =>
+                    (f.kind === "secret" && !local) || (f.kind === "pii" && p.mode === "redact"),
+                )
               ? "redacted"
               : "sent";
       // Placeholders as the gateway numbers them: per label, in order of first appearance.
@@ -217,7 +230,14 @@ export const guardRoutes: ManageRoute[] = [
           redacted += c.body.text.slice(at, f.start) + placeholder;
           at = f.end;
         }
-        return { kind: f.kind, type: f.type, rule: f.rule, start: f.start, end: f.end, placeholder };
+        return {
+          kind: f.kind,
+          type: f.type,
+          rule: f.rule,
+          start: f.start,
+          end: f.end,
+          placeholder,
+        };
       });
       redacted += c.body.text.slice(at);
       return {

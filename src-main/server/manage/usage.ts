@@ -1,4 +1,6 @@
 import {
+  GuardSummaryDto,
+  GuardSummaryQuery,
   LatencyListDto,
   LatencyQuery,
   RequestLogCsvQuery,
@@ -105,6 +107,7 @@ function logFilters(c: Call<RequestLogCsvQuery>) {
     provider: q.provider,
     category: q.category,
     fallback: q.fallback === undefined ? undefined : q.fallback === "true",
+    guarded: q.guarded === undefined ? undefined : q.guarded === "true",
     startMs: q.start_ms,
     endMs: q.end_ms,
   };
@@ -153,6 +156,28 @@ export const usageRoutes: ManageRoute[] = [
     response: "csv",
     // Filters are checked (and a member's 404 given) before the first byte is written.
     handle: (c) => streamRequestLogCsv(c.res, c.deps.usage, logFilters(c), csvFilename(c.now)),
+  }),
+  route({
+    method: "get",
+    path: "/usage/guard",
+    access: "any",
+    summary: "What the guard found and did over a period: secrets and PII per type, actions",
+    query: GuardSummaryQuery,
+    response: GuardSummaryDto,
+    handle: (c) => {
+      const q = c.query;
+      const end = q.end_ms ?? c.now;
+      if (end <= q.start_ms) throw invalidRequest("'end_ms' must be after 'start_ms'.", "end_ms");
+      return c.deps.usage.guardSummary(
+        { startMs: q.start_ms, endMs: end },
+        {
+          memberId: memberFilter(c, q.member_id),
+          model: q.model,
+          provider: q.provider,
+          category: q.category,
+        },
+      );
+    },
   }),
   route({
     method: "get",
