@@ -60,8 +60,15 @@ export function replacer(
   const re = new RegExp(source, "g");
   const map = new Map<string, string>();
   for (const v of values) map.set(book.byValue.get(v)!, v);
+  // A request carries its text more than once (the text view, the client's body, the neutral
+  // conversation): each distinct string is replaced once.
+  const done = new Map<string, string>();
   return {
-    replace: (s) => s.replace(re, (m) => book.byValue.get(m) ?? m),
+    replace: (s) => {
+      let out = done.get(s);
+      if (out === undefined) done.set(s, (out = s.replace(re, (m) => book.byValue.get(m) ?? m)));
+      return out;
+    },
     map,
   };
 }
