@@ -100,6 +100,7 @@ describe("connections", () => {
       headers: { "openai-organization": "org-lab" },
       region: "us",
       retention: "30 days (API default)",
+      redact_secrets: true,
       keys: [],
       created_ms: row.createdMs,
       updated_ms: row.updatedMs,

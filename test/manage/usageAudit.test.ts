@@ -127,7 +127,16 @@ describe("the audit record of a request", () => {
         model_version: `tiny.gguf sha256:${sha}`,
         provider_region: null,
         provider_retention: null,
-        guard_json: null,
+        // The guard ran: nothing found (a local target is not scanned).
+        guard_json: JSON.stringify({
+          secrets: {},
+          secrets_action: "local",
+          pii: {},
+          pii_mode: "flag",
+          pii_scope: "org",
+          pii_action: "none",
+          restored: 0,
+        }),
       },
     ]);
     // Kept on the models row for the file it was computed for: a restart does not hash again.
@@ -151,7 +160,15 @@ describe("the audit record of a request", () => {
         model_version: "gpt-4o-mini-2024-07-18",
         provider_region: "us-east-1",
         provider_retention: "30 days",
-        guard_json: null,
+        guard_json: JSON.stringify({
+          secrets: {},
+          secrets_action: "none",
+          pii: {},
+          pii_mode: "flag",
+          pii_scope: "org",
+          pii_action: "none",
+          restored: 0,
+        }),
       },
     ]);
   });
@@ -195,7 +212,15 @@ describe("the audit record of a request", () => {
         model_version: null,
         provider_region: "ap-south-1",
         provider_retention: "7 days",
-        guard_json: null,
+        guard_json: JSON.stringify({
+          secrets: {},
+          secrets_action: "none",
+          pii: {},
+          pii_mode: "flag",
+          pii_scope: "org",
+          pii_action: "none",
+          restored: 0,
+        }),
       },
       {
         id: `${requestId}:2`,
@@ -206,7 +231,15 @@ describe("the audit record of a request", () => {
         model_version: "gpt-4o-2024-08-06",
         provider_region: null,
         provider_retention: null,
-        guard_json: null,
+        guard_json: JSON.stringify({
+          secrets: {},
+          secrets_action: "none",
+          pii: {},
+          pii_mode: "flag",
+          pii_scope: "org",
+          pii_action: "none",
+          restored: 0,
+        }),
       },
     ]);
   });

@@ -24,7 +24,7 @@ describe("members and keys", () => {
     expect(owner).toMatchObject({ role: "owner", status: "active" });
     expect(members.setStatus(owner.id, "disabled")).toBe(false);
     expect(() =>
-      db.prepare("INSERT INTO members VALUES ('x','x',NULL,'owner','active',1,1)").run(),
+      db.prepare("INSERT INTO members VALUES ('x','x',NULL,'owner','active',1,1,NULL)").run(),
     ).toThrow(/UNIQUE/);
   });
 
