@@ -38,7 +38,7 @@ export interface GuardRecord {
   secrets_action: "redacted" | "off" | "local" | "none";
   /** PII found, per type (empty when the policy is `off` or the target is local). */
   pii: Record<string, number>;
-  /** The effective PII mode and where it came from (`org`, `member`, `target:<id>`, `alias:<id>`). */
+  /** The effective PII mode and where it came from (`org`, `member`, `model:<id>`). */
   pii_mode: PiiMode;
   pii_scope: string;
   /** What happened: `none`, `flagged`, `redacted`, `blocked`, `kept_local`. */

@@ -311,35 +311,61 @@ describe("the policy API", () => {
   });
 });
 
+/** A server whose guard detectors are `detectors`, with the pool `cloud` on the fake upstream. */
+async function serverWith(
+  detectors: NonNullable<Parameters<typeof startTestServer>[0]>["guardDetectors"],
+) {
+  const s = await startTestServer({ engine: { threads: 1 }, guardDetectors: detectors });
+  const c = s.core.store.connections.create({
+    name: "cloud",
+    kind: "openai_compatible",
+    baseUrl: `${up.url}/v1`,
+    headers: {},
+    region: null,
+    retention: null,
+  });
+  s.core.store.connections.addKey({
+    connectionId: c.id,
+    label: "main",
+    secret: s.core.cipher.encrypt("sk-test-upstream-0000"),
+    last4: "0000",
+  });
+  s.core.store.pools.put({
+    id: "cloud",
+    strategy: "priority",
+    maxAttempts: 1,
+    targets: [{ connectionId: c.id, upstreamModel: "up-model", priority: 0, weight: 1 }],
+  });
+  return s;
+}
+
 describe("fail closed", () => {
-  it("a guard whose detectors fail refuses remote requests and still serves local ones", async () => {
-    const broken = await startTestServer({
-      engine: { threads: 1 },
-      guardDetectors: () => {
-        throw new Error("rules file unreadable");
+  it("a detector that throws mid-scan: the remote request is refused, nothing is sent or charged", async () => {
+    const flaky = await serverWith(() => ({
+      secrets: () => {
+        throw new RangeError("detector bug");
       },
+      pii: () => [],
+    }));
+    try {
+      const who = flaky.addMember();
+      const err = await ask(who, "hello").catch((e: unknown) => e);
+      expect(err).toMatchObject({ status: 500, code: "guard_failed" });
+      expect(up.requests).toHaveLength(0);
+      const rows = flaky.core.db
+        .prepare("SELECT count(*) AS n FROM usage WHERE member_id = ?")
+        .get(who.id) as { n: number };
+      expect(rows.n).toBe(0);
+    } finally {
+      await flaky.close();
+    }
+  });
+
+  it("a guard whose detectors fail refuses remote requests and still serves local ones", async () => {
+    const broken = await serverWith(() => {
+      throw new Error("rules file unreadable");
     });
     try {
-      const c = broken.core.store.connections.create({
-        name: "cloud",
-        kind: "openai_compatible",
-        baseUrl: `${up.url}/v1`,
-        headers: {},
-        region: null,
-        retention: null,
-      });
-      broken.core.store.connections.addKey({
-        connectionId: c.id,
-        label: "main",
-        secret: broken.core.cipher.encrypt("sk-test-upstream-0000"),
-        last4: "0000",
-      });
-      broken.core.store.pools.put({
-        id: "cloud",
-        strategy: "priority",
-        maxAttempts: 1,
-        targets: [{ connectionId: c.id, upstreamModel: "up-model", priority: 0, weight: 1 }],
-      });
       const who = broken.addMember();
       const err = await ask(who, "hello").catch((e: unknown) => e);
       expect(err).toMatchObject({ status: 500, code: "guard_failed" });

@@ -54,7 +54,7 @@ export const GuardRecordDto = z.object({
   /** PII found, per type (`email`, `phone`, `card`…). */
   pii: Counts,
   pii_mode: z.enum(["off", "flag", "redact", "block", "keep-local"]),
-  /** Where the mode came from: `org`, `member`, `target:<id>` or `alias:<id>`. */
+  /** Where the mode came from: `org`, `member`, or `model:<id>` (the target's, or the alias/`auto` the client named). */
   pii_scope: z.string(),
   pii_action: z.enum(["none", "flagged", "redacted", "blocked", "kept_local"]),
   /** `keep-local`: the remote target(s) replaced and the local model that served instead. */
