@@ -30,6 +30,7 @@ import type { ChatRequest } from "../src-main/gateway/types.js";
 import { GuardRepo } from "../src-main/store/guardRepo.js";
 import { migrate, openDb } from "../src-main/store/db.js";
 import { startFakeUpstream, type FakeUpstream } from "../test/fixtures/fakeUpstream.js";
+import { addFakePool } from "../test/helpers/fakePool.js";
 import { addBenchMember } from "./lib/benchKeys.js";
 import { PII_MAKERS, SECRET_MAKERS, buildDocument, prng } from "../test/guard/fixtures/corpus.js";
 import { machineInfo } from "./lib/proc.js";
@@ -55,6 +56,18 @@ export function percentile(xs: readonly number[], p: number): number {
     Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
   ]!;
 }
+
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** `{<name>P50, <name>P99}` of `xs` (ms, 3 decimals). */
+const p50p99 = (name: string, xs: readonly number[]) => ({
+  [`${name}P50`]: r3(percentile(xs, 50)),
+  [`${name}P99`]: r3(percentile(xs, 99)),
+});
+
+/** `p50/p99` as printed in the tables. */
+const pair = (a: unknown, b: unknown) =>
+  `${Number(a).toFixed(3)}/${Number(b).toFixed(3)}`.padEnd(18);
 
 /** A synthetic prompt of about `kb` KiB: prose + code, with `secrets` secrets and `pii` PII values. */
 export function syntheticPrompt(kb: number, seed: number, secrets = 3, pii = 3): string {
@@ -130,14 +143,10 @@ export function runDetectorSection(sizesKb: number[], iterations: number[]): Sec
       section: "detectors",
       sizeKb: kb,
       iterations: n,
-      baselineP50: r3(percentile(base, 50)),
-      baselineP99: r3(percentile(base, 99)),
-      secretsP50: r3(percentile(sec, 50)),
-      secretsP99: r3(percentile(sec, 99)),
-      piiP50: r3(percentile(pii, 50)),
-      piiP99: r3(percentile(pii, 99)),
-      detectorsP50: r3(percentile(both, 50)),
-      detectorsP99: r3(percentile(both, 99)),
+      ...p50p99("baseline", base),
+      ...p50p99("secrets", sec),
+      ...p50p99("pii", pii),
+      ...p50p99("detectors", both),
       ratioP50: Math.round((percentile(both, 50) / percentile(base, 50)) * 10) / 10,
     });
   });
@@ -151,8 +160,6 @@ function printDetectorSection(rows: SectionRow[]) {
   console.log(
     "size     n     baseline p50/p99   secrets p50/p99   pii p50/p99      both p50/p99      both/baseline p50",
   );
-  const pair = (a: unknown, b: unknown) =>
-    `${Number(a).toFixed(3)}/${Number(b).toFixed(3)}`.padEnd(18);
   for (const r of rows) {
     console.log(
       `${String(r.sizeKb).padStart(3)} KB ${String(r.iterations).padStart(5)}  ${pair(r.baselineP50, r.baselineP99)} ${pair(r.secretsP50, r.secretsP99)}${pair(r.piiP50, r.piiP99)}${pair(r.detectorsP50, r.detectorsP99)}×${r.ratioP50}`,
@@ -181,7 +188,6 @@ function chatRequest(prompt: string): ChatRequest {
   };
 }
 
-const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Guard step section: Guard.plan for a remote target vs the JSON baseline, interleaved. */
 export function runStepSection(sizesKb: number[], iterations: number[]): SectionRow[] {
@@ -225,10 +231,8 @@ export function runStepSection(sizesKb: number[], iterations: number[]): Section
       section: "step",
       sizeKb: kb,
       iterations: n,
-      baselineP50: r3(percentile(base, 50)),
-      baselineP99: r3(percentile(base, 99)),
-      stepP50: r3(percentile(step, 50)),
-      stepP99: r3(percentile(step, 99)),
+      ...p50p99("baseline", base),
+      ...p50p99("step", step),
       ratioP50: Math.round((percentile(step, 50) / percentile(base, 50)) * 10) / 10,
     });
   });
@@ -241,8 +245,6 @@ function printStepSection(rows: SectionRow[]) {
     "\n== guard step: Guard.plan for a remote target vs JSON.parse+stringify of the body (ms) ==",
   );
   console.log("size     n     baseline p50/p99   step p50/p99       step/baseline p50");
-  const pair = (a: unknown, b: unknown) =>
-    `${Number(a).toFixed(3)}/${Number(b).toFixed(3)}`.padEnd(18);
   for (const r of rows)
     console.log(
       `${String(r.sizeKb).padStart(3)} KB ${String(r.iterations).padStart(5)}  ${pair(r.baselineP50, r.baselineP99)} ${pair(r.stepP50, r.stepP99)} ×${r.ratioP50}`,
@@ -265,26 +267,7 @@ async function benchServer(up: FakeUpstream, scan: boolean): Promise<{ core: Cor
     }),
     ...(scan ? {} : { guardDetectors: () => ({ secrets: () => [], pii: () => [] }) }),
   });
-  const c = core.store.connections.create({
-    name: "cloud",
-    kind: "openai_compatible",
-    baseUrl: `${up.url}/v1`,
-    headers: {},
-    region: null,
-    retention: null,
-  });
-  core.store.connections.addKey({
-    connectionId: c.id,
-    label: "bench",
-    secret: core.cipher.encrypt("sk-bench-upstream-0000"),
-    last4: "0000",
-  });
-  core.store.pools.put({
-    id: "cloud",
-    strategy: "priority",
-    maxAttempts: 1,
-    targets: [{ connectionId: c.id, upstreamModel: "up", priority: 0, weight: 1 }],
-  });
+  addFakePool(core, up, "cloud", "openai_compatible", "up");
   return { core, key: addBenchMember(core.store).key };
 }
 
@@ -335,10 +318,8 @@ export async function runHttpSection(
         section: "http",
         sizeKb: kb,
         iterations: n,
-        offP50: r3(percentile(offMs, 50)),
-        offP99: r3(percentile(offMs, 99)),
-        onP50: r3(percentile(onMs, 50)),
-        onP99: r3(percentile(onMs, 99)),
+        ...p50p99("off", offMs),
+        ...p50p99("on", onMs),
         addedP50: r3(percentile(onMs, 50) - percentile(offMs, 50)),
         ratioP50: Math.round((percentile(onMs, 50) / percentile(offMs, 50)) * 100) / 100,
       });
@@ -358,8 +339,6 @@ function printHttpSection(rows: SectionRow[]) {
     "\n== http: a chat to a remote pool through Benchtop, guard on vs detectors off (ms, whole request) ==",
   );
   console.log("size     n     off p50/p99        on p50/p99         added p50   on/off p50");
-  const pair = (a: unknown, b: unknown) =>
-    `${Number(a).toFixed(3)}/${Number(b).toFixed(3)}`.padEnd(18);
   for (const r of rows)
     console.log(
       `${String(r.sizeKb).padStart(3)} KB ${String(r.iterations).padStart(5)}  ${pair(r.offP50, r.offP99)} ${pair(r.onP50, r.onP99)} ${String(r.addedP50).padEnd(11)} ×${r.ratioP50}`,

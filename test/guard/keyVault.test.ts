@@ -2,6 +2,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import type OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startFakeUpstream, type FakeUpstream } from "../fixtures/fakeUpstream.js";
+import { addFakePool } from "../helpers/fakePool.js";
 import { startTestServer, type TestMember, type TestServer } from "../helpers/testServer.js";
 import { bearer, call } from "../manage/manageClient.js";
 import { canaries, leaked } from "./gatewayCanaries.js";
@@ -30,36 +31,12 @@ const rowOf = (requestId: string) =>
 const guardOf = (requestId: string) =>
   JSON.parse(rowOf(requestId).guard_json!) as Record<string, unknown>;
 
-function addPool(id: string, kind: "openai_compatible" | "anthropic", up: FakeUpstream): string {
-  const c = t.core.store.connections.create({
-    name: id,
-    kind,
-    baseUrl: kind === "anthropic" ? up.url : `${up.url}/v1`,
-    headers: {},
-    region: null,
-    retention: null,
-  });
-  t.core.store.connections.addKey({
-    connectionId: c.id,
-    label: "main",
-    secret: t.core.cipher.encrypt("sk-test-upstream-0000"),
-    last4: "0000",
-  });
-  t.core.store.pools.put({
-    id,
-    strategy: "priority",
-    maxAttempts: 1,
-    targets: [{ connectionId: c.id, upstreamModel: "up-model", priority: 0, weight: 1 }],
-  });
-  return c.id;
-}
-
 beforeAll(async () => {
   t = await startTestServer({ engine: { threads: 1 } });
   oai = await startFakeUpstream({ protocol: "openai" });
   ant = await startFakeUpstream({ protocol: "anthropic" });
-  oaiConnection = addPool("cloud", "openai_compatible", oai);
-  addPool("claude", "anthropic", ant);
+  oaiConnection = addFakePool(t.core, oai, "cloud");
+  addFakePool(t.core, ant, "claude", "anthropic");
   member = t.addMember();
 });
 afterEach(() => {

@@ -1,6 +1,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startFakeUpstream, type FakeUpstream } from "../fixtures/fakeUpstream.js";
+import { addFakePool } from "../helpers/fakePool.js";
 import { startTestServer, type TestMember, type TestServer } from "../helpers/testServer.js";
 import { bearer, call } from "../manage/manageClient.js";
 
@@ -38,26 +39,7 @@ function ask(who: TestMember, content = PROMPT, model = "cloud") {
 beforeAll(async () => {
   t = await startTestServer({ engine: { threads: 1 } });
   up = await startFakeUpstream({ protocol: "openai" });
-  const c = t.core.store.connections.create({
-    name: "cloud",
-    kind: "openai_compatible",
-    baseUrl: `${up.url}/v1`,
-    headers: {},
-    region: null,
-    retention: null,
-  });
-  t.core.store.connections.addKey({
-    connectionId: c.id,
-    label: "main",
-    secret: t.core.cipher.encrypt("sk-test-upstream-0000"),
-    last4: "0000",
-  });
-  t.core.store.pools.put({
-    id: "cloud",
-    strategy: "priority",
-    maxAttempts: 1,
-    targets: [{ connectionId: c.id, upstreamModel: "up-model", priority: 0, weight: 1 }],
-  });
+  addFakePool(t.core, up, "cloud");
   member = t.addMember();
 });
 afterEach(async () => {
@@ -316,26 +298,7 @@ async function serverWith(
   detectors: NonNullable<Parameters<typeof startTestServer>[0]>["guardDetectors"],
 ) {
   const s = await startTestServer({ engine: { threads: 1 }, guardDetectors: detectors });
-  const c = s.core.store.connections.create({
-    name: "cloud",
-    kind: "openai_compatible",
-    baseUrl: `${up.url}/v1`,
-    headers: {},
-    region: null,
-    retention: null,
-  });
-  s.core.store.connections.addKey({
-    connectionId: c.id,
-    label: "main",
-    secret: s.core.cipher.encrypt("sk-test-upstream-0000"),
-    last4: "0000",
-  });
-  s.core.store.pools.put({
-    id: "cloud",
-    strategy: "priority",
-    maxAttempts: 1,
-    targets: [{ connectionId: c.id, upstreamModel: "up-model", priority: 0, weight: 1 }],
-  });
+  addFakePool(s.core, up, "cloud");
   return s;
 }
 

@@ -113,6 +113,25 @@ function logFilters(c: Call<RequestLogCsvQuery>) {
   };
 }
 
+/**
+ * The period (`end_ms` defaults to now) and filters of a latency or guard query; members get
+ * their own rows only.
+ */
+function periodQuery(c: Call<LatencyQuery>) {
+  const q = c.query;
+  const end = q.end_ms ?? c.now;
+  if (end <= q.start_ms) throw invalidRequest("'end_ms' must be after 'start_ms'.", "end_ms");
+  return {
+    range: { startMs: q.start_ms, endMs: end },
+    filter: {
+      memberId: memberFilter(c, q.member_id),
+      model: q.model,
+      provider: q.provider,
+      category: q.category,
+    },
+  };
+}
+
 /** `benchtop-requests-2026-06-01T120000Z.csv`: when the export was taken, in UTC. */
 const csvFilename = (now: number) =>
   `benchtop-requests-${new Date(now).toISOString().slice(0, 19).replaceAll(":", "")}Z.csv`;
@@ -165,18 +184,8 @@ export const usageRoutes: ManageRoute[] = [
     query: GuardSummaryQuery,
     response: GuardSummaryDto,
     handle: (c) => {
-      const q = c.query;
-      const end = q.end_ms ?? c.now;
-      if (end <= q.start_ms) throw invalidRequest("'end_ms' must be after 'start_ms'.", "end_ms");
-      return c.deps.usage.guardSummary(
-        { startMs: q.start_ms, endMs: end },
-        {
-          memberId: memberFilter(c, q.member_id),
-          model: q.model,
-          provider: q.provider,
-          category: q.category,
-        },
-      );
+      const { range, filter } = periodQuery(c);
+      return c.deps.usage.guardSummary(range, filter);
     },
   }),
   route({
@@ -187,19 +196,8 @@ export const usageRoutes: ManageRoute[] = [
     query: LatencyQuery,
     response: LatencyListDto,
     handle: (c) => {
-      const q = c.query;
-      const end = q.end_ms ?? c.now;
-      if (end <= q.start_ms) throw invalidRequest("'end_ms' must be after 'start_ms'.", "end_ms");
-      const data = c.deps.usage.latency(
-        { startMs: q.start_ms, endMs: end },
-        {
-          memberId: memberFilter(c, q.member_id),
-          model: q.model,
-          provider: q.provider,
-          category: q.category,
-        },
-      );
-      return { object: "list", data };
+      const { range, filter } = periodQuery(c);
+      return { object: "list", data: c.deps.usage.latency(range, filter) };
     },
   }),
 ];
