@@ -16,6 +16,18 @@ import { auditRows, bearer, call, client, notFoundBody } from "./manageClient.js
  * JSONL/CSV export of a seeded period, and bodies kept sealed, shown to the right people only
  * and swept at expiry (on the core's fake clock).
  */
+/** The guard record of a request in which the guard found nothing (the org's default policy). */
+const nothingFound = (secretsAction: "local" | "none") =>
+  JSON.stringify({
+    secrets: {},
+    secrets_action: secretsAction,
+    pii: {},
+    pii_mode: "flag",
+    pii_scope: "org",
+    pii_action: "none",
+    restored: 0,
+  });
+
 let t: TestServer;
 let up: FakeUpstream;
 let claude: FakeUpstream;
@@ -128,15 +140,7 @@ describe("the audit record of a request", () => {
         provider_region: null,
         provider_retention: null,
         // The guard ran: nothing found (a local target is not scanned).
-        guard_json: JSON.stringify({
-          secrets: {},
-          secrets_action: "local",
-          pii: {},
-          pii_mode: "flag",
-          pii_scope: "org",
-          pii_action: "none",
-          restored: 0,
-        }),
+        guard_json: nothingFound("local"),
       },
     ]);
     // Kept on the models row for the file it was computed for: a restart does not hash again.
@@ -160,15 +164,7 @@ describe("the audit record of a request", () => {
         model_version: "gpt-4o-mini-2024-07-18",
         provider_region: "us-east-1",
         provider_retention: "30 days",
-        guard_json: JSON.stringify({
-          secrets: {},
-          secrets_action: "none",
-          pii: {},
-          pii_mode: "flag",
-          pii_scope: "org",
-          pii_action: "none",
-          restored: 0,
-        }),
+        guard_json: nothingFound("none"),
       },
     ]);
   });
@@ -212,15 +208,7 @@ describe("the audit record of a request", () => {
         model_version: null,
         provider_region: "ap-south-1",
         provider_retention: "7 days",
-        guard_json: JSON.stringify({
-          secrets: {},
-          secrets_action: "none",
-          pii: {},
-          pii_mode: "flag",
-          pii_scope: "org",
-          pii_action: "none",
-          restored: 0,
-        }),
+        guard_json: nothingFound("none"),
       },
       {
         id: `${requestId}:2`,
@@ -231,15 +219,7 @@ describe("the audit record of a request", () => {
         model_version: "gpt-4o-2024-08-06",
         provider_region: null,
         provider_retention: null,
-        guard_json: JSON.stringify({
-          secrets: {},
-          secrets_action: "none",
-          pii: {},
-          pii_mode: "flag",
-          pii_scope: "org",
-          pii_action: "none",
-          restored: 0,
-        }),
+        guard_json: nothingFound("none"),
       },
     ]);
   });
