@@ -131,7 +131,12 @@ export function GuardTestBox({ ids, members, test }: GuardTestBoxProps) {
       {result && answer && (
         <Stack gap="sm" mt="md" aria-label="Guard test result" role="region">
           <Group gap="sm">
-            <Badge color={ACTION_COLORS[answer.action]} variant="light" data-action={answer.action}>
+            <Badge
+              color={ACTION_COLORS[answer.action]}
+              variant="light"
+              tt="none"
+              data-action={answer.action}
+            >
               {testActionText(answer)}
             </Badge>
             <Text size="sm" data-effective-mode>

@@ -89,7 +89,9 @@ describe("policy forms", () => {
     });
     expect(policyFormToBody(v, { scope: "member", orgKeepLocal: null })).toMatchObject({
       ok: false,
-      errors: { keepLocalModel: "Pick a local model: the org's policy names none to fall back to." },
+      errors: {
+        keepLocalModel: "Pick a local model: the org's policy names none to fall back to.",
+      },
     });
     // An override falls back to the org's local model; the org's own form never does.
     const typed = { ...v, types: ["card" as const] };
@@ -127,13 +129,13 @@ describe("texts", () => {
     expect(scopeText("member")).toBe("the member's policy");
     expect(scopeText("model:lab/gpt-4o")).toBe("the policy of lab/gpt-4o");
     expect(scopeText("alias:coder")).toBe("the policy of alias coder");
-    const r = {
+    const r: Omit<GuardTestDto, "action"> = {
       findings: [],
       redacted: "",
       pii_mode: "keep-local",
       pii_scope: "org",
       keep_local_model: "tiny",
-    } as const;
+    };
     expect(testActionText({ ...r, action: "kept_local" })).toBe("Kept local: served by tiny");
     expect(testActionText({ ...r, action: "blocked" })).toBe(
       "Refused (400 pii_blocked): nothing is sent",
@@ -213,9 +215,7 @@ describe("guardBadges", () => {
     expect(guardBadges(record({ secrets_action: "off" }))).toEqual([
       { label: "KeyVault off", color: "red" },
     ]);
-    expect(
-      guardBadges(record({ pii: { phone: 1 }, pii_action: "flagged", restored: 1 })),
-    ).toEqual([
+    expect(guardBadges(record({ pii: { phone: 1 }, pii_action: "flagged", restored: 1 }))).toEqual([
       { label: "PII flagged", color: "yellow", detail: "phone ×1" },
       { label: "1 placeholder restored", color: "grape" },
     ]);
