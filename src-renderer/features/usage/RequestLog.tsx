@@ -1,5 +1,6 @@
 import type { RequestBodyDto, RequestLogEntryDto } from "@contract";
 import {
+  ActionIcon,
   Alert,
   Badge,
   Button,
@@ -9,7 +10,6 @@ import {
   Text,
   Title,
   Tooltip,
-  VisuallyHidden,
 } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { IconChevronLeft, IconChevronRight, IconDownload, IconEye } from "@tabler/icons-react";
@@ -172,9 +172,6 @@ export function RequestLog(p: RequestLogProps) {
               <Table.Th scope="col" ta="right">
                 Attempt
               </Table.Th>
-              <Table.Th scope="col">
-                <VisuallyHidden>Body</VisuallyHidden>
-              </Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -217,7 +214,7 @@ export function RequestLog(p: RequestLogProps) {
                         c="dimmed"
                         ff="monospace"
                         truncate="end"
-                        maw={200}
+                        maw={160}
                         title={r.model_version}
                         data-model-version
                       >
@@ -225,10 +222,24 @@ export function RequestLog(p: RequestLogProps) {
                       </Text>
                     )}
                   </Table.Td>
-                  <Table.Td>
+                  <Table.Td style={NOWRAP}>
                     <Badge color={status.color} variant="light" size="sm">
                       {status.label}
                     </Badge>
+                    {/* Beside the status, not a column of its own: the log must fit a laptop. */}
+                    {r.body_retained && p.canReadBody(r) && (
+                      <Tooltip label="View the retained request and answer">
+                        <ActionIcon
+                          size="sm"
+                          variant="subtle"
+                          ml={4}
+                          aria-label={`View body of ${r.id}`}
+                          onClick={() => setViewing(r.id)}
+                        >
+                          <IconEye size={14} />
+                        </ActionIcon>
+                      </Tooltip>
+                    )}
                   </Table.Td>
                   <Table.Td data-guard>
                     {guard.length === 0 ? (
@@ -273,19 +284,6 @@ export function RequestLog(p: RequestLogProps) {
                     {formatMs(r.latency_ms)}
                   </Table.Td>
                   <Table.Td ta="right">{r.attempt}</Table.Td>
-                  <Table.Td>
-                    {r.body_retained && p.canReadBody(r) && (
-                      <Button
-                        size="compact-xs"
-                        variant="subtle"
-                        leftSection={<IconEye size={14} />}
-                        aria-label={`View body of ${r.id}`}
-                        onClick={() => setViewing(r.id)}
-                      >
-                        Body
-                      </Button>
-                    )}
-                  </Table.Td>
                 </Table.Tr>
               );
             })}
