@@ -6,12 +6,14 @@ import {
   IconPlugConnected,
   IconRoute,
   IconServer,
+  IconShieldLock,
   IconUserCircle,
   IconUsers,
 } from "@tabler/icons-react";
 import type { ComponentType } from "react";
 import { ChatPage } from "./features/chat/ChatPage";
 import { ConnectionsPage } from "./features/connections/ConnectionsPage";
+import { GuardPage } from "./features/guard/GuardPage";
 import { MembersPage, MyAccountPage } from "./features/members/MembersPage";
 import { ModelsPage } from "./features/models/ModelsPage";
 import { RoutingPage } from "./features/routing/RoutingPage";
@@ -89,6 +91,14 @@ export const pages: PageDef[] = [
     icon: IconRoute,
     roles: STAFF,
     component: RoutingPage,
+  },
+  {
+    // What leaves the machine: policies over every route, so after routing.
+    id: "guard",
+    label: "Guardrails",
+    icon: IconShieldLock,
+    roles: STAFF,
+    component: GuardPage,
   },
   {
     id: "server",

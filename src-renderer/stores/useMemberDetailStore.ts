@@ -8,6 +8,7 @@ import type {
   CreditsDto,
   LimitsDto,
   LimitsViewDto,
+  MemberBodyRetentionDto,
   MemberDto,
   MemberStatusDto,
   PatchMemberBody,
@@ -33,7 +34,8 @@ export type DetailPart =
   | "requests"
   | "prices"
   | "models"
-  | "categories";
+  | "categories"
+  | "bodyRetention";
 
 export interface MemberDetailState {
   /** The member shown; undefined until `open`. */
@@ -52,6 +54,8 @@ export interface MemberDetailState {
   models: string[];
   /** Routing category names, for access by category (staff only: `GET /routing` is theirs). */
   categories: string[];
+  /** How long the member's request bodies are kept (anyone may read their own). */
+  bodyRetention?: MemberBodyRetentionDto;
   /** No such member, or not one the signed-in person may see. */
   notFound: boolean;
   /** Why the last load of a part failed. */
@@ -68,6 +72,8 @@ export interface MemberDetailState {
   revokeKey(keyId: string): Promise<void>;
   /** Changes who pays for a priced model (for every member: prices are per model). */
   setBillingMode(price: PriceDto, mode: BillingMode): Promise<void>;
+  /** The member's body retention override: null follows the org, 0 never, N days (owner only). */
+  setBodyRetention(days: number | null): Promise<void>;
   follow(): () => void;
   reset(): void;
 }
@@ -89,10 +95,14 @@ const ALL_PARTS: readonly DetailPart[] = [
   "prices",
   "models",
   "categories",
+  "bodyRetention",
 ];
 
 /** What each live event touches on this page. */
 function partsFor(e: ServerEvent): DetailPart[] {
+  // Before `member.*`: an override changed; `settings.update` may change the org's, which
+  // applies to every member without one.
+  if (e.type === "member.body_retention" || e.type === "settings.update") return ["bodyRetention"];
   if (e.type.startsWith("member.")) return ["member", "keys"];
   if (e.type.startsWith("key.")) return ["keys"];
   if (e.type.startsWith("limits.")) return ["limits"];
@@ -125,6 +135,7 @@ export function createMemberDetailStore(deps: MemberDetailDeps) {
     prices: [],
     models: [],
     categories: [],
+    bodyRetention: undefined,
     notFound: false,
     error: undefined,
   } satisfies Partial<MemberDetailState>;
@@ -158,6 +169,10 @@ export function createMemberDetailStore(deps: MemberDetailDeps) {
             categories: staff
               ? (await api.manage("GET /routing")).categories.map((c) => c.name)
               : [],
+          };
+        case "bodyRetention":
+          return {
+            bodyRetention: await api.manage("GET /members/:id/body-retention", params),
           };
       }
     }
@@ -259,15 +274,35 @@ export function createMemberDetailStore(deps: MemberDetailDeps) {
         set((s) => ({ prices: s.prices.map((p) => (p.model === model ? after : p)) }));
       },
 
+      async setBodyRetention(days) {
+        const bodyRetention = await call((api, id) =>
+          api.manage("PUT /members/:id/body-retention", {
+            params: { id },
+            body: { body_retention_days: days },
+          }),
+        );
+        set({ bodyRetention });
+      },
+
       follow() {
         return subscribe(
-          ["member.", "key.", "limits.", "usage", "alert", "credits.", "price.", "category."],
+          [
+            "member.",
+            "key.",
+            "limits.",
+            "usage",
+            "alert",
+            "credits.",
+            "price.",
+            "category.",
+            "settings.",
+          ],
           (e) => {
             const { id } = get();
             // Org-wide events (member_id null) matter here for default limits, prices and
             // categories only.
             const mine = e.member_id === id;
-            const orgWide = ["limits", "prices", "categories"];
+            const orgWide = ["limits", "prices", "categories", "bodyRetention"];
             const parts = partsFor(e).filter(
               (p) => mine || (e.member_id === null && orgWide.includes(p)),
             );

@@ -1,15 +1,24 @@
 import type {
+  GuardSummaryDto,
   ModelLatencyDto,
+  RequestBodyDto,
   RequestLogCsvQuery,
   RequestLogEntryDto,
+  UsageAuditQuery,
   UsagePageDto,
 } from "@contract";
+import type { z } from "zod";
 import { create } from "zustand";
 import { ApiRequestError, describeError } from "../api/ApiRequestError";
 import { appApi } from "../api/appApi";
 import type { ApiClient } from "../api/createApiClient";
 import { manageUrl } from "../api/manageClient";
-import { filenameOf, logQuery, type LogFilters } from "../features/usage/requestLogView";
+import {
+  auditQuery,
+  filenameOf,
+  logQuery,
+  type LogFilters,
+} from "../features/usage/requestLogView";
 import { usageQuery, type StackBy, type UsageRangeId } from "../features/usage/usageSeries";
 
 /** Who is looking: staff see every member (and may filter by one); a member only themselves. */
@@ -43,6 +52,8 @@ export interface UsageState {
   /** The instants the page covers (its first bucket's start to the query's end). */
   window?: { start_ms: number; end_ms: number };
   latency: ModelLatencyDto[];
+  /** What the guard found and did in the window (`GET /usage/guard`). */
+  guard?: GuardSummaryDto;
   /** Names by member id (staff: every listed member; a member: themselves). */
   memberNames: Record<string, string>;
   /** Connection names by id (staff only; members see "Remote"). */
@@ -62,6 +73,13 @@ export interface UsageState {
   refresh(): Promise<void>;
   /** The log as CSV with the current filters and window, fetched with the signed-in key. */
   exportCsv(): Promise<{ blob: Blob; filename: string }>;
+  /**
+   * The audit records (`GET /usage/audit`) of the window, for the log's member filter, as JSON
+   * Lines or CSV, fetched with the signed-in key like the CSV.
+   */
+  exportAudit(format: "jsonl" | "csv"): Promise<{ blob: Blob; filename: string }>;
+  /** A retained request body and its answer (`GET /usage/{id}/body`). */
+  readBody(usageId: string): Promise<RequestBodyDto>;
   reset(): void;
 }
 
@@ -97,6 +115,7 @@ export function createUsageStore(deps: UsageStoreDeps) {
     page: undefined,
     window: undefined,
     latency: [],
+    guard: undefined,
     memberNames: {},
     connectionNames: {},
     loading: false,
@@ -138,12 +157,13 @@ export function createUsageStore(deps: UsageStoreDeps) {
         if (seq !== usageSeq) return;
         const window = { start_ms: page.data[0]?.start_ms ?? q.start_ms, end_ms: q.end_ms };
         set({ page, window });
-        const [latency] = await Promise.all([
+        const [latency, guard] = await Promise.all([
           api.manage("GET /usage/latency", { query: window }),
+          api.manage("GET /usage/guard", { query: window }),
           loadLog(),
         ]);
         if (seq !== usageSeq) return;
-        set({ latency: latency.data, loading: false, error: undefined });
+        set({ latency: latency.data, guard, loading: false, error: undefined });
       } catch (err) {
         if (seq === usageSeq) set({ loading: false, error: describeError(err) });
       }
@@ -170,6 +190,34 @@ export function createUsageStore(deps: UsageStoreDeps) {
             ? Object.fromEntries(connections.value.data.map((c) => [c.id, c.name]))
             : {},
       });
+    }
+
+    /**
+     * A file from the management API, fetched with the signed-in key in a header (never in a
+     * URL) and handed back as a Blob with the name the server gave it.
+     */
+    async function download(
+      path: string,
+      query: Record<string, unknown>,
+      accept: string,
+      fallbackName: string,
+    ): Promise<{ blob: Blob; filename: string }> {
+      const api = await deps.connect();
+      const res = await api.fetchRaw(manageUrl(path, {}, query), {
+        method: "GET",
+        headers: { accept },
+      });
+      if (!res.ok) {
+        const body = (await res.json().catch(() => undefined)) as
+          { error?: { message?: string } } | undefined;
+        throw new ApiRequestError(
+          "http",
+          `Export failed: ${res.status} ${body?.error?.message ?? res.statusText}`.trim(),
+          res.status,
+        );
+      }
+      const filename = filenameOf(res.headers.get("content-disposition"), fallbackName);
+      return { blob: await res.blob(), filename };
     }
 
     return {
@@ -226,23 +274,20 @@ export function createUsageStore(deps: UsageStoreDeps) {
 
       async exportCsv() {
         const { log, window } = get();
-        const api = await deps.connect();
         const query: RequestLogCsvQuery = logQuery(log.filters, window);
-        const res = await api.fetchRaw(manageUrl("/usage/requests.csv", {}, query), {
-          method: "GET",
-          headers: { accept: "text/csv" },
-        });
-        if (!res.ok) {
-          const body = (await res.json().catch(() => undefined)) as
-            { error?: { message?: string } } | undefined;
-          throw new ApiRequestError(
-            "http",
-            `Export failed: ${res.status} ${body?.error?.message ?? res.statusText}`.trim(),
-            res.status,
-          );
-        }
-        const filename = filenameOf(res.headers.get("content-disposition"), "requests.csv");
-        return { blob: await res.blob(), filename };
+        return download("/usage/requests.csv", query, "text/csv", "requests.csv");
+      },
+
+      async exportAudit(format) {
+        const { log, window } = get();
+        const query: z.input<typeof UsageAuditQuery> = auditQuery(format, log.filters, window);
+        const accept = format === "csv" ? "text/csv" : "application/x-ndjson";
+        return download("/usage/audit", query, accept, `audit.${format}`);
+      },
+
+      async readBody(usageId) {
+        const api = await deps.connect();
+        return api.manage("GET /usage/:id/body", { params: { id: usageId } });
       },
 
       reset() {

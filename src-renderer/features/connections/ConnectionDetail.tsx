@@ -14,12 +14,14 @@ import {
 import { IconPencil, IconTrash } from "@tabler/icons-react";
 import { useState, type ReactNode } from "react";
 import { describeError } from "../../api/ApiRequestError";
+import { useAuthStore } from "../../stores/useAuthStore";
 import { useConnectionsStore } from "../../stores/useConnectionsStore";
 import { useRouteStore } from "../../stores/useRouteStore";
 import { ConnectionPrices } from "./ConnectionPrices";
 import { ConnectionTestPanel } from "./ConnectionTestPanel";
 import { ConnectionUsage } from "./ConnectionUsage";
 import { KeysSection } from "./KeysSection";
+import { KeyVaultSwitch } from "./KeyVaultSwitch";
 import { KindBadge } from "./KindBadge";
 import { TargetHealthTable } from "./TargetHealthTable";
 import { useCanWrite } from "./useConnectionsPage";
@@ -50,6 +52,7 @@ function Fact({ label, children }: { label: string; children: ReactNode }) {
 /** One connection: what it is, its keys, a test, live health, usage and prices. */
 export function ConnectionDetail({ connection }: { connection: ConnectionDto }) {
   const canWrite = useCanWrite();
+  const isOwner = useAuthStore((s) => s.me?.role === "owner");
   const health = useConnectionsStore((s) => s.health[connection.id]);
   const usage = useConnectionsStore((s) => s.usage[connection.id]);
   const navigate = useRouteStore((s) => s.navigate);
@@ -130,6 +133,9 @@ export function ConnectionDetail({ connection }: { connection: ConnectionDto }) 
           </Fact>
         </SimpleGrid>
       </Paper>
+      <Section title="KeyVault">
+        <KeyVaultSwitch connection={connection} isOwner={isOwner} />
+      </Section>
       <Section title="Test">
         <ConnectionTestPanel connection={connection} canWrite={canWrite} />
       </Section>

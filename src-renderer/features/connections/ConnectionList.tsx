@@ -1,5 +1,5 @@
 import type { ConnectionDto, TargetHealthDto } from "@contract";
-import { Alert, Anchor, Button, Group, Stack, Table, Text, Title } from "@mantine/core";
+import { Alert, Anchor, Badge, Button, Group, Stack, Table, Text, Title } from "@mantine/core";
 import { IconPlus } from "@tabler/icons-react";
 import { useConnectionsStore } from "../../stores/useConnectionsStore";
 import { usePoolsStore } from "../../stores/usePoolsStore";
@@ -77,6 +77,12 @@ export function ConnectionList() {
                       <Anchor href={`#/connections/c/${encodeURIComponent(c.id)}`} fw={500}>
                         {c.name}
                       </Anchor>
+                      {/* Secrets leave unredacted for this one: visible at a glance. */}
+                      {!c.redact_secrets && (
+                        <Badge color="red" variant="light" size="sm" ml="xs" tt="none">
+                          KeyVault off
+                        </Badge>
+                      )}
                     </Table.Td>
                     <Table.Td>
                       <KindBadge kind={c.kind} />

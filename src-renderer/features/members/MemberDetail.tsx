@@ -17,6 +17,7 @@ import { canCreateKeys, canEditLimits, seesEveryone } from "../../lib/memberPerm
 import { useMemberDetailStore } from "../../stores/useMemberDetailStore";
 import { AlertsCard } from "./AlertsCard";
 import { BillingCard } from "./BillingCard";
+import { BodyRetentionCard } from "./BodyRetentionCard";
 import { CreditsCard } from "./CreditsCard";
 import { KeysCard } from "./KeysCard";
 import { LimitsForm } from "./LimitsForm";
@@ -124,6 +125,11 @@ export function MemberDetail({ id, me, self }: MemberDetailProps) {
         model={snippetModel(s.limits?.effective.allowed_models, s.models)}
         onCreate={s.createKey}
         onRevoke={s.revokeKey}
+      />
+      <BodyRetentionCard
+        retention={s.bodyRetention}
+        canEdit={me.role === "owner" && member.status !== "deleted"}
+        onSave={s.setBodyRetention}
       />
       <AlertsCard alerts={s.alerts} status={s.status} />
     </Stack>

@@ -1,10 +1,24 @@
-import { Alert, Badge, Button, Group, Paper, Table, Text, Title, Tooltip } from "@mantine/core";
+import type { RequestBodyDto, RequestLogEntryDto } from "@contract";
+import {
+  ActionIcon,
+  Alert,
+  Badge,
+  Button,
+  Group,
+  Paper,
+  Table,
+  Text,
+  Title,
+  Tooltip,
+} from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { IconChevronLeft, IconChevronRight, IconDownload } from "@tabler/icons-react";
+import { IconChevronLeft, IconChevronRight, IconDownload, IconEye } from "@tabler/icons-react";
 import { useState } from "react";
 import { describeError } from "../../api/ApiRequestError";
 import { formatMoney } from "../../lib/formatMoney";
 import type { RequestLogState } from "../../stores/useUsageStore";
+import { guardBadges } from "../guard/guardView";
+import { BodyModal } from "./BodyModal";
 import { RequestLogFilters } from "./RequestLogFilters";
 import {
   formatCount,
@@ -30,6 +44,10 @@ interface RequestLogProps {
   onNext: () => void;
   onPrev: () => void;
   exportCsv: () => Promise<{ blob: Blob; filename: string }>;
+  exportAudit: (format: "jsonl" | "csv") => Promise<{ blob: Blob; filename: string }>;
+  /** Whether the signed-in person may open this row's retained body (owner, admins: any). */
+  canReadBody: (r: RequestLogEntryDto) => boolean;
+  readBody: (usageId: string) => Promise<RequestBodyDto>;
 }
 
 const timeFormat = new Intl.DateTimeFormat(undefined, {
@@ -49,7 +67,8 @@ const NOWRAP = { whiteSpace: "nowrap" } as const;
 /** Every request attempt of the range, newest first, with filters, paging and a CSV export. */
 export function RequestLog(p: RequestLogProps) {
   const { log, staff } = p;
-  const [exporting, setExporting] = useState(false);
+  const [exporting, setExporting] = useState<string>();
+  const [viewing, setViewing] = useState<string>();
   const members = staff
     ? Object.entries(p.memberNames).sort((a, b) => a[1].localeCompare(b[1]))
     : undefined;
@@ -57,15 +76,16 @@ export function RequestLog(p: RequestLogProps) {
     .map((id): [string, string] => [id, staff ? (p.connectionNames[id] ?? id) : id])
     .sort((a, b) => a[1].localeCompare(b[1]));
 
-  async function onExport() {
-    setExporting(true);
+  /** One download at a time; each is fetched with the key in a header, then saved. */
+  async function onExport(which: string, run: () => Promise<{ blob: Blob; filename: string }>) {
+    setExporting(which);
     try {
-      const { blob, filename } = await p.exportCsv();
+      const { blob, filename } = await run();
       saveBlob(blob, filename);
     } catch (err) {
       notifications.show({ color: "red", title: "Export failed", message: describeError(err) });
     } finally {
-      setExporting(false);
+      setExporting(undefined);
     }
   }
 
@@ -75,15 +95,44 @@ export function RequestLog(p: RequestLogProps) {
         <Title order={2} size="h4" id="usage-log-title">
           Request log
         </Title>
-        <Button
-          size="xs"
-          variant="light"
-          leftSection={<IconDownload size={16} />}
-          loading={exporting}
-          onClick={() => void onExport()}
-        >
-          Export CSV
-        </Button>
+        <Group gap="xs">
+          <Button
+            size="xs"
+            variant="light"
+            leftSection={<IconDownload size={16} />}
+            loading={exporting === "csv"}
+            disabled={exporting !== undefined}
+            onClick={() => void onExport("csv", p.exportCsv)}
+          >
+            Export CSV
+          </Button>
+          {/* The audit record: every attempt of the range (member filter only), with the guard's
+              counts, the model version and the provider's declared region and retention. */}
+          <Tooltip label="The audit record of the range (and member), as JSON Lines">
+            <Button
+              size="xs"
+              variant="default"
+              leftSection={<IconDownload size={16} />}
+              loading={exporting === "audit-jsonl"}
+              disabled={exporting !== undefined}
+              onClick={() => void onExport("audit-jsonl", () => p.exportAudit("jsonl"))}
+            >
+              Audit JSONL
+            </Button>
+          </Tooltip>
+          <Tooltip label="The audit record of the range (and member), as CSV">
+            <Button
+              size="xs"
+              variant="default"
+              leftSection={<IconDownload size={16} />}
+              loading={exporting === "audit-csv"}
+              disabled={exporting !== undefined}
+              onClick={() => void onExport("audit-csv", () => p.exportAudit("csv"))}
+            >
+              Audit CSV
+            </Button>
+          </Tooltip>
+        </Group>
       </Group>
       <RequestLogFilters
         filters={log.filters}
@@ -107,6 +156,7 @@ export function RequestLog(p: RequestLogProps) {
               <Table.Th scope="col">Model · route</Table.Th>
               <Table.Th scope="col">Provider</Table.Th>
               <Table.Th scope="col">Status</Table.Th>
+              <Table.Th scope="col">Guard</Table.Th>
               <Table.Th scope="col" ta="right">
                 Tokens in / out
               </Table.Th>
@@ -128,6 +178,7 @@ export function RequestLog(p: RequestLogProps) {
             {log.rows.map((r) => {
               const status = rowStatus(r);
               const route = routeView(r);
+              const guard = guardBadges(r.guard);
               return (
                 <Table.Tr key={r.id} data-request-id={r.id}>
                   <Table.Td style={NOWRAP}>
@@ -154,11 +205,63 @@ export function RequestLog(p: RequestLogProps) {
                       </div>
                     )}
                   </Table.Td>
-                  <Table.Td>{providerLabel(r.provider, staff ? p.connectionNames : {})}</Table.Td>
                   <Table.Td>
+                    {providerLabel(r.provider, staff ? p.connectionNames : {})}
+                    {/* The version that served: a local file's hash, or the upstream's string. */}
+                    {r.model_version && (
+                      <Text
+                        size="xs"
+                        c="dimmed"
+                        ff="monospace"
+                        truncate="end"
+                        maw={160}
+                        title={r.model_version}
+                        data-model-version
+                      >
+                        {r.model_version}
+                      </Text>
+                    )}
+                  </Table.Td>
+                  <Table.Td style={NOWRAP}>
                     <Badge color={status.color} variant="light" size="sm">
                       {status.label}
                     </Badge>
+                    {/* Beside the status, not a column of its own: the log must fit a laptop. */}
+                    {r.body_retained && p.canReadBody(r) && (
+                      <Tooltip label="View the retained request and answer">
+                        <ActionIcon
+                          size="sm"
+                          variant="subtle"
+                          ml={4}
+                          aria-label={`View body of ${r.id}`}
+                          onClick={() => setViewing(r.id)}
+                        >
+                          <IconEye size={14} />
+                        </ActionIcon>
+                      </Tooltip>
+                    )}
+                  </Table.Td>
+                  <Table.Td data-guard>
+                    {guard.length === 0 ? (
+                      <Text size="sm" c="dimmed">
+                        —
+                      </Text>
+                    ) : (
+                      <Group gap={4}>
+                        {guard.map((g) => (
+                          <Badge
+                            key={g.label}
+                            color={g.color}
+                            variant="light"
+                            size="sm"
+                            tt="none"
+                            title={g.detail}
+                          >
+                            {g.label}
+                          </Badge>
+                        ))}
+                      </Group>
+                    )}
                   </Table.Td>
                   <Table.Td ta="right" style={NOWRAP}>
                     {formatCount(r.prompt_tokens)} / {formatCount(r.completion_tokens)}
@@ -191,6 +294,9 @@ export function RequestLog(p: RequestLogProps) {
         <Text size="sm" c="dimmed" mt="sm">
           No requests match.
         </Text>
+      )}
+      {viewing && (
+        <BodyModal usageId={viewing} read={p.readBody} onClose={() => setViewing(undefined)} />
       )}
       <Group justify="flex-end" gap="xs" mt="sm">
         <Text size="sm" c="dimmed" aria-live="polite">

@@ -1,5 +1,10 @@
 import { Group, Select } from "@mantine/core";
-import { FALLBACK_OPTIONS, STATUS_OPTIONS, type LogFilters } from "./requestLogView";
+import {
+  FALLBACK_OPTIONS,
+  GUARDED_OPTIONS,
+  STATUS_OPTIONS,
+  type LogFilters,
+} from "./requestLogView";
 import { NO_CATEGORY } from "./usageSeries";
 
 interface RequestLogFiltersProps {
@@ -89,6 +94,13 @@ export function RequestLogFilters({
         data={[...FALLBACK_OPTIONS]}
         value={filters.fallback ?? null}
         onChange={(v) => onChange({ fallback: (v ?? undefined) as LogFilters["fallback"] })}
+      />
+      <Select
+        {...common}
+        label="Guard"
+        data={[...GUARDED_OPTIONS]}
+        value={filters.guarded ?? null}
+        onChange={(v) => onChange({ guarded: (v ?? undefined) as LogFilters["guarded"] })}
       />
     </Group>
   );

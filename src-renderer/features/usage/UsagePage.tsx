@@ -3,6 +3,7 @@ import { useEffect, useMemo } from "react";
 import { useAuthStore } from "../../stores/useAuthStore";
 import { useEventsStore } from "../../stores/useEventsStore";
 import { useUsageStore } from "../../stores/useUsageStore";
+import { GuardSummaryCard } from "./GuardSummaryCard";
 import { LatencyTable } from "./LatencyTable";
 import { RequestLog } from "./RequestLog";
 import { throttle } from "./throttle";
@@ -23,6 +24,8 @@ export function UsagePage() {
   const me = useAuthStore((s) => s.me);
   const s = useUsageStore();
   const staff = me ? me.role !== "member" : false;
+  // Retained bodies: the owner and admins open any; everyone else (viewers too) their own.
+  const readsEveryBody = me?.role === "owner" || me?.role === "admin";
 
   useEffect(() => {
     if (!me) return;
@@ -97,6 +100,7 @@ export function UsagePage() {
       />
       <TopTables page={s.page} staff={staff} memberNames={s.memberNames} />
       <LatencyTable latency={s.latency} />
+      <GuardSummaryCard summary={s.guard} staff={staff} />
       <RequestLog
         log={s.log}
         staff={staff}
@@ -109,6 +113,9 @@ export function UsagePage() {
         onNext={() => void s.nextLogPage()}
         onPrev={() => void s.prevLogPage()}
         exportCsv={s.exportCsv}
+        exportAudit={s.exportAudit}
+        canReadBody={(r) => readsEveryBody || r.member_id === me.id}
+        readBody={s.readBody}
       />
     </Stack>
   );

@@ -1,4 +1,5 @@
-import type { RequestLogCsvQuery, RequestLogEntryDto } from "@contract";
+import type { RequestLogCsvQuery, RequestLogEntryDto, UsageAuditQuery } from "@contract";
+import type { z } from "zod";
 
 /**
  * The request log's filters as the page holds them, and how rows read on screen. Absent fields
@@ -15,6 +16,8 @@ export interface LogFilters {
   category?: string;
   /** `true`: requests that failed over to another target; `false`: the others. */
   fallback?: "true" | "false";
+  /** `true`: requests in which the guard found secrets or PII (or kept local); `false`: the others. */
+  guarded?: "true" | "false";
 }
 
 export type LogStatus = "ok" | "error" | "aborted" | "in_flight";
@@ -29,6 +32,11 @@ export const STATUS_OPTIONS: { value: LogStatus; label: string }[] = [
 export const FALLBACK_OPTIONS = [
   { value: "true", label: "Failed over" },
   { value: "false", label: "Direct" },
+] as const;
+
+export const GUARDED_OPTIONS = [
+  { value: "true", label: "Found something" },
+  { value: "false", label: "Nothing found" },
 ] as const;
 
 /** The query of `GET /usage/requests` (and of its CSV) for these filters within a window. */
@@ -48,6 +56,25 @@ export function logQuery(
   if (filters.provider) q.provider = filters.provider;
   if (filters.category) q.category = filters.category;
   if (filters.fallback) q.fallback = filters.fallback;
+  if (filters.guarded) q.guarded = filters.guarded;
+  return q;
+}
+
+/**
+ * The query of the audit export (`GET /usage/audit`) for the page's window and member filter
+ * (its other filters do not apply: the audit record is every attempt of the period).
+ */
+export function auditQuery(
+  format: "jsonl" | "csv",
+  filters: LogFilters,
+  window: { start_ms: number; end_ms: number } | undefined,
+): z.input<typeof UsageAuditQuery> {
+  const q: z.input<typeof UsageAuditQuery> = { format };
+  if (window) {
+    q.from = String(window.start_ms);
+    q.to = String(window.end_ms);
+  }
+  if (filters.member) q.member_id = filters.member;
   return q;
 }
 

@@ -191,4 +191,43 @@ describe("the member detail store", () => {
     await org.getState().refresh();
     expect(org.getState().categories).toEqual([...builtins, "lab-docs"]);
   });
+
+  it("shows a member's body retention; only the owner changes it", async () => {
+    const ev = t.addMember({ name: "Ev" });
+    const mine = createMemberDetailStore({
+      connect: async () => createApiClient(t.url, { apiKey: () => ev.key, timeoutMs: 30_000 }),
+      subscribe: () => () => {},
+    });
+    await mine.getState().open(ev.id, { staff: false });
+    // A member reads their own: off, as the org says.
+    expect(mine.getState().bodyRetention).toEqual({
+      member_id: ev.id,
+      body_retention_days: null,
+      org_body_retention_days: null,
+      effective_days: null,
+    });
+    const err = await mine
+      .getState()
+      .setBodyRetention(7)
+      .catch((e: unknown) => e);
+    expect((err as ApiRequestError).status).toBe(403);
+
+    const detail = createMemberDetailStore({
+      connect: async () => owner,
+      subscribe: () => () => {},
+    });
+    await detail.getState().open(ev.id, { staff: true });
+    await detail.getState().setBodyRetention(7);
+    expect(detail.getState().bodyRetention).toMatchObject({
+      body_retention_days: 7,
+      effective_days: 7,
+    });
+    await detail.getState().setBodyRetention(0);
+    expect(detail.getState().bodyRetention).toMatchObject({
+      body_retention_days: 0,
+      effective_days: null,
+    });
+    await detail.getState().setBodyRetention(null);
+    expect(detail.getState().bodyRetention?.body_retention_days).toBeNull();
+  });
 });

@@ -1,6 +1,7 @@
 import type { RequestLogEntryDto } from "@contract";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
+  auditQuery,
   filenameOf,
   formatMs,
   logQuery,
@@ -67,6 +68,21 @@ describe("logQuery", () => {
     expect(logQuery({ status: "in_flight" }, undefined)).toEqual({ state: "reserved" });
     expect(logQuery({ category: "code" }, undefined)).toEqual({ category: "code" });
     expect(logQuery({ category: "-" }, undefined)).toEqual({ category: "-" });
+    expect(logQuery({ guarded: "true" }, undefined)).toEqual({ guarded: "true" });
+    expect(logQuery({ guarded: "false" }, undefined)).toEqual({ guarded: "false" });
+  });
+});
+
+describe("auditQuery", () => {
+  it("exports the window and the member filter only: the audit record is every attempt", () => {
+    expect(auditQuery("jsonl", {}, undefined)).toEqual({ format: "jsonl" });
+    expect(
+      auditQuery(
+        "csv",
+        { member: "mem_a", model: "tiny", status: "error", guarded: "true" },
+        { start_ms: 10, end_ms: 20 },
+      ),
+    ).toEqual({ format: "csv", from: "10", to: "20", member_id: "mem_a" });
   });
 });
 

@@ -86,6 +86,31 @@ describe("the usage store", () => {
     expect(filename).toMatch(/^benchtop-requests-.*\.csv$/);
     const lines = (await blob.text()).split("\r\n");
     expect(lines.slice(1, -1).map((l) => l.split(",")[0])).toEqual(["req_6:1"]);
+
+    // The audit export: the window and the member filter only (every attempt, oldest first).
+    const inWindow = (memberId: string) =>
+      (
+        t.core.db
+          .prepare(
+            `SELECT id FROM usage WHERE member_id = ? AND created_ms >= ? AND created_ms < ?
+             ORDER BY created_ms, id`,
+          )
+          .all(memberId, s.window!.start_ms, s.window!.end_ms) as { id: string }[]
+      ).map((r) => r.id);
+    const jsonl = await store.getState().exportAudit("jsonl");
+    expect(jsonl.filename).toMatch(/^benchtop-audit-.*\.jsonl$/);
+    const records = (await jsonl.blob.text())
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { id: string; member_id: string });
+    expect(records.map((r) => r.id)).toEqual(inWindow(b.id));
+    const csv = await store.getState().exportAudit("csv");
+    expect(csv.filename).toMatch(/^benchtop-audit-.*\.csv$/);
+    const csvLines = (await csv.blob.text()).split("\r\n");
+    expect(csvLines[0]!.startsWith("id,request_id,attempt,")).toBe(true);
+    expect(csvLines.slice(1, -1).map((l) => l.split(",")[0])).toEqual(inWindow(b.id));
+    // No seeded row went through the guard step: nothing checked in the range.
+    expect(store.getState().guard).toMatchObject({ requests: 0, with_secrets: 0, with_pii: 0 });
   });
 
   it("gives a member their own usage and names only them, stacked by model", async () => {
