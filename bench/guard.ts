@@ -188,7 +188,6 @@ function chatRequest(prompt: string): ChatRequest {
   };
 }
 
-
 /** Guard step section: Guard.plan for a remote target vs the JSON baseline, interleaved. */
 export function runStepSection(sizesKb: number[], iterations: number[]): SectionRow[] {
   const db = openDb(":memory:");

@@ -239,6 +239,9 @@ describe("the policy API", () => {
     expect(unknown.status).toBe(400);
     const bad = await put("/org", { pii_mode: "redact", pii_types: ["shoe_size"] });
     expect(bad.status).toBe(400);
+    const restoreOnModel = await put("/models/cloud", { pii_mode: "redact", restore: true });
+    expect(restoreOnModel.status).toBe(400);
+    expect(restoreOnModel.body.error.param).toBe("restore");
   });
 
   it("every change is an audit row; members cannot change policies", async () => {

@@ -36,6 +36,12 @@ async function policyOf(
   scope: GuardScope,
 ): Promise<PolicyFields> {
   const b = c.body;
+  // Restoring is about who reads the answer (the member), not where it was served.
+  if (scope === "model" && b.restore !== undefined && b.restore !== null)
+    throw invalidRequest(
+      "restore is set on the org's or a member's policy, not on a model's.",
+      "restore",
+    );
   const p: PolicyFields = {
     pii_mode: b.pii_mode,
     pii_types: b.pii_types !== undefined ? b.pii_types : (before?.pii_types ?? null),
