@@ -243,6 +243,20 @@ describe("POST /v1/responses through pools", () => {
     ]);
   });
 
+  it("an OpenAI-compatible pool gets text.format as response_format", async () => {
+    const schema = { type: "object", properties: { ok: { type: "boolean" } }, required: ["ok"] };
+    await client.responses.create({
+      model: "gpt-pool",
+      input: "hi",
+      store: false,
+      text: { format: { type: "json_schema", name: "answer", schema, strict: true } },
+    });
+    expect(lastChatBody().response_format).toEqual({
+      type: "json_schema",
+      json_schema: { name: "answer", schema, strict: true },
+    });
+  });
+
   it("a function-calling round trip: the call, then its output sent back, then the answer", async () => {
     p.oa.script({
       kind: "ok",
@@ -343,6 +357,42 @@ describe("POST /v1/responses through pools", () => {
       }),
     ]);
     expect(final.usage).toMatchObject({ input_tokens: 11, output_tokens: 7 });
+  });
+
+  it("a failure mid-stream is an `error` event, then response.failed; nothing is stored", async () => {
+    p.oa.script({ kind: "drop_mid_stream", afterChunks: 2 });
+    // Raw SSE: the SDK's stream helper stops at the `error` event (it raises it).
+    const res = await fetch(`${p.t.url}/v1/responses`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${p.member.key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt-pool", input: "hi", stream: true }),
+    });
+    const frames = (await res.text())
+      .split("\n\n")
+      .filter((f) => f.startsWith("event: "))
+      .map((f) => {
+        const [event, data] = f.split("\n");
+        return {
+          event: event!.slice(7),
+          data: JSON.parse(data!.slice(6)) as Record<string, unknown>,
+        };
+      });
+    expect(frames.map((f) => f.event)).toEqual([
+      "response.created",
+      "response.in_progress",
+      "response.output_item.added",
+      "response.content_part.added",
+      "response.output_text.delta",
+      "response.output_text.delta",
+      "error",
+      "response.failed",
+    ]);
+    expect(frames.map((f) => f.data.type)).toEqual(frames.map((f) => f.event));
+    const error = frames[6]!.data;
+    const failed = frames[7]!.data.response as OpenAI.Responses.Response;
+    expect(failed.status).toBe("failed");
+    expect(failed.error).toEqual({ code: error.code, message: error.message });
+    expect(await thrown(client.responses.retrieve(failed.id))).toBeInstanceOf(NotFoundError);
   });
 
   it("applies the member's limits: over a daily cap is a 429, nothing recorded", async () => {
