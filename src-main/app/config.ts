@@ -145,6 +145,27 @@ export const ConfigSchema = z.object({
         .default(256 * 1024 * 1024),
     })
     .prefault({}),
+  /** Stored Responses API responses (`POST /v1/responses` with `store`, its default). */
+  responses: z
+    .object({
+      /**
+       * Days a stored response can be retrieved or continued (`previous_response_id`) before the
+       * retention sweep deletes it. Defaults to `30` (OpenAI keeps them 30 days).
+       */
+      ttlDays: z.number().int().min(1).max(3650).default(30),
+      /**
+       * Bytes of stored responses one member may keep: beyond it, their oldest are deleted to
+       * make room (stored responses are a cache of conversations, not a record). Each holds its
+       * whole conversation, so a long agent session stores its history many times over.
+       * Defaults to 256 MiB.
+       */
+      maxStoredBytesPerMember: z
+        .number()
+        .int()
+        .min(0)
+        .default(256 * 1024 * 1024),
+    })
+    .prefault({}),
   pools: z
     .object({
       /**

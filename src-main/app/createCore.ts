@@ -63,6 +63,8 @@ import { loadPriceCatalog, poolDefaultPrice } from "./priceCatalog.js";
 import { ensurePaths, resolvePaths, type DataPaths } from "./paths.js";
 import { physicalCores } from "./threads.js";
 import { VERSION } from "./version.js";
+import { ResponseStore } from "../server/responses/responseStore.js";
+import { ResponsesRepo } from "../store/responsesRepo.js";
 
 export interface CoreOptions {
   config: Config;
@@ -437,6 +439,14 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       now: opts.now,
     }),
     documents: { "/openapi.json": openApiDocument },
+    responses: new ResponseStore({
+      repo: new ResponsesRepo(db),
+      cipher,
+      ttlDays: config.responses.ttlDays,
+      maxBytesPerMember: config.responses.maxStoredBytesPerMember,
+      log: log.child({ mod: "responses" }),
+      now: opts.now,
+    }),
     health: (): HealthDto => ({
       status: "ok",
       version: VERSION,

@@ -126,11 +126,14 @@ export class Gateway {
     );
   }
 
-  /** `endpoint` is what the usage row records: `messages` for the Anthropic-compatible API. */
+  /**
+   * `endpoint` is what the usage row records: `messages` for the Anthropic-compatible API,
+   * `responses` for OpenAI's Responses API.
+   */
   chat(
     req: ChatRequest,
     ctx: RequestContext,
-    endpoint: "chat.completions" | "messages" = "chat.completions",
+    endpoint: "chat.completions" | "messages" | "responses" = "chat.completions",
   ): Promise<StartedGeneration> {
     return this.startGeneration(
       endpoint,

@@ -63,6 +63,12 @@ export interface ToolSpec {
   name: string;
   description?: string;
   parameters: Record<string, unknown>;
+  /**
+   * OpenAI's `strict` (the arguments must follow the schema exactly), forwarded to
+   * OpenAI-compatible upstreams. Local models always constrain arguments by grammar. Absent: not
+   * asked (the upstream's default).
+   */
+  strict?: boolean;
 }
 
 /**
@@ -90,7 +96,24 @@ export interface Conversation {
   /** Sampling fields the client set; absent ones are left to the upstream's defaults. */
   temperature?: number;
   topP?: number;
+  /**
+   * Structured output the client asked for where it has no client body to forward (the
+   * Responses API's `text.format`): OpenAI-compatible upstreams are sent `response_format`;
+   * Anthropic upstreams refuse it (400). Local models read `sampling.grammar` instead.
+   */
+  responseFormat?: ResponseFormatSpec;
 }
+
+/** A structured-output request: any JSON object, or JSON that follows `schema`. */
+export type ResponseFormatSpec =
+  | { type: "json_object" }
+  | {
+      type: "json_schema";
+      name: string;
+      description?: string;
+      schema: Record<string, unknown>;
+      strict?: boolean;
+    };
 
 export interface TextCompletionRequest {
   model: string;

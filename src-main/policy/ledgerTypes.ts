@@ -4,7 +4,7 @@ import type { Alert } from "../store/alertsRepo.js";
 import type { Outcome, ServedAudit, UsageSource } from "../store/usageRepo.js";
 import type { RateTicket } from "./rateWindows.js";
 
-export type Endpoint = "chat.completions" | "completions" | "embeddings" | "messages";
+export type Endpoint = "chat.completions" | "completions" | "embeddings" | "messages" | "responses";
 
 /** What admission needs to know about a request before it is dispatched. */
 export interface AdmitRequest {

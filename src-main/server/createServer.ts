@@ -19,6 +19,8 @@ import { embeddings } from "./routes/embeddings.js";
 import { refuseDeepBodies } from "./bodyDepth.js";
 import { countTokens, messages } from "./routes/messages.js";
 import { getModel, listModels } from "./routes/models.js";
+import { createResponse, deleteResponse, getResponse } from "./responses/routes.js";
+import type { ResponseStore } from "./responses/responseStore.js";
 import { securityHeaders, uiContentSecurityPolicy } from "./securityHeaders.js";
 import { bodyDeadline, closeWhenAnsweredEarly, stopAfterBodyDeadline } from "./slowClients.js";
 
@@ -52,6 +54,11 @@ export interface ServerOptions {
   limits?: ConnectionLimits;
   /** Whether the database's disk takes writes: a write it refused on any route is a 503. */
   storage?: StorageHealth;
+  /**
+   * Stored Responses API responses. Absent: `POST /v1/responses` takes only `store: false` and
+   * nothing can be retrieved.
+   */
+  responses?: ResponseStore;
 }
 
 export interface BenchtopServer {
@@ -177,6 +184,11 @@ export function createServer(opts: ServerOptions): BenchtopServer {
   // Anthropic-compatible; errors under /v1/messages take Anthropic's shape (see sendError).
   app.post("/v1/messages", messages(deps));
   app.post("/v1/messages/count_tokens", countTokens(deps));
+  // OpenAI's Responses API (Codex CLI speaks only this one).
+  const responsesDeps = { ...deps, ...(opts.responses ? { store: opts.responses } : {}) };
+  app.post("/v1/responses", createResponse(responsesDeps));
+  app.get("/v1/responses/:id", getResponse(responsesDeps));
+  app.delete("/v1/responses/:id", deleteResponse(responsesDeps));
 
   if (opts.rendererDir && fs.existsSync(path.join(opts.rendererDir, "index.html"))) {
     const index = path.join(opts.rendererDir, "index.html");

@@ -2,10 +2,11 @@ import { z } from "zod";
 import { HealthDto, ModelDto, ModelListDto } from "../contract/index.js";
 import { CountTokensBody, MessagesBody } from "./schemas/anthropic.js";
 import { ChatCompletionBody, CompletionBody, EmbeddingsBody } from "./schemas/openai.js";
+import { ResponsesBody } from "./schemas/responses.js";
 
 /** The /v1 surface (and the unauthenticated documents) for the OpenAPI document. */
 export interface DocumentedRoute {
-  method: "get" | "post";
+  method: "get" | "post" | "delete";
   /** Express path, e.g. `/v1/models/*id`. */
   path: string;
   summary: string;
@@ -48,6 +49,28 @@ const ChatCompletion = z.object({
     }),
   ),
   usage: Usage,
+});
+
+/** The Responses API's `response` object (responses/format.ts), its main fields. */
+const ResponseObject = z.looseObject({
+  id: z.string(),
+  object: z.literal("response"),
+  created_at: z.number().int(),
+  status: z.enum(["in_progress", "completed", "incomplete", "failed"]),
+  model: z.string(),
+  output: z.array(z.looseObject({ id: z.string(), type: z.enum(["message", "function_call"]) })),
+  output_text: z.string(),
+  previous_response_id: z.string().nullable(),
+  store: z.boolean(),
+  usage: z
+    .object({
+      input_tokens: z.number().int(),
+      input_tokens_details: z.object({ cached_tokens: z.number().int() }),
+      output_tokens: z.number().int(),
+      output_tokens_details: z.object({ reasoning_tokens: z.number().int() }),
+      total_tokens: z.number().int(),
+    })
+    .nullable(),
 });
 
 const TextCompletion = z.object({
@@ -167,6 +190,32 @@ export const v1Routes: readonly DocumentedRoute[] = [
     authenticated: true,
     body: EmbeddingsBody,
     response: EmbeddingList,
+  },
+  {
+    method: "post",
+    path: "/v1/responses",
+    summary: "Response (OpenAI's Responses API)",
+    tag: "openai",
+    authenticated: true,
+    body: ResponsesBody,
+    response: ResponseObject,
+    streams: true,
+  },
+  {
+    method: "get",
+    path: "/v1/responses/:id",
+    summary: "One of the caller's stored responses",
+    tag: "openai",
+    authenticated: true,
+    response: ResponseObject,
+  },
+  {
+    method: "delete",
+    path: "/v1/responses/:id",
+    summary: "Deletes one of the caller's stored responses",
+    tag: "openai",
+    authenticated: true,
+    response: z.object({ id: z.string(), object: z.literal("response"), deleted: z.literal(true) }),
   },
   {
     method: "post",

@@ -103,6 +103,33 @@ export function openSse(res: Response, heartbeatS: number): SseStream {
   };
 }
 
+/** Named events without an error shape of their own (the Responses API's): see responses/stream.ts. */
+export interface EventSseStream extends SseComments {
+  event(name: string, data: unknown): void;
+  end(): void;
+  readonly closed: boolean;
+}
+
+/**
+ * The Responses API's SSE: `event: <type>` frames, a `: ping` comment as heartbeat (SDK parsers
+ * skip comments), no `[DONE]`. Errors are events like any other (responses/stream.ts).
+ */
+export function openEventSse(res: Response, heartbeatS: number): EventSseStream {
+  const sse = startSse(res, heartbeatS, ": ping\n\n");
+  return {
+    comment: (text) => sse.comment(text),
+    event(name, data) {
+      sse.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+    },
+    end() {
+      sse.finish();
+    },
+    get closed() {
+      return sse.ended();
+    },
+  };
+}
+
 const PING = `event: ping\ndata: ${JSON.stringify({ type: "ping" })}\n\n`;
 
 /** Anthropic's SSE, with a `ping` event as heartbeat (the Anthropic SDKs skip it). */

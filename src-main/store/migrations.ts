@@ -390,4 +390,23 @@ export const migrations: readonly string[] = [
   ) STRICT;
   CREATE INDEX request_bodies_expires ON request_bodies (expires_ms);
   `,
+  // Stored Responses API responses (issue 12): `store` (true by default, as OpenAI's) keeps a
+  // response so `previous_response_id` can continue it and GET /v1/responses/{id} return it.
+  // Private to the member who made it (every read takes the member id). `sealed` is the
+  // SecretCipher output of {response, items}: the response object and the whole conversation it
+  // ended (input and output items, oldest first), as the client sent it. `bytes` is the
+  // plaintext size, bounding what a member keeps (config responses.maxStoredBytesPerMember: the
+  // oldest go first); the retention sweep deletes rows from `expires_ms` on (responses.ttlDays).
+  `
+  CREATE TABLE stored_responses (
+    id          TEXT PRIMARY KEY,              -- resp_…
+    member_id   TEXT NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    created_ms  INTEGER NOT NULL,
+    expires_ms  INTEGER NOT NULL,
+    bytes       INTEGER NOT NULL,
+    sealed      BLOB NOT NULL
+  ) STRICT;
+  CREATE INDEX stored_responses_member ON stored_responses (member_id, created_ms);
+  CREATE INDEX stored_responses_expires ON stored_responses (expires_ms);
+  `,
 ];

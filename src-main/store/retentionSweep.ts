@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Db } from "./db.js";
 import { RequestBodiesRepo } from "./requestBodiesRepo.js";
+import { ResponsesRepo } from "./responsesRepo.js";
 
 const DAY_MS = 86_400_000;
 
@@ -67,13 +68,14 @@ export interface RetentionSweeperOptions {
 
 /**
  * Runs `sweepUsage` now and then every `intervalMs`, with the cutoff `retentionDays` before now.
- * Every run also deletes retained request bodies past their expiry, whatever the usage retention
- * (a body goes with its usage row too: ON DELETE CASCADE).
+ * Every run also deletes retained request bodies and stored responses past their expiry, whatever
+ * the usage retention (a body goes with its usage row too: ON DELETE CASCADE).
  */
 export class RetentionSweeper {
   private timer?: NodeJS.Timeout;
   private readonly now: () => number;
   private bodies?: RequestBodiesRepo;
+  private responses?: ResponsesRepo;
 
   constructor(private readonly opts: RetentionSweeperOptions) {
     this.now = opts.now ?? Date.now;
@@ -88,12 +90,23 @@ export class RetentionSweeper {
     return deleted;
   }
 
+  /** Deletes the stored Responses API responses expired now (responses.ttlDays). */
+  sweepResponses(): number {
+    if (!this.opts.db.open) return 0;
+    this.responses ??= new ResponsesRepo(this.opts.db);
+    const deleted = this.responses.deleteExpired(this.now());
+    if (deleted > 0)
+      this.opts.log?.info({ responses: deleted }, "expired stored responses deleted");
+    return deleted;
+  }
+
   /**
-   * One sweep at the current setting: expired bodies, then usage rows; `null` when usage
-   * retention is off (keep forever).
+   * One sweep at the current setting: expired bodies and stored responses, then usage rows;
+   * `null` when usage retention is off (keep forever).
    */
   sweepNow(): UsageSweepResult | null {
     this.sweepBodies();
+    this.sweepResponses();
     const days = this.opts.retentionDays();
     if (days === null || !this.opts.db.open) return null;
     const now = this.now();

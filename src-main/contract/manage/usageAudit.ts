@@ -85,7 +85,7 @@ export const UsageAuditRecordDto = z.object({
   key_id: z.string().nullable(),
   key_name: z.string().nullable(),
   key_prefix: z.string().nullable(),
-  /** chat.completions | completions | embeddings | messages */
+  /** chat.completions | completions | embeddings | messages | responses */
   endpoint: z.string(),
   /** The model, pool, alias or `auto` the client named. */
   requested_model: z.string(),

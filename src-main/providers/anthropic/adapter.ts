@@ -1,5 +1,6 @@
 import Anthropic from "@anthropic-ai/sdk";
 import type { ChatRequest, GenerationEvent } from "../../gateway/types.js";
+import { invalidRequest } from "../../gateway/errors.js";
 import { ClientCache } from "../clientCache.js";
 import { conversationOf, ToolCallAssembly } from "../conversation.js";
 import {
@@ -73,6 +74,13 @@ export class AnthropicAdapter {
     signal: AbortSignal,
   ): AsyncGenerator<GenerationEvent> {
     const conv = conversationOf(req);
+    // Refused rather than dropped: an answer that ignored the schema would look like a success.
+    if (conv.responseFormat)
+      throw invalidRequest(
+        "Structured output (text.format) is not supported by Anthropic upstreams.",
+        "text.format",
+        "unsupported_parameter",
+      );
     const s = req.sampling;
     const maxTokens = Math.min(s.maxTokens ?? DEFAULT_MAX_TOKENS, s.maxTokensCap ?? Infinity);
     const params: Anthropic.MessageCreateParamsStreaming = {

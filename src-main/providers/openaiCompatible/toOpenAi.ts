@@ -1,4 +1,11 @@
-import type { ChatRequest, ContentPart, ToolChoice, ToolSpec, Turn } from "../../gateway/types.js";
+import type {
+  ChatRequest,
+  ContentPart,
+  ResponseFormatSpec,
+  ToolChoice,
+  ToolSpec,
+  Turn,
+} from "../../gateway/types.js";
 import { conversationOf, textOf } from "../conversation.js";
 
 type Json = Record<string, unknown>;
@@ -8,7 +15,8 @@ type Json = Record<string, unknown>;
  * max_tokens cap are applied). A request that came in as OpenAI's (`body`) is forwarded as the
  * client sent it: parameters Benchtop does not interpret (response_format, logprobs, seed,
  * image `detail`…) pass through. Any other (Anthropic's Messages API) is translated from the
- * neutral conversation: messages, tools, tool_choice, parallel_tool_calls, sampling, stop.
+ * neutral conversation: messages, tools, tool_choice, parallel_tool_calls, sampling, stop, and
+ * (the Responses API's `text.format`) response_format.
  */
 export function openAiBody(req: ChatRequest): Json {
   if (req.body) return { ...req.body };
@@ -25,7 +33,14 @@ export function openAiBody(req: ChatRequest): Json {
     ...(hasTools && conv.toolChoice ? { tool_choice: openAiToolChoice(conv.toolChoice) } : {}),
     // OpenAI accepts parallel_tool_calls only beside tools.
     ...(hasTools && conv.parallelToolCalls === false ? { parallel_tool_calls: false } : {}),
+    ...(conv.responseFormat ? { response_format: openAiResponseFormat(conv.responseFormat) } : {}),
   };
+}
+
+function openAiResponseFormat(f: ResponseFormatSpec): Json {
+  if (f.type === "json_object") return { type: "json_object" };
+  const { type, ...jsonSchema } = f;
+  return { type, json_schema: jsonSchema };
 }
 
 /**
@@ -102,6 +117,7 @@ function openAiTool(t: ToolSpec): Json {
       name: t.name,
       ...(t.description !== undefined ? { description: t.description } : {}),
       parameters: t.parameters,
+      ...(t.strict !== undefined ? { strict: t.strict } : {}),
     },
   };
 }
