@@ -80,6 +80,16 @@ export const PriceDto = z.strictObject({
   model: z.string().min(1).max(256),
   input_micros_per_mtok: Micros.max(1_000_000_000),
   output_micros_per_mtok: Micros.max(1_000_000_000),
+  /**
+   * Prompt tokens read from a cache (an upstream's cache hit, a local model's reused prefix).
+   * Null or absent: the input price.
+   */
+  cache_read_micros_per_mtok: Micros.max(1_000_000_000).nullable().optional(),
+  /**
+   * Prompt tokens written to an upstream's cache (Anthropic's cache_creation_input_tokens).
+   * Null or absent: the input price.
+   */
+  cache_write_micros_per_mtok: Micros.max(1_000_000_000).nullable().optional(),
   /** `org`: the lab's budget pays; `member`: the caller's credits pay (worst case needed up front). */
   billing_mode: BillingMode,
 });

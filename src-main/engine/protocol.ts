@@ -102,8 +102,16 @@ export type FinishReason = "stop" | "length" | "abort";
 export interface GenerationUsage {
   /** Tokens of the whole rendered prompt. */
   promptTokens: number;
-  /** Of those, tokens reused from the sequence's cache (not evaluated again). */
+  /**
+   * Of those, tokens read from a cache (a local sequence's reused prefix, an upstream's cache
+   * hit), settled at the price's cache-read rate.
+   */
   cachedTokens: number;
+  /**
+   * Of `promptTokens`, tokens written to an upstream's prompt cache (Anthropic's
+   * `cache_creation_input_tokens`), settled at the price's cache-write rate. Absent: 0.
+   */
+  cacheWriteTokens?: number;
   /** Tokens sampled, including any that formed a stop sequence. */
   completionTokens: number;
   /**

@@ -11,6 +11,7 @@ import { AnswerRestorer } from "../guard/restoreAnswer.js";
 import type { GuardRecord } from "../guard/types.js";
 import { rejectionError } from "./admissionErrors.js";
 import { ApiError, invalidRequest, modelNotFound, toApiError } from "./errors.js";
+import { droppedFromAnthropic, droppedHeader } from "./dropped.js";
 import { chatPromptBound, embeddingBound, textPromptBound } from "./promptBound.js";
 import {
   compositePrice,
@@ -653,11 +654,20 @@ export class Gateway {
       }
     }
     const started = first.value;
+    // What the target could not be given: a pool's adapter says; a local model takes the
+    // neutral conversation, so an Anthropic request loses what that cannot carry.
+    const dropped = droppedHeader(
+      started.dropped ??
+        (target.provider.local === true && "messages" in req
+          ? droppedFromAnthropic(req as ChatRequest)
+          : undefined),
+    );
     // A later target answered: the response (not yet started) names that one instead.
-    if (target !== route.targets[0])
+    if (target !== route.targets[0] || dropped["x-benchtop-dropped"] !== undefined)
       ctx.onAdmitted?.({
         ...this.routeHeaders(route, target),
         ...this.guardHeaders(route, served),
+        ...dropped,
       });
     const restoreMap = route.guarded[served]!.restore;
     const restorer = restoreMap ? new AnswerRestorer(restoreMap) : undefined;
@@ -689,6 +699,7 @@ export class Gateway {
         promptTokens: started.promptTokens,
         completionTokens: Math.min(deltas + 1, admission.maxCompletionTokens),
         cachedTokens: started.cachedTokens,
+        cacheWriteTokens: started.cacheWriteTokens ?? 0,
         source: "estimate",
         estimated: true,
         outcome: err ? "error" : "aborted",
@@ -706,10 +717,12 @@ export class Gateway {
     return {
       promptTokens: started.promptTokens,
       cachedTokens: started.cachedTokens,
+      ...(started.cacheWriteTokens ? { cacheWriteTokens: started.cacheWriteTokens } : {}),
       headers: {
         ...admission.headers,
         ...this.routeHeaders(route, target),
         ...this.guardHeaders(route, served),
+        ...dropped,
       },
       events: (async function* () {
         consuming = true;
@@ -722,8 +735,9 @@ export class Gateway {
             // With placeholders to restore, what is sent is worked out first (settlement
             // records how many went back).
             const out = restorer ? restorer.apply(event) : [event];
-            // Tool-call pieces are output too (estimates and time to first token count them).
-            if (event.type === "delta" || event.type === "tool_call") {
+            // Tool-call and thinking pieces are output too (estimates and time to first token
+            // count them).
+            if (event.type === "delta" || event.type === "tool_call" || event.type === "thinking") {
               deltas++;
               ttftMs ??= Date.now() - ctx.receivedAtMs;
             } else if (event.type === "done") {
@@ -736,6 +750,7 @@ export class Gateway {
                 promptTokens: event.usage.promptTokens,
                 completionTokens: event.usage.completionTokens,
                 cachedTokens: event.usage.cachedTokens,
+                cacheWriteTokens: event.usage.cacheWriteTokens ?? 0,
                 source,
                 estimated: source === "estimate",
                 outcome: event.finishReason === "abort" ? "aborted" : "ok",
@@ -793,6 +808,7 @@ function servedAudit(
 function storedView(req: object): unknown {
   const r = req as Partial<ChatRequest & TextCompletionRequest & EmbeddingRequest>;
   if (r.body) return r.body;
+  if (r.anthropicBody) return r.anthropicBody;
   if (r.conversation) return { model: r.model, conversation: r.conversation };
   if (r.messages) return { model: r.model, messages: r.messages };
   if (r.prompt !== undefined) return { model: r.model, prompt: r.prompt };
@@ -814,7 +830,9 @@ function attemptFailure(target: PlannedTarget, err: ApiError) {
 export interface StartedGeneration {
   promptTokens: number;
   cachedTokens: number;
-  /** `x-ratelimit-*` headers to send with the response. */
+  /** Prompt tokens the upstream wrote to its cache (absent: 0). */
+  cacheWriteTokens?: number;
+  /** `x-ratelimit-*` and `x-benchtop-*` headers to send with the response. */
   headers: Record<string, string>;
   events: AsyncGenerator<Exclude<GenerationEvent, { type: "started" }>>;
 }

@@ -1,6 +1,6 @@
 import type { PriceDto } from "../contract/limits.js";
 import type { RouteRecord } from "../policy/ledgerTypes.js";
-import { costMicros } from "../policy/pricing.js";
+import { cacheReadRate, cacheWriteRate, costMicros } from "../policy/pricing.js";
 import type { Provider } from "../providers/types.js";
 import type { RouteDecision } from "../routing/Router.js";
 import { ApiError, modelNotFound, toApiError } from "./errors.js";
@@ -79,7 +79,7 @@ export function movesOn(err: ApiError): boolean {
 }
 
 /**
- * What a route reserves at: the dearest input and output prices of its targets, member-paid if
+ * What a route reserves at: the dearest input, output and cache prices of its targets, member-paid if
  * any target is (credits must cover the worst case up front). Settlement then charges the price
  * of the target that answered, so the caller is billed once, never at this composite.
  */
@@ -88,6 +88,8 @@ export function compositePrice(model: string, prices: PriceDto[]): PriceDto {
     model,
     input_micros_per_mtok: Math.max(0, ...prices.map((p) => p.input_micros_per_mtok)),
     output_micros_per_mtok: Math.max(0, ...prices.map((p) => p.output_micros_per_mtok)),
+    cache_read_micros_per_mtok: Math.max(0, ...prices.map(cacheReadRate)),
+    cache_write_micros_per_mtok: Math.max(0, ...prices.map(cacheWriteRate)),
     billing_mode: prices.some((p) => p.billing_mode === "member") ? "member" : "org",
   };
 }

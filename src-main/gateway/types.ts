@@ -35,6 +35,19 @@ export interface ChatRequest {
    * the model replaced: tools, images and parameters Benchtop does not interpret pass through.
    */
   body?: Record<string, unknown>;
+  /**
+   * The client's Anthropic Messages body (validated; unknown fields kept), sent as it is to
+   * Anthropic upstreams with the model replaced, max_tokens capped and streaming on: cache_control,
+   * thinking, metadata, top_k and fields Benchtop does not know pass through. Other targets get
+   * the neutral conversation, and what it cannot carry is reported (gateway/dropped.ts). Walked by
+   * the guard like every string of the request.
+   */
+  anthropicBody?: Record<string, unknown>;
+  /**
+   * The client's `anthropic-beta` and `anthropic-version` headers, forwarded with
+   * `anthropicBody` to Anthropic upstreams (absent: the connection's or the SDK's default).
+   */
+  anthropicHeaders?: { beta?: string; version?: string };
   /** Why a local model cannot serve this request (tools, images…); remote pools may. */
   unsupportedLocally?: { message: string; param: string; code: string };
   /**
@@ -130,8 +143,34 @@ export interface EmbeddingRequest {
 
 /** The stream every generation produces, whatever provider serves it. */
 export type GenerationEvent =
-  | { type: "started"; promptTokens: number; cachedTokens: number }
-  | { type: "delta"; text: string }
+  | {
+      type: "started";
+      promptTokens: number;
+      cachedTokens: number;
+      /** Prompt tokens written to the upstream's cache (GenerationUsage); absent: 0. */
+      cacheWriteTokens?: number;
+      /**
+       * What the target could not be given of the client's request (parameters, `cache_control`,
+       * `thinking`…), sent to the client as `x-benchtop-dropped`. Absent or empty: nothing.
+       */
+      dropped?: string[];
+    }
+  /**
+   * A piece of text. `logprobs`: the upstream's `choices[].logprobs.content` entries of this
+   * piece (OpenAI-compatible pools, when the client asked for logprobs).
+   */
+  | { type: "delta"; text: string; logprobs?: unknown[] }
+  /**
+   * A piece of the model's extended thinking (Anthropic upstreams): `start` opens a `thinking`
+   * block, `text` and `signature` are its `thinking_delta` and `signature_delta` pieces, and
+   * `redacted` is a whole `redacted_thinking` block (its opaque data). A block's pieces are
+   * contiguous and come before the text or tool call that follows it. Only Anthropic-shaped
+   * answers carry them; OpenAI-shaped ones leave them out.
+   */
+  | { type: "thinking"; part: "start" }
+  | { type: "thinking"; part: "text"; text: string }
+  | { type: "thinking"; part: "signature"; signature: string }
+  | { type: "thinking"; part: "redacted"; data: string }
   /**
    * A piece of a tool call: the first event of a call carries its `id` and `name`, later ones
    * fragments of its JSON arguments. `index` counts tool calls (0, 1… in order); the events of
@@ -163,12 +202,21 @@ export type GenerationEvent =
       stopSequence?: string;
       /** The tool calls of the answer, whole (also streamed as `tool_call` events). */
       toolCalls?: ToolCall[];
+      /** The answer's thinking blocks, whole, in order (also streamed as `thinking` events). */
+      thinking?: ThinkingBlock[];
+      /** The answer's `logprobs.content` entries, whole (also streamed on `delta` events). */
+      logprobs?: unknown[];
       /**
        * The model stopped to have its tool calls run (OpenAI `finish_reason: "tool_calls"`,
        * Anthropic `stop_reason: "tool_use"`); `finishReason` is then `stop`.
        */
       toolUse?: boolean;
     };
+
+/** A thinking block of an answer, as Anthropic's Messages API writes it. */
+export type ThinkingBlock =
+  | { type: "thinking"; thinking: string; signature: string }
+  | { type: "redacted_thinking"; data: string };
 
 /** Who is calling: the member, their role, and the key used (null: anonymous local use). */
 export interface CallerPrincipal {

@@ -28,6 +28,10 @@ export class AnswerRestorer {
   /** The events to send in place of `event` (none while a placeholder is incomplete). */
   apply(event: Event): Event[] {
     switch (event.type) {
+      // Thinking is the model's own reasoning, sent back to the upstream as it was signed:
+      // placeholders stay in it.
+      case "thinking":
+        return [event];
       case "delta": {
         const text = this.text.push(event.text);
         return text ? [{ ...event, text }] : [];

@@ -1,7 +1,8 @@
 /**
  * Walking a request for the strings a model reads: every string of the request object (its
  * messages, OpenAI body, neutral conversation, tool calls, tool results, tool definitions,
- * completion prompt, embedding inputs, stop sequences), whatever API shape it came in, so a new
+ * completion prompt, embedding inputs, stop sequences, an Anthropic body passed through),
+ * whatever API shape it came in, so a new
  * field that carries text is covered without being listed here. Left out: the model id, the
  * local engine's grammar (derived from a schema the request also carries) and binary payloads
  * (base64 images and audio, data: URLs), which are not text and would only cost time.
@@ -13,7 +14,13 @@ const SKIPPED_KEYS = new Set(["model", "grammar", "unsupportedLocally"]);
 /** A base64 payload: a data: URL, or a long `data` value made only of base64 characters. */
 function isBinary(key: string | undefined, s: string): boolean {
   if (s.startsWith("data:") && s.includes(";base64,")) return true;
-  return key === "data" && s.length >= 256 && /^[A-Za-z0-9+/=\r\n]+$/.test(s.slice(0, 256));
+  // `signature`: a thinking block's opaque signature (Anthropic), checked by the upstream when
+  // the block is sent back; high-entropy base64 that a secret rule could otherwise match.
+  return (
+    (key === "data" || key === "signature") &&
+    s.length >= 256 &&
+    /^[A-Za-z0-9+/=\r\n]+$/.test(s.slice(0, 256))
+  );
 }
 
 /** Adds every text string of `value` to `out` (each distinct string once). */

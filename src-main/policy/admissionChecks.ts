@@ -1,6 +1,6 @@
 import type { EffectiveLimits, PriceDto } from "../contract/limits.js";
 import type { AdmitRequest, Rejection } from "./ledgerTypes.js";
-import { costMicros } from "./pricing.js";
+import { worstCaseMicros } from "./pricing.js";
 import type { WindowView } from "./rateWindows.js";
 import type { SpendBook } from "./spendBook.js";
 
@@ -53,7 +53,7 @@ export function worstCase(
     maxTokensCap,
     maxCompletion,
     reservedTokens: promptTokens + maxCompletion,
-    reservedMicros: costMicros(price, promptTokens, maxCompletion),
+    reservedMicros: worstCaseMicros(price, promptTokens, maxCompletion),
   };
 }
 

@@ -107,7 +107,10 @@ export interface SettleInput {
   provider: string | null;
   promptTokens: number;
   completionTokens: number;
+  /** Of `promptTokens`, tokens read from a cache (settled at the cache-read rate). */
   cachedTokens: number;
+  /** Of `promptTokens`, tokens written to an upstream's cache (the cache-write rate); absent: 0. */
+  cacheWriteTokens?: number;
   source: UsageSource;
   estimated: boolean;
   outcome: Outcome;

@@ -204,6 +204,7 @@ export class Settlements {
         promptTokens: s.promptTokens,
         completionTokens: s.completionTokens,
         cachedTokens: s.cachedTokens,
+        cacheWriteTokens: s.cacheWriteTokens ?? 0,
         source: s.source,
         costMicros: cost,
         ms: now - a.createdMs,
@@ -237,6 +238,7 @@ export class Settlements {
       promptTokens: s.promptTokens,
       completionTokens: s.completionTokens,
       cachedTokens: s.cachedTokens,
+      cacheWriteTokens: s.cacheWriteTokens ?? 0,
       costMicros: cost,
       source: s.source,
       estimated: s.estimated,
@@ -265,7 +267,15 @@ export class Settlements {
   }
 }
 
-/** Priced at what served the request (a route's target, else the admission's model), plus the classifier's held cost. */
+/**
+ * Priced at what served the request (a route's target, else the admission's model), cache reads
+ * and writes at the price's cache rates, plus the classifier's held cost.
+ */
 function settledCost(a: Admission, s: SettleInput): number {
-  return costMicros(s.price ?? a.price, s.promptTokens, s.completionTokens) + a.routeMicros;
+  return (
+    costMicros(s.price ?? a.price, s.promptTokens, s.completionTokens, {
+      read: s.cachedTokens,
+      write: s.cacheWriteTokens ?? 0,
+    }) + a.routeMicros
+  );
 }

@@ -1,5 +1,5 @@
 import type { FinishReason, GenerationUsage } from "../engine/protocol.js";
-import type { ToolCall } from "../gateway/types.js";
+import type { ThinkingBlock, ToolCall } from "../gateway/types.js";
 import { toolInput } from "../providers/conversation.js";
 
 /**
@@ -32,9 +32,13 @@ export function stopReason(done: {
   return { stop_reason: "end_turn", stop_sequence: null };
 }
 
-/** The answer's content blocks: its text (unless empty beside tool calls), then its tool calls. */
-export function contentBlocks(text: string, calls: ToolCall[]) {
+/**
+ * The answer's content blocks: its thinking blocks (an Anthropic upstream's, with their
+ * signatures), its text (unless empty beside tool calls), then its tool calls.
+ */
+export function contentBlocks(text: string, calls: ToolCall[], thinking: ThinkingBlock[] = []) {
   return [
+    ...thinking,
     ...(text !== "" || calls.length === 0 ? [{ type: "text" as const, text }] : []),
     ...calls.map((c) => ({
       type: "tool_use" as const,
@@ -46,21 +50,24 @@ export function contentBlocks(text: string, calls: ToolCall[]) {
 }
 
 /**
- * Anthropic's usage: prompt tokens reused from a previous turn's cache are
- * `cache_read_input_tokens`, the rest `input_tokens` (Anthropic's total input is their sum, which
- * is what count_tokens answers and the ledger's `prompt_tokens`). Nothing is written to a cache
- * the client pays for, so `cache_creation_input_tokens` is 0.
+ * Anthropic's usage: prompt tokens reused from a cache are `cache_read_input_tokens`, tokens an
+ * upstream wrote to its cache `cache_creation_input_tokens` (0 for local models, which write no
+ * cache the client pays for), the rest `input_tokens` (Anthropic's total input is their sum,
+ * which is what count_tokens answers and the ledger's `prompt_tokens`).
  */
-export function inputUsage(promptTokens: number, cachedTokens: number) {
+export function inputUsage(promptTokens: number, cachedTokens: number, cacheWriteTokens = 0) {
   return {
-    input_tokens: promptTokens - cachedTokens,
-    cache_creation_input_tokens: 0,
+    input_tokens: Math.max(0, promptTokens - cachedTokens - cacheWriteTokens),
+    cache_creation_input_tokens: cacheWriteTokens,
     cache_read_input_tokens: cachedTokens,
   };
 }
 
 export function usageBody(u: GenerationUsage) {
-  return { ...inputUsage(u.promptTokens, u.cachedTokens), output_tokens: u.completionTokens };
+  return {
+    ...inputUsage(u.promptTokens, u.cachedTokens, u.cacheWriteTokens ?? 0),
+    output_tokens: u.completionTokens,
+  };
 }
 
 /** The non-streaming answer, Anthropic's `message` object: a text block, then tool calls. */
@@ -71,13 +78,14 @@ export function messageBody(
   stop: ReturnType<typeof stopReason>,
   usage: GenerationUsage,
   toolCalls: ToolCall[] = [],
+  thinking: ThinkingBlock[] = [],
 ) {
   return {
     id,
     type: "message" as const,
     role: "assistant" as const,
     model,
-    content: contentBlocks(text, toolCalls),
+    content: contentBlocks(text, toolCalls, thinking),
     ...stop,
     usage: usageBody(usage),
   };

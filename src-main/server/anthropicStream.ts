@@ -16,11 +16,17 @@ export interface MessageStreamMeta {
    * Anthropic refuses when a client sends the turn back).
    */
   tools: boolean;
+  /**
+   * Whether the client asked for extended thinking: blocks then open as content arrives too, so
+   * a thinking block comes first, as Anthropic streams it.
+   */
+  thinking?: boolean;
 }
 
 /**
  * Streams a started generation as Anthropic SSE: `message_start` (input usage known, output 1 as
- * Anthropic reports it), content blocks in order — a `text` block (`text_delta`s) and one
+ * Anthropic reports it), content blocks in order — `thinking` blocks of an Anthropic upstream
+ * (`thinking_delta`s, then a `signature_delta`), a `text` block (`text_delta`s) and one
  * `tool_use` block per tool call (`input_json_delta`s carrying the arguments' JSON fragments),
  * each `content_block_start` … `content_block_stop` — then `message_delta` with the stop reason
  * and final usage, and `message_stop`. A `ping` follows the first `content_block_start` and is
@@ -43,12 +49,15 @@ export async function streamMessage(
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      usage: { ...inputUsage(gen.promptTokens, gen.cachedTokens), output_tokens: 1 },
+      usage: {
+        ...inputUsage(gen.promptTokens, gen.cachedTokens, gen.cacheWriteTokens ?? 0),
+        output_tokens: 1,
+      },
     },
   });
   let index = -1;
-  let open: "text" | "tool_use" | null = null;
-  const startBlock = (block: Record<string, unknown> & { type: "text" | "tool_use" }) => {
+  let open: "text" | "tool_use" | "thinking" | "redacted_thinking" | null = null;
+  const startBlock = (block: Record<string, unknown> & { type: NonNullable<typeof open> }) => {
     stopBlock();
     index++;
     open = block.type;
@@ -63,12 +72,27 @@ export async function streamMessage(
   const delta = (d: Record<string, unknown>) =>
     sse.event("content_block_delta", { type: "content_block_delta", index, delta: d });
 
-  if (!meta.tools) startBlock({ type: "text", text: "" });
+  if (!meta.tools && meta.thinking !== true) startBlock({ type: "text", text: "" });
   try {
     for await (const event of gen.events) {
       if (event.type === "delta") {
         if (open !== "text") startBlock({ type: "text", text: "" });
         delta({ type: "text_delta", text: event.text });
+        continue;
+      }
+      if (event.type === "thinking") {
+        // An Anthropic upstream's thinking, passed through with its signature (a client sends
+        // the block back on its next turn, and the upstream checks the signature).
+        if (event.part === "start") startBlock({ type: "thinking", thinking: "", signature: "" });
+        else if (event.part === "redacted") {
+          startBlock({ type: "redacted_thinking", data: event.data });
+          stopBlock();
+        } else if (open === "thinking")
+          delta(
+            event.part === "text"
+              ? { type: "thinking_delta", thinking: event.text }
+              : { type: "signature_delta", signature: event.signature },
+          );
         continue;
       }
       if (event.type === "tool_call") {

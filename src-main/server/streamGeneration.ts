@@ -16,7 +16,8 @@ export interface ChunkFormat {
   object: "chat.completion.chunk" | "text_completion";
   /** Choices sent before any token (the chat `role` delta, or echoed prompt text); may be none. */
   opening: unknown[];
-  delta(text: string): unknown;
+  /** `logprobs`: the piece's `logprobs.content` entries, when the upstream sent some. */
+  delta(text: string, logprobs?: unknown[]): unknown;
   /** A piece of a tool call (chat only; other endpoints never get one). */
   toolCall?(event: Extract<GenerationEvent, { type: "tool_call" }>): unknown;
   finish(reason: ChatFinishReason): unknown;
@@ -50,9 +51,11 @@ export async function streamGeneration(
   try {
     for await (const event of gen.events) {
       if (event.type === "delta") {
-        sse.send(chunk([format.delta(event.text)]));
+        sse.send(chunk([format.delta(event.text, event.logprobs)]));
         continue;
       }
+      // OpenAI's chat shape has no thinking blocks (an Anthropic upstream's are left out).
+      if (event.type === "thinking") continue;
       if (event.type === "tool_call") {
         if (format.toolCall) sse.send(chunk([format.toolCall(event)]));
         continue;

@@ -1,6 +1,26 @@
 import { LimitsDto, PriceDto } from "../contract/limits.js";
 import type { Db } from "./db.js";
 
+/** The price columns; a cache rate is NULL when unset (the input price). */
+const PRICE_COLUMNS = `model, input_micros_per_mtok, output_micros_per_mtok,
+  cache_read_micros_per_mtok, cache_write_micros_per_mtok, billing_mode`;
+
+type PriceRow = Omit<PriceDto, "cache_read_micros_per_mtok" | "cache_write_micros_per_mtok"> & {
+  cache_read_micros_per_mtok: number | null;
+  cache_write_micros_per_mtok: number | null;
+};
+
+/** A row as the API shows it: an unset cache rate is left out (it is the input price). */
+function priceOf(row: PriceRow | undefined): PriceDto | null {
+  if (!row) return null;
+  const { cache_read_micros_per_mtok: read, cache_write_micros_per_mtok: write, ...rest } = row;
+  return {
+    ...rest,
+    ...(read !== null ? { cache_read_micros_per_mtok: read } : {}),
+    ...(write !== null ? { cache_write_micros_per_mtok: write } : {}),
+  };
+}
+
 /** The scopes limits are set for: the whole lab, the default for members, or one member id. */
 export type LimitScope = "org" | "default" | (string & {});
 
@@ -31,19 +51,19 @@ export class LimitsRepo {
        ON CONFLICT(scope) DO UPDATE SET value_json = excluded.value_json, updated_ms = excluded.updated_ms`,
     );
     this.delLimits = db.prepare<[string]>("DELETE FROM limits WHERE scope = ?");
-    this.getPrice = db.prepare<[string], PriceDto>(
-      `SELECT model, input_micros_per_mtok, output_micros_per_mtok, billing_mode
-       FROM prices WHERE model = ?`,
+    this.getPrice = db.prepare<[string], PriceRow>(
+      `SELECT ${PRICE_COLUMNS} FROM prices WHERE model = ?`,
     );
-    this.allPrices = db.prepare<[], PriceDto>(
-      `SELECT model, input_micros_per_mtok, output_micros_per_mtok, billing_mode
-       FROM prices ORDER BY model`,
-    );
+    this.allPrices = db.prepare<[], PriceRow>(`SELECT ${PRICE_COLUMNS} FROM prices ORDER BY model`);
     this.putPrice = db.prepare(
-      `INSERT INTO prices (model, input_micros_per_mtok, output_micros_per_mtok, billing_mode, updated_ms)
-       VALUES (@model, @input_micros_per_mtok, @output_micros_per_mtok, @billing_mode, @now)
+      `INSERT INTO prices (model, input_micros_per_mtok, output_micros_per_mtok,
+         cache_read_micros_per_mtok, cache_write_micros_per_mtok, billing_mode, updated_ms)
+       VALUES (@model, @input_micros_per_mtok, @output_micros_per_mtok,
+         @cache_read_micros_per_mtok, @cache_write_micros_per_mtok, @billing_mode, @now)
        ON CONFLICT(model) DO UPDATE SET input_micros_per_mtok = excluded.input_micros_per_mtok,
          output_micros_per_mtok = excluded.output_micros_per_mtok,
+         cache_read_micros_per_mtok = excluded.cache_read_micros_per_mtok,
+         cache_write_micros_per_mtok = excluded.cache_write_micros_per_mtok,
          billing_mode = excluded.billing_mode, updated_ms = excluded.updated_ms`,
     );
     this.delPrice = db.prepare<[string]>("DELETE FROM prices WHERE model = ?");
@@ -65,17 +85,24 @@ export class LimitsRepo {
   }
 
   price(model: string): PriceDto | undefined {
-    return (this.cached(`p:${model}`, () => this.getPrice.get(model) ?? null) ?? undefined) as
+    return (this.cached(`p:${model}`, () => priceOf(this.getPrice.get(model))) ?? undefined) as
       PriceDto | undefined;
   }
 
   prices(): PriceDto[] {
-    return this.allPrices.all();
+    return this.allPrices.all().map((r) => priceOf(r)!);
   }
 
   setPrice(price: PriceDto): void {
     this.cache.clear();
-    this.putPrice.run({ ...PriceDto.parse(price), now: this.now() });
+    const p = PriceDto.parse(price);
+    // Absent cache rates are stored as NULL: the input price.
+    this.putPrice.run({
+      ...p,
+      cache_read_micros_per_mtok: p.cache_read_micros_per_mtok ?? null,
+      cache_write_micros_per_mtok: p.cache_write_micros_per_mtok ?? null,
+      now: this.now(),
+    });
   }
 
   /** Removes a model's price (it becomes free and org-paid). False if it had none. */

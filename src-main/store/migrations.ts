@@ -409,4 +409,15 @@ export const migrations: readonly string[] = [
   CREATE INDEX stored_responses_member ON stored_responses (member_id, created_ms);
   CREATE INDEX stored_responses_expires ON stored_responses (expires_ms);
   `,
+  // Cache-aware prices (issue 12, part 4). prices: the cache-read and cache-write rates per
+  // million tokens (NULL: the input rate). usage: prompt tokens written to an upstream's cache
+  // (Anthropic's cache_creation_input_tokens; NULL on rows settled before, and when unknown);
+  // cached_tokens stays the cache reads.
+  `
+  ALTER TABLE prices ADD COLUMN cache_read_micros_per_mtok INTEGER
+    CHECK (cache_read_micros_per_mtok IS NULL OR cache_read_micros_per_mtok >= 0);
+  ALTER TABLE prices ADD COLUMN cache_write_micros_per_mtok INTEGER
+    CHECK (cache_write_micros_per_mtok IS NULL OR cache_write_micros_per_mtok >= 0);
+  ALTER TABLE usage ADD COLUMN cache_write_tokens INTEGER;
+  `,
 ];

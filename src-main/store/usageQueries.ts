@@ -63,6 +63,7 @@ export interface RequestLogRow {
   prompt_tokens: number | null;
   completion_tokens: number | null;
   cached_tokens: number | null;
+  cache_write_tokens: number | null;
   cost_micros: number | null;
   reserved_micros: number;
   usage_source: string | null;
@@ -204,7 +205,8 @@ export class UsageQueries {
     }
     const sql = `SELECT id, request_id, attempt, member_id, key_id, endpoint,
         requested_model AS model, served_model, provider, billing_mode, stream, state, created_ms,
-        prompt_tokens, completion_tokens, cached_tokens, cost_micros, reserved_micros,
+        prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens, cost_micros,
+        reserved_micros,
         usage_source, estimated, outcome, error_code, http_status, ttft_ms, latency_ms,
         route_category, route_classifier, route_tokens, fallback_json, guard_json, model_version,
         EXISTS (SELECT 1 FROM request_bodies b WHERE b.usage_id = usage.id) AS body_retained

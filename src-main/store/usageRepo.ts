@@ -46,7 +46,10 @@ export interface UsageSettlement {
   /** `null` when unknown (a row settled by the recovery sweep). */
   promptTokens: number | null;
   completionTokens: number | null;
+  /** Prompt tokens read from a cache (`cached_tokens`). */
   cachedTokens: number | null;
+  /** Prompt tokens written to an upstream's cache (`cache_write_tokens`); absent: NULL. */
+  cacheWriteTokens?: number | null;
   costMicros: number;
   source: UsageSource;
   estimated: boolean;
@@ -124,7 +127,8 @@ export class UsageRepo {
          completion_tokens = ?, cached_tokens = ?, cost_micros = ?, usage_source = ?,
          estimated = ?, orphaned = ?, outcome = ?, error_code = ?, http_status = ?, ttft_ms = ?,
          latency_ms = ?, settled_ms = ?, fallback_json = ?, model_version = ?,
-         provider_region = ?, provider_retention = ?, guard_json = coalesce(?, guard_json)
+         provider_region = ?, provider_retention = ?, guard_json = coalesce(?, guard_json),
+         cache_write_tokens = ?
        WHERE id = ? AND state = 'reserved'`,
     );
     this.releaseStmt = db.prepare(
@@ -222,6 +226,7 @@ export class UsageRepo {
         s.audit?.region ?? null,
         s.audit?.retention ?? null,
         s.guardJson ?? null,
+        s.cacheWriteTokens ?? null,
         id,
       ).changes === 1
     );

@@ -264,11 +264,12 @@ export function createMemberDetailStore(deps: MemberDetailDeps) {
       },
 
       async setBillingMode(price, mode) {
-        const { model, input_micros_per_mtok, output_micros_per_mtok } = price;
+        // A PUT replaces the whole price: every rate goes back as it was, only who pays changes.
+        const { model, ...rates } = price;
         const after = await call((api) =>
           api.manage("PUT /prices/*model", {
             params: { model },
-            body: { input_micros_per_mtok, output_micros_per_mtok, billing_mode: mode },
+            body: { ...rates, billing_mode: mode },
           }),
         );
         set((s) => ({ prices: s.prices.map((p) => (p.model === model ? after : p)) }));

@@ -153,7 +153,13 @@ export const RequestLogEntryDto = z.object({
   created_ms: TimeMs,
   prompt_tokens: Count.nullable(),
   completion_tokens: Count.nullable(),
+  /** Prompt tokens read from a cache (charged at the price's cache-read rate). */
   cached_tokens: Count.nullable(),
+  /**
+   * Prompt tokens written to an upstream's cache (Anthropic's cache_creation_input_tokens),
+   * charged at the cache-write rate; null on rows settled before it was recorded.
+   */
+  cache_write_tokens: Count.nullable(),
   cost_micros: SignedMicros.nullable(),
   reserved_micros: SignedMicros,
   usage_source: z.string().nullable(),

@@ -10,6 +10,7 @@ import {
   settlementPromptTokens,
 } from "../tokenEstimate.js";
 import { openAiBody } from "./toOpenAi.js";
+import { droppedFromAnthropic } from "../../gateway/dropped.js";
 import { events, headerReader, post, readText, TransportError } from "./upstreamHttp.js";
 import { httpFailure, malformed, UpstreamError, withFirstByte } from "./failures.js";
 import type { Scrub } from "../scrubSecrets.js";
@@ -41,6 +42,8 @@ interface Chunk {
   choices: {
     delta?: { content?: string | null; tool_calls?: ToolCallPiece[] | null } | null;
     finish_reason?: string | null;
+    /** With `logprobs: true` in the request: the chunk's tokens and their log probabilities. */
+    logprobs?: { content?: unknown[] | null } | null;
   }[];
   usage?: {
     prompt_tokens: number;
@@ -95,8 +98,18 @@ export class OpenAiCompatibleAdapter {
       body[field] = typeof asked === "number" ? Math.min(asked, cap) : cap;
     }
     const conv = conversationOf(req);
+    // An Anthropic request is translated: what the translation cannot carry is reported.
+    const dropped = droppedFromAnthropic(req);
+    const start = (): GenerationEvent => ({
+      type: "started",
+      promptTokens: roughPromptTokens(conv),
+      cachedTokens: 0,
+      ...(dropped.length > 0 ? { dropped } : {}),
+    });
     let started = false;
     let text = "";
+    /** The answer's `logprobs.content` entries, when the upstream sent any. */
+    let logprobs: unknown[] | undefined;
     let finish: string | null = null;
     let usage: Chunk["usage"];
     /** The first `model` an upstream chunk names (every chunk repeats it). */
@@ -118,7 +131,7 @@ export class OpenAiCompatibleAdapter {
         if (!started) {
           started = true;
           // Prompt tokens are known only at the end (this estimate serves if the stream breaks).
-          yield { type: "started", promptTokens: roughPromptTokens(conv), cachedTokens: 0 };
+          yield start();
         }
         if (chunk == null || chunk.choices == null) throw new Error("a chunk without choices");
         modelVersion ??= upstreamModelVersion(chunk.model, call.scrub);
@@ -127,10 +140,17 @@ export class OpenAiCompatibleAdapter {
         const choice = chunk.choices[0];
         if (choice?.finish_reason) finish = choice.finish_reason;
         const delta = choice?.delta?.content;
+        const probs = choice?.logprobs?.content;
+        // Entries of a chunk without text (rare) still belong to the answer's whole list.
+        if (Array.isArray(probs) && probs.length > 0) (logprobs ??= []).push(...probs);
         if (delta) {
           pieces++;
           text += delta;
-          yield { type: "delta", text: delta };
+          yield {
+            type: "delta",
+            text: delta,
+            ...(Array.isArray(probs) && probs.length > 0 ? { logprobs: probs } : {}),
+          };
         }
         const calls = choice?.delta?.tool_calls ?? [];
         if (calls.length > 0) pieces++;
@@ -142,7 +162,7 @@ export class OpenAiCompatibleAdapter {
     } catch (err) {
       throw err instanceof UpstreamError ? withFirstByte(err, started) : malformed(started);
     }
-    if (!started) yield { type: "started", promptTokens: roughPromptTokens(conv), cachedTokens: 0 };
+    if (!started) yield start();
     const toolCalls = tools.assembly.calls;
     yield {
       type: "done",
@@ -150,6 +170,7 @@ export class OpenAiCompatibleAdapter {
       finishReason: finish === "length" ? "length" : signal.aborted ? "abort" : "stop",
       // OpenAI answers `stop` when tool_choice named the function: the calls are to be run anyway.
       ...(toolCalls.length > 0 ? { toolCalls, toolUse: finish !== "length" } : {}),
+      ...(logprobs ? { logprobs } : {}),
       // An explicit 0 is a real count; only missing usage is counted here (estimated).
       usage: usage
         ? {

@@ -171,6 +171,9 @@ export async function streamResponse(
         }
         continue;
       }
+      // Reasoning is not served as Responses reasoning items (see request.ts): thinking an
+      // Anthropic upstream streams is left out of the Responses answer.
+      if (event.type === "thinking") continue;
       const finish = finishStatus(event.finishReason);
       // The last call's arguments as the provider assembled them.
       const last = open?.type === "function_call" ? event.toolCalls?.at(-1) : undefined;

@@ -90,7 +90,8 @@ async function answerChat(res: Response, gen: StartedGeneration, id: string, mod
             refusal: null,
             ...(calls.length > 0 ? { tool_calls: toolCallsBody(calls) } : {}),
           },
-          logprobs: null,
+          // An upstream's logprobs when the client asked for them (pools); else null.
+          logprobs: event.logprobs ? { content: event.logprobs, refusal: null } : null,
           finish_reason: chatFinishReason(event),
         },
       ],
@@ -112,17 +113,17 @@ function sendJson(res: Response, value: unknown): void {
   res.end(body);
 }
 
-const choice = (delta: object, finish: string | null = null) => ({
+const choice = (delta: object, finish: string | null = null, logprobs?: unknown[]) => ({
   index: 0,
   delta,
-  logprobs: null,
+  logprobs: logprobs ? { content: logprobs, refusal: null } : null,
   finish_reason: finish,
 });
 
 const CHAT_CHUNKS: ChunkFormat = {
   object: "chat.completion.chunk",
   opening: [choice({ role: "assistant", content: "", refusal: null })],
-  delta: (text) => choice({ content: text }),
+  delta: (text, logprobs) => choice({ content: text }, null, logprobs),
   toolCall: (event) => choice({ tool_calls: [toolCallDelta(event)] }),
   finish: (reason) => choice({}, reason),
 };

@@ -1,4 +1,4 @@
-import type { RequestHandler, Response } from "express";
+import type { Request, RequestHandler, Response } from "express";
 import type { StartedGeneration } from "../../gateway/Gateway.js";
 import { messageBody, messageId, stopReason } from "../anthropicFormat.js";
 import { toChatRequest, toCountRequest } from "../anthropicRequest.js";
@@ -18,7 +18,7 @@ export function messages(deps: RouteDeps): RequestHandler {
     const parsed = MessagesBody.safeParse(req.body);
     if (!parsed.success) throw fromZodError(parsed.error, req.body);
     const body = parsed.data;
-    const chatReq = toChatRequest(body);
+    const chatReq = { ...toChatRequest(body), ...passThrough(req, body) };
     const ctx = deps.context(req, res);
     const room = waitingRoom(
       ctx,
@@ -40,6 +40,7 @@ export function messages(deps: RouteDeps): RequestHandler {
         requestId: ctx.requestId,
         heartbeatS: deps.sseHeartbeatS,
         tools: (chatReq.conversation?.tools.length ?? 0) > 0,
+        thinking: thinkingAsked(body.thinking),
       },
       room.stream(),
     );
@@ -52,8 +53,33 @@ export function countTokens(deps: RouteDeps): RequestHandler {
     const parsed = CountTokensBody.safeParse(req.body);
     if (!parsed.success) throw fromZodError(parsed.error, req.body);
     const ctx = deps.context(req, res);
-    const inputTokens = await deps.gateway.countTokens(toCountRequest(parsed.data), ctx);
+    const inputTokens = await deps.gateway.countTokens(
+      { ...toCountRequest(parsed.data), ...passThrough(req, parsed.data) },
+      ctx,
+    );
     res.json({ input_tokens: inputTokens });
+  };
+}
+
+/** `thinking: { type: "enabled" | "adaptive", … }`; absent or `disabled`: no thinking. */
+function thinkingAsked(thinking: unknown): boolean {
+  if (typeof thinking !== "object" || thinking === null) return false;
+  return (thinking as { type?: unknown }).type !== "disabled";
+}
+
+/**
+ * What an Anthropic upstream is given as the client wrote it (same-family pass-through): the
+ * validated body, and the `anthropic-beta` / `anthropic-version` headers (each bounded to 1 KiB:
+ * they are short lists of names).
+ */
+function passThrough(req: Request, body: Record<string, unknown>) {
+  const beta = req.get("anthropic-beta")?.trim().slice(0, 1024);
+  const version = req.get("anthropic-version")?.trim().slice(0, 1024);
+  return {
+    anthropicBody: body,
+    ...(beta || version
+      ? { anthropicHeaders: { ...(beta ? { beta } : {}), ...(version ? { version } : {}) } }
+      : {}),
   };
 }
 
@@ -61,7 +87,15 @@ async function answerMessage(res: Response, gen: StartedGeneration, id: string, 
   for await (const event of gen.events) {
     if (event.type !== "done") continue;
     res.json(
-      messageBody(id, model, event.text, stopReason(event), event.usage, event.toolCalls ?? []),
+      messageBody(
+        id,
+        model,
+        event.text,
+        stopReason(event),
+        event.usage,
+        event.toolCalls ?? [],
+        event.thinking ?? [],
+      ),
     );
   }
 }

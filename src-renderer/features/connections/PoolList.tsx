@@ -9,12 +9,21 @@ import { STRATEGY_LABELS } from "./poolForm";
 import { describeTarget, worstView, type TargetView } from "./targetHealth";
 import { useCanWrite, useNow } from "./useConnectionsPage";
 
-/** "$0.15 / $0.60 per M" for a set price; the catalog default otherwise. */
+/**
+ * "$0.15 in · $0.60 out per M" for a set price (with its cache rates where they differ from the
+ * input price); the catalog default otherwise.
+ */
 export function priceText(price: PriceDto | undefined): string {
   if (!price) return "catalog default";
   const inp = formatMoney(price.input_micros_per_mtok);
   const out = formatMoney(price.output_micros_per_mtok);
-  return `${inp} in · ${out} out per M${price.billing_mode === "member" ? " · member pays" : ""}`;
+  const read = price.cache_read_micros_per_mtok;
+  const write = price.cache_write_micros_per_mtok;
+  const cache = [
+    ...(read != null ? [`${formatMoney(read)} cache read`] : []),
+    ...(write != null ? [`${formatMoney(write)} cache write`] : []),
+  ];
+  return `${inp} in · ${out} out${cache.map((c) => ` · ${c}`).join("")} per M${price.billing_mode === "member" ? " · member pays" : ""}`;
 }
 
 /** How many of a pool's routes (target × key) may take a request now, and the worst state. */

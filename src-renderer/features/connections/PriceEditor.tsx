@@ -16,9 +16,15 @@ function priceField(text: string): { micros?: number; error?: string } {
   return { micros: p.micros };
 }
 
+/** A cache rate: blank means the input price (stored as null). */
+function cacheField(text: string): { micros?: number | null; error?: string } {
+  return text.trim() === "" ? { micros: null } : priceField(text);
+}
+
 /**
  * Sets (or removes) the price of the model id members call, in dollars per million tokens,
- * and who pays. Without one, a pool costs its targets' catalog list price.
+ * and who pays; cache reads and writes have rates of their own (blank: the input price).
+ * Without one, a pool costs its targets' catalog list price.
  */
 export function PriceEditor({
   model,
@@ -32,12 +38,24 @@ export function PriceEditor({
   useReturnFocus();
   const [input, setInput] = useState(price ? moneyInputText(price.input_micros_per_mtok) : "");
   const [output, setOutput] = useState(price ? moneyInputText(price.output_micros_per_mtok) : "");
+  const [cacheRead, setCacheRead] = useState(
+    price?.cache_read_micros_per_mtok != null
+      ? moneyInputText(price.cache_read_micros_per_mtok)
+      : "",
+  );
+  const [cacheWrite, setCacheWrite] = useState(
+    price?.cache_write_micros_per_mtok != null
+      ? moneyInputText(price.cache_write_micros_per_mtok)
+      : "",
+  );
   const [mode, setMode] = useState<BillingMode>(price?.billing_mode ?? "org");
   const [tried, setTried] = useState(false);
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<string>();
   const inp = priceField(input);
   const out = priceField(output);
+  const read = cacheField(cacheRead);
+  const write = cacheField(cacheWrite);
 
   async function run(action: () => Promise<unknown>) {
     setSaving(true);
@@ -59,11 +77,19 @@ export function PriceEditor({
         onSubmit={(e) => {
           e.preventDefault();
           setTried(true);
-          if (inp.micros === undefined || out.micros === undefined) return;
+          if (
+            inp.micros === undefined ||
+            out.micros === undefined ||
+            read.micros === undefined ||
+            write.micros === undefined
+          )
+            return;
           void run(() =>
             usePoolsStore.getState().setPrice(model, {
               input_micros_per_mtok: inp.micros!,
               output_micros_per_mtok: out.micros!,
+              cache_read_micros_per_mtok: read.micros,
+              cache_write_micros_per_mtok: write.micros,
               billing_mode: mode,
             }),
           );
@@ -85,6 +111,24 @@ export function PriceEditor({
             onChange={(e) => setOutput(e.currentTarget.value)}
             error={tried && out.error}
           />
+          <Group grow align="flex-start">
+            <TextInput
+              label="Cache reads, $ per million"
+              description="Blank: the input price"
+              placeholder="0.30"
+              value={cacheRead}
+              onChange={(e) => setCacheRead(e.currentTarget.value)}
+              error={tried && read.error}
+            />
+            <TextInput
+              label="Cache writes, $ per million"
+              description="Blank: the input price"
+              placeholder="3.75"
+              value={cacheWrite}
+              onChange={(e) => setCacheWrite(e.currentTarget.value)}
+              error={tried && write.error}
+            />
+          </Group>
           <Select
             label="Who pays"
             data={[

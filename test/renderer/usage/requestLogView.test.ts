@@ -28,6 +28,7 @@ const row = (o: Partial<RequestLogEntryDto>): RequestLogEntryDto => ({
   prompt_tokens: null,
   completion_tokens: null,
   cached_tokens: null,
+  cache_write_tokens: null,
   cost_micros: null,
   reserved_micros: 0,
   usage_source: null,
