@@ -42,6 +42,7 @@ const row = (o: Partial<RequestLogEntryDto>): RequestLogEntryDto => ({
   guard: null,
   model_version: null,
   body_retained: false,
+  session_id: null,
   route_tokens: null,
   fallback: null,
   ...o,
