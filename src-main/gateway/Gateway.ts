@@ -459,6 +459,7 @@ export class Gateway {
         ? { route: routeRecord(decision, (m) => ledger.price(m)) }
         : {}),
       ...(route.guardRan ? { guard: route.guarded[0]!.record } : {}),
+      ...(ctx.sessionKey !== undefined ? { sessionId: ctx.sessionKey } : {}),
       ...size,
     });
     if (!result.ok) throw rejectionError(result.rejection, route.model, result.headers);

@@ -301,6 +301,7 @@ export class Ledger {
       reservedMicros,
       route: req.route ?? null,
       guard: req.guard ?? null,
+      sessionId: req.sessionId ?? null,
     });
     const ticket = this.rate.admit([memberKey, ORG], now, reservedTokens);
     const admission: Admission = {

@@ -35,6 +35,11 @@ export interface AdmitRequest {
    * carried to failover attempts' rows. Absent: no guard ran (the column stays NULL).
    */
   guard?: GuardRecord;
+  /**
+   * The client's session id (`x-claude-code-session-id` / `x-session-id`, already sanitised:
+   * see server/requestContext.ts), recorded on the row; absent: none sent.
+   */
+  sessionId?: string;
 }
 
 /** The routing step's record on a usage row. */

@@ -17,6 +17,7 @@ import { chatCompletions, type RouteDeps } from "./routes/chatCompletions.js";
 import { completions } from "./routes/completions.js";
 import { embeddings } from "./routes/embeddings.js";
 import { refuseDeepBodies } from "./bodyDepth.js";
+import { decodeBody } from "./bodyDecoding.js";
 import { countTokens, messages } from "./routes/messages.js";
 import { getModel, listModels } from "./routes/models.js";
 import { createResponse, deleteResponse, getResponse } from "./responses/routes.js";
@@ -34,7 +35,10 @@ export interface ServerOptions {
   /** Unauthenticated, static documents (e.g. `/openapi.json`), path → body. */
   documents?: Record<string, () => object>;
   log: Logger;
+  /** The most bytes a request body may have, after decompression when it was sent compressed. */
   bodyLimitBytes: number;
+  /** The most bytes a compressed body may have on the wire. Defaults to `bodyLimitBytes`. */
+  compressedBodyLimitBytes?: number;
   sseHeartbeatS: number;
   /** Body of `GET /health` (no auth): liveness and coarse engine state, nothing private. */
   health: () => object;
@@ -144,9 +148,18 @@ export function createServer(opts: ServerOptions): BenchtopServer {
   // every body as JSON whatever its content type: `curl -d` sends form encoding by default, and
   // a body that is not JSON gets a clear 400 either way. Other paths never read a body.
   app.use(["/v1", "/manage"], bodyDeadline(limits.bodyTimeoutMs));
+  // A compressed body (gzip, deflate, br, zstd: Codex sends zstd) is decoded here, its limit
+  // applied to the decoded bytes; the JSON parser then reads only bodies sent without a coding.
   app.use(
     ["/v1", "/manage"],
-    express.json({ limit: opts.bodyLimitBytes, type: () => true, strict: false }),
+    decodeBody({
+      limitBytes: opts.bodyLimitBytes,
+      wireLimitBytes: opts.compressedBodyLimitBytes,
+    }),
+  );
+  const json = express.json({ limit: opts.bodyLimitBytes, type: () => true, strict: false });
+  app.use(["/v1", "/manage"], (req, res, next) =>
+    res.locals.bodyDecoded === true ? next() : json(req, res, next),
   );
   app.use(stopAfterBodyDeadline);
   app.use((req, _res, next) => {

@@ -40,14 +40,32 @@ function forcedModelOf(req: Request): { forcedModel?: string } {
   return raw ? { forcedModel: raw.slice(0, 256) } : {};
 }
 
+/** The most characters of a client's session id kept (the rest is dropped). */
+export const SESSION_ID_MAX_CHARS = 128;
+
+/**
+ * A client-supplied session id made safe to store and show: control and format characters
+ * (C0/C1 controls, bidi overrides, zero-width marks: a header may carry Latin-1 bytes) removed,
+ * trimmed, and at most `SESSION_ID_MAX_CHARS` characters (whole code points). Undefined when
+ * nothing is left.
+ */
+export function sanitizeSessionId(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const clean = Array.from(raw.replace(/[\p{Cc}\p{Cf}]/gu, "").trim())
+    .slice(0, SESSION_ID_MAX_CHARS)
+    .join("")
+    .trim();
+  return clean === "" ? undefined : clean;
+}
+
 /**
  * The client's session id, where it sends one: Claude Code's `x-claude-code-session-id`, or a
- * generic `x-session-id`. Only used to keep a session on the same local sequence (never trusted
- * for anything else; bounded so a huge header cannot be carried around).
+ * generic `x-session-id`. It keeps a session on the same local sequence and is recorded on the
+ * usage row (the Usage page's sessions); never trusted for anything else.
  */
 function sessionKeyOf(req: Request): { sessionKey?: string } {
-  const raw = req.get("x-claude-code-session-id") ?? req.get("x-session-id");
-  return raw ? { sessionKey: raw.slice(0, 128) } : {};
+  const clean = sanitizeSessionId(req.get("x-claude-code-session-id") ?? req.get("x-session-id"));
+  return clean !== undefined ? { sessionKey: clean } : {};
 }
 
 /** Random bytes for request ids, filled 4 KiB at a time rather than one call per request. */

@@ -4,7 +4,7 @@ import { ApiError } from "../gateway/errors.js";
 import { sendError } from "./errors.js";
 
 /** Whether the request announced a body (a length above 0, or chunked). */
-function announcesBody(req: IncomingMessage): boolean {
+export function announcesBody(req: IncomingMessage): boolean {
   if (req.headers["transfer-encoding"] !== undefined) return true;
   const length = Number(req.headers["content-length"] ?? 0);
   return Number.isFinite(length) && length > 0;

@@ -420,4 +420,14 @@ export const migrations: readonly string[] = [
     CHECK (cache_write_micros_per_mtok IS NULL OR cache_write_micros_per_mtok >= 0);
   ALTER TABLE usage ADD COLUMN cache_write_tokens INTEGER;
   `,
+  // Sessions (issue 12, part 6): the client's session id on each usage row (Claude Code's
+  // x-claude-code-session-id, else x-session-id): untrusted client text, stored with control and
+  // format characters removed and at most 128 characters; NULL: the client sent none. Sessions
+  // are per member (two members' equal ids are two sessions); the index serves the request log's
+  // session filter and the per-session sums (rows without a session are not in it).
+  `
+  ALTER TABLE usage ADD COLUMN session_id TEXT;
+  CREATE INDEX usage_session ON usage (member_id, session_id, created_ms)
+    WHERE session_id IS NOT NULL;
+  `,
 ];

@@ -81,6 +81,25 @@ export interface RequestLogRow {
   guard: GuardRecord | null;
   model_version: string | null;
   body_retained: boolean;
+  /** The client's session id (sanitised); null: none sent. */
+  session_id: string | null;
+}
+
+/** One client session's usage over a period (UsageSessionDto). */
+export interface SessionUsage {
+  session_id: string;
+  member_id: string;
+  requests: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cached_tokens: number;
+  cost_micros: number;
+  estimated_requests: number;
+  in_flight_requests: number;
+  reserved_micros: number;
+  first_ms: number;
+  last_ms: number;
+  models: string[];
 }
 
 export interface RequestLogQuery extends UsageFilter {
@@ -93,6 +112,8 @@ export interface RequestLogQuery extends UsageFilter {
   fallback?: boolean;
   /** true: only rows where the guard found something (or kept the request local). */
   guarded?: boolean;
+  /** Only rows of this client session id. */
+  sessionId?: string;
   /** Admission instants in [startMs, endMs). */
   startMs?: number;
   endMs?: number;
@@ -193,6 +214,7 @@ export class UsageQueries {
       add(q.fallback ? failedOver : `NOT ${failedOver}`, {});
     }
     if (q.guarded !== undefined) add(q.guarded ? GUARDED : `NOT ${GUARDED}`, {});
+    if (q.sessionId !== undefined) add("session_id = @sessionId", { sessionId: q.sessionId });
     if (q.startMs !== undefined) add("created_ms >= @startMs", { startMs: q.startMs });
     if (q.endMs !== undefined) add("created_ms < @endMs", { endMs: q.endMs });
     if (q.beforeMs !== undefined) {
@@ -209,6 +231,7 @@ export class UsageQueries {
         reserved_micros,
         usage_source, estimated, outcome, error_code, http_status, ttft_ms, latency_ms,
         route_category, route_classifier, route_tokens, fallback_json, guard_json, model_version,
+        session_id,
         EXISTS (SELECT 1 FROM request_bodies b WHERE b.usage_id = usage.id) AS body_retained
       FROM usage ${conds.length ? `WHERE ${conds.join(" AND ")}` : ""}
       ORDER BY created_ms DESC, id DESC LIMIT @limit`;
@@ -285,6 +308,50 @@ export class UsageQueries {
       },
       restored: counts.restored!,
     };
+  }
+
+  /**
+   * Usage per client session (per member and session id) of rows admitted in [startMs, endMs),
+   * the most recently active first: settled sums as on the usage page, what is still in flight,
+   * when it was first and last seen in the period and the models it asked for. `limit + 1`
+   * sessions are read to tell whether more exist.
+   */
+  sessions(
+    range: { startMs: number; endMs: number },
+    filter: { memberId?: string },
+    limit: number,
+  ): { sessions: SessionUsage[]; hasMore: boolean } {
+    const params: Record<string, unknown> = { ...range, limit: limit + 1 };
+    let member = "";
+    if (filter.memberId !== undefined) {
+      member = "AND member_id = @memberId";
+      params.memberId = filter.memberId;
+    }
+    const settled = "FILTER (WHERE state = 'settled')";
+    const raw = this.db
+      .prepare(
+        `SELECT session_id, member_id,
+           count(*) ${settled} AS requests,
+           ifnull(sum(prompt_tokens) ${settled}, 0) AS prompt_tokens,
+           ifnull(sum(completion_tokens) ${settled}, 0) AS completion_tokens,
+           ifnull(sum(cached_tokens) ${settled}, 0) AS cached_tokens,
+           ifnull(sum(cost_micros) ${settled}, 0) AS cost_micros,
+           ifnull(sum(estimated) ${settled}, 0) AS estimated_requests,
+           count(*) FILTER (WHERE state = 'reserved') AS in_flight_requests,
+           ifnull(sum(reserved_micros) FILTER (WHERE state = 'reserved'), 0) AS reserved_micros,
+           min(created_ms) AS first_ms, max(created_ms) AS last_ms,
+           json_group_array(DISTINCT requested_model) AS models_json
+         FROM usage
+         WHERE session_id IS NOT NULL AND created_ms >= @startMs AND created_ms < @endMs ${member}
+         GROUP BY member_id, session_id
+         ORDER BY last_ms DESC, member_id, session_id LIMIT @limit`,
+      )
+      .all(params) as (Omit<SessionUsage, "models"> & { models_json: string })[];
+    const sessions = raw.slice(0, limit).map(({ models_json, ...s }) => ({
+      ...s,
+      models: (JSON.parse(models_json) as string[]).sort(),
+    }));
+    return { sessions, hasMore: raw.length > limit };
   }
 
   /** Latency percentiles per model over successful settled requests admitted in [startMs, endMs). */

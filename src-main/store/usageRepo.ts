@@ -22,6 +22,8 @@ export interface UsageReservation {
   route?: { category: string | null; classifier: string | null; tokens: number } | null;
   /** The guard step's record (counts only); null/absent: no guard ran. Copied to later attempts. */
   guard?: GuardRecord | null;
+  /** The client's session id (sanitised); null/absent: none sent. Copied to later attempts. */
+  sessionId?: string | null;
 }
 
 /**
@@ -119,8 +121,8 @@ export class UsageRepo {
     this.insert = db.prepare(
       `INSERT INTO usage (id, request_id, attempt, member_id, key_id, endpoint, requested_model,
          billing_mode, stream, state, created_ms, day, month, reserved_tokens, reserved_micros,
-         route_category, route_classifier, route_tokens, guard_json)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'reserved', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         route_category, route_classifier, route_tokens, guard_json, session_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'reserved', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.settleStmt = db.prepare(
       `UPDATE usage SET state = 'settled', served_model = ?, provider = ?, prompt_tokens = ?,
@@ -143,15 +145,15 @@ export class UsageRepo {
          provider_region = @region, provider_retention = @retention
        WHERE id = @id AND state = 'reserved'`,
     );
-    // The next attempt inherits the request's admission time, reservation and guard record
-    // (the same request, guarded once, goes to the next upstream).
+    // The next attempt inherits the request's admission time, reservation, guard record and
+    // session (the same request, guarded once, goes to the next upstream).
     this.nextAttemptStmt = db.prepare(
       `INSERT INTO usage (id, request_id, attempt, member_id, key_id, endpoint, requested_model,
          billing_mode, stream, state, created_ms, day, month, reserved_tokens, reserved_micros,
-         route_category, route_classifier, route_tokens, guard_json)
+         route_category, route_classifier, route_tokens, guard_json, session_id)
        SELECT @newId, request_id, @attempt, member_id, key_id, endpoint, requested_model,
          billing_mode, stream, 'reserved', created_ms, day, month, reserved_tokens, reserved_micros,
-         route_category, route_classifier, route_tokens, guard_json
+         route_category, route_classifier, route_tokens, guard_json, session_id
        FROM usage WHERE id = @id`,
     );
     this.memberDay = db.prepare<[string, string], WindowSpend>(
@@ -199,6 +201,7 @@ export class UsageRepo {
       r.route?.classifier ?? null,
       r.route ? r.route.tokens : null,
       r.guard ? JSON.stringify(r.guard) : null,
+      r.sessionId ?? null,
     );
   }
 

@@ -135,6 +135,13 @@ export const manageEndpoints = {
     response: "csv",
     status: 200,
   },
+  "GET /usage/sessions": {
+    method: "GET",
+    path: "/usage/sessions",
+    query: C.UsageSessionsQuery,
+    response: C.UsageSessionsPageDto,
+    status: 200,
+  },
   "GET /usage/guard": {
     method: "GET",
     path: "/usage/guard",

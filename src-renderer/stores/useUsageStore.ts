@@ -6,6 +6,7 @@ import type {
   RequestLogEntryDto,
   UsageAuditQuery,
   UsagePageDto,
+  UsageSessionDto,
 } from "@contract";
 import type { z } from "zod";
 import { create } from "zustand";
@@ -54,6 +55,10 @@ export interface UsageState {
   latency: ModelLatencyDto[];
   /** What the guard found and did in the window (`GET /usage/guard`). */
   guard?: GuardSummaryDto;
+  /** Client sessions active in the window, most recent first (`GET /usage/sessions`). */
+  sessions: UsageSessionDto[];
+  /** More sessions were active than the page lists. */
+  sessionsHasMore: boolean;
   /** Names by member id (staff: every listed member; a member: themselves). */
   memberNames: Record<string, string>;
   /** Connection names by id (staff only; members see "Remote"). */
@@ -116,6 +121,8 @@ export function createUsageStore(deps: UsageStoreDeps) {
     window: undefined,
     latency: [],
     guard: undefined,
+    sessions: [],
+    sessionsHasMore: false,
     memberNames: {},
     connectionNames: {},
     loading: false,
@@ -157,13 +164,21 @@ export function createUsageStore(deps: UsageStoreDeps) {
         if (seq !== usageSeq) return;
         const window = { start_ms: page.data[0]?.start_ms ?? q.start_ms, end_ms: q.end_ms };
         set({ page, window });
-        const [latency, guard] = await Promise.all([
+        const [latency, guard, sessions] = await Promise.all([
           api.manage("GET /usage/latency", { query: window }),
           api.manage("GET /usage/guard", { query: window }),
+          api.manage("GET /usage/sessions", { query: window }),
           loadLog(),
         ]);
         if (seq !== usageSeq) return;
-        set({ latency: latency.data, guard, loading: false, error: undefined });
+        set({
+          latency: latency.data,
+          guard,
+          sessions: sessions.data,
+          sessionsHasMore: sessions.has_more,
+          loading: false,
+          error: undefined,
+        });
       } catch (err) {
         if (seq === usageSeq) set({ loading: false, error: describeError(err) });
       }

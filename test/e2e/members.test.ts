@@ -117,8 +117,10 @@ describe.skipIf(!haveChromium)("the Members page in Chromium", () => {
     expect(memberKey).toMatch(/^btk_[0-9A-Za-z]{38}$/);
     await dialog.getByRole("tab", { name: "Environment" }).click();
     await expect(
-      dialog.getByLabel("Environment snippet", { exact: true }).innerText(),
-    ).resolves.toBe(`export OPENAI_BASE_URL=${t.url}/v1\nexport OPENAI_API_KEY=${memberKey}`);
+      dialog.getByLabel("Environment: Shell", { exact: true }).innerText(),
+    ).resolves.toBe(`export OPENAI_BASE_URL='${t.url}/v1'\nexport OPENAI_API_KEY='${memberKey}'`);
+    // Not shared on the LAN: the dialog says only this machine can connect.
+    await dialog.getByText("only this machine can connect", { exact: false }).waitFor();
     await page.screenshot({
       path: screenshotPath("key-created"),
       mask: [dialog.locator("[data-secret]")],
@@ -273,6 +275,20 @@ describe.skipIf(!haveChromium)("the Members page in Chromium", () => {
     await waitForText(page.locator('[data-stat="Requests today"] [data-value]'), "1");
     await page.getByRole("table", { name: "Alerts" }).getByText("100% of daily cap").waitFor();
     await waitForText(page.locator('[data-amount="Balance"]'), "$5.00");
+    // Connect a tool: Claude Code's setup with this window's address, a model they may call,
+    // the attribution header off, and a placeholder where the key goes (never their own key).
+    const connect = page.getByRole("region", { name: "Connect a tool" });
+    const claude = connect.getByLabel("Claude Code: Shell", { exact: true });
+    // The first model their own /v1/models lists.
+    const listed = (await (
+      await fetch(`${t.url}/v1/models`, { headers: { authorization: `Bearer ${memberKey}` } })
+    ).json()) as { data: { id: string }[] };
+    await waitForText(claude, `export ANTHROPIC_MODEL='${listed.data[0]!.id}'`);
+    const claudeText = await claude.innerText();
+    expect(claudeText).toContain(`export ANTHROPIC_BASE_URL='${t.url}'`);
+    expect(claudeText).toContain("export ANTHROPIC_AUTH_TOKEN='<your API key>'");
+    expect(claudeText).toContain("export CLAUDE_CODE_ATTRIBUTION_HEADER='0'");
+    await connect.getByText("only this machine can connect", { exact: false }).waitFor();
 
     await tallScreenshot(page, "my-account", 1400);
 

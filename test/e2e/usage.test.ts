@@ -22,13 +22,19 @@ let alice: TestMember;
 let bob: TestMember;
 const POOL = "gpt-4o-mini";
 
-const chat = (m: TestMember, model: string, content: string) =>
-  m.openai.chat.completions.create({
-    model,
-    messages: [{ role: "user", content }],
-    max_tokens: 3,
-    temperature: 0,
-  });
+/** Claude Code's session id on Alice's two local requests: one row in the Sessions table. */
+const SESSION = "5f1c2a9e-7b3d-4c11-8e2a-agent-task";
+
+const chat = (m: TestMember, model: string, content: string, session?: string) =>
+  m.openai.chat.completions.create(
+    {
+      model,
+      messages: [{ role: "user", content }],
+      max_tokens: 3,
+      temperature: 0,
+    },
+    session ? { headers: { "x-claude-code-session-id": session } } : {},
+  );
 
 beforeAll(async () => {
   if (!haveChromium) return;
@@ -88,8 +94,8 @@ beforeAll(async () => {
   }
   alice = t.addMember({ name: "Alice Usage" });
   bob = t.addMember({ name: "Bob Usage" });
-  await chat(alice, "tiny", "hello");
-  await chat(alice, "tiny", "a longer question here");
+  await chat(alice, "tiny", "hello", SESSION);
+  await chat(alice, "tiny", "a longer question here", SESSION);
   upstreamA.script({ kind: "error", status: 500 });
   await chat(alice, POOL, "remote please");
   await chat(bob, "tiny", "bonjour");
@@ -203,6 +209,26 @@ describe.skipIf(!haveChromium)("the usage page in Chromium", () => {
     expect(await logIds(page, 2)).toEqual(failedOver.map((r) => r.id));
     await pick(page, "Member", "Bob Usage");
     expect(await logIds(page, 0)).toEqual([]);
+
+    // Sessions: Alice's two requests sent with Claude Code's session id are one row, with their
+    // cost; its button narrows the log to them.
+    await page.reload();
+    await openPage(page, "Usage");
+    const session = page
+      .getByRole("table", { name: "Sessions" })
+      .locator(`tr[data-session-id="${SESSION}"]`);
+    await session.waitFor();
+    const inSession = t.core.db
+      .prepare(
+        "SELECT id, cost_micros FROM usage WHERE session_id = ? ORDER BY created_ms DESC, id DESC",
+      )
+      .all(SESSION) as { id: string; cost_micros: number }[];
+    expect(inSession).toHaveLength(2);
+    const cells = await session.locator("td").allTextContents();
+    expect(cells.slice(0, 4)).toEqual(["5f1c2a9e…", "Alice Usage", "tiny", "2"]);
+    expect(cells[5]).toBe(dollars(inSession.reduce((a, r) => a + r.cost_micros, 0)));
+    await session.getByRole("button", { name: `Show the requests of session ${SESSION}` }).click();
+    expect(await logIds(page, 2)).toEqual(inSession.map((r) => r.id));
 
     // CSV: fetched with the key in a header, never in a URL; the file is the server's rows.
     await page.reload();

@@ -52,7 +52,12 @@ beforeAll(async () => {
   await owner.patch("/settings", { body_retention_days: 1 });
   const asked = await fetch(`${t.url}/v1/chat/completions`, {
     method: "POST",
-    headers: { ...bearer(b.key), "content-type": "application/json" },
+    // B's client session id is B's too (the Usage page's sessions).
+    headers: {
+      ...bearer(b.key),
+      "content-type": "application/json",
+      "x-claude-code-session-id": `bravo-session-${tag}`,
+    },
     body: JSON.stringify({
       model: "tiny",
       messages: [{ role: "user", content: `bravo-prompt-${tag}` }],
@@ -170,7 +175,12 @@ function urlFor(r: ManageRoute, memberId: string, keyId: string): string {
   const takesMember =
     r.query && "shape" in r.query && "member_id" in (r.query as { shape: object }).shape;
   if (takesMember) url += `?member_id=${memberId}`;
-  if (r.path === "/usage" || r.path === "/usage/latency" || r.path === "/usage/guard")
+  if (
+    r.path === "/usage" ||
+    r.path === "/usage/latency" ||
+    r.path === "/usage/guard" ||
+    r.path === "/usage/sessions"
+  )
     url += `&start_ms=${Date.now() - 86_400_000}`;
   return url;
 }
@@ -216,6 +226,7 @@ describe("the authorization matrix", () => {
         "get /usage/requests.csv",
         "get /usage/latency",
         "get /usage/guard",
+        "get /usage/sessions",
         "get /usage/audit",
         "get /usage/:id/body",
         "get /alerts",
@@ -288,6 +299,7 @@ describe("the authorization matrix", () => {
       "/usage/requests.csv",
       `/usage/latency?start_ms=${Date.now() - 86_400_000}`,
       `/usage/guard?start_ms=${Date.now() - 86_400_000}`,
+      `/usage/sessions?start_ms=${Date.now() - 86_400_000}`,
       "/usage/audit",
       "/usage/audit?format=csv",
       `/members/${a.id}/body-retention`,

@@ -121,6 +121,8 @@ const RequestLogFilters = {
    * the others.
    */
   guarded: z.enum(["true", "false"]).optional(),
+  /** Only the rows of this client session id (see `GET /usage/sessions`). */
+  session_id: z.string().min(1).max(128).optional(),
 };
 
 export const RequestLogQuery = z.strictObject({
@@ -186,8 +188,58 @@ export const RequestLogEntryDto = z.object({
   model_version: z.string().nullable(),
   /** Whether this request's body is retained (GET /usage/{id}/body). */
   body_retained: z.boolean(),
+  /**
+   * The client's session id (Claude Code's `x-claude-code-session-id`, else `x-session-id`):
+   * client-supplied text, control characters removed, at most 128 characters; null: none sent.
+   */
+  session_id: z.string().nullable(),
 });
 export type RequestLogEntryDto = z.infer<typeof RequestLogEntryDto>;
+
+/**
+ * `GET /manage/v1/usage/sessions` query: the client sessions active in [start_ms, end_ms)
+ * (`end_ms` defaults to now), the most recently active first. Members see their own only.
+ */
+export const UsageSessionsQuery = z.strictObject({
+  start_ms: QueryInt(0, Number.MAX_SAFE_INTEGER),
+  end_ms: QueryInt(0, Number.MAX_SAFE_INTEGER).optional(),
+  member_id: z.string().min(1).optional(),
+  /** Defaults to 100. */
+  limit: QueryInt(1, 500).default(100),
+});
+export type UsageSessionsQuery = z.infer<typeof UsageSessionsQuery>;
+
+/**
+ * One client session's usage in the period: a session is a member's rows carrying the same
+ * session id (two members' equal ids are two sessions). Sums are of settled rows, as on
+ * `GET /usage`; what is still running is `in_flight_requests` and `reserved_micros`.
+ */
+export const UsageSessionDto = z.object({
+  session_id: z.string(),
+  member_id: z.string(),
+  requests: Count,
+  prompt_tokens: Count,
+  completion_tokens: Count,
+  cached_tokens: Count,
+  cost_micros: SignedMicros,
+  estimated_requests: Count,
+  in_flight_requests: Count,
+  reserved_micros: SignedMicros,
+  /** The first and last admission of the session within the period. */
+  first_ms: TimeMs,
+  last_ms: TimeMs,
+  /** The models it asked for (requested names), sorted. */
+  models: z.array(z.string()),
+});
+export type UsageSessionDto = z.infer<typeof UsageSessionDto>;
+
+export const UsageSessionsPageDto = z.object({
+  object: z.literal("list"),
+  data: z.array(UsageSessionDto),
+  /** More sessions were active in the period than `limit`. */
+  has_more: z.boolean(),
+});
+export type UsageSessionsPageDto = z.infer<typeof UsageSessionsPageDto>;
 
 export const RequestLogPageDto = z.object({
   object: z.literal("list"),

@@ -8,6 +8,8 @@ import {
   RequestLogQuery,
   UsagePageDto,
   UsageQuery,
+  UsageSessionsPageDto,
+  UsageSessionsQuery,
   type UsageBucketDto,
 } from "../../contract/index.js";
 import { invalidRequest } from "../../gateway/errors.js";
@@ -108,6 +110,7 @@ function logFilters(c: Call<RequestLogCsvQuery>) {
     category: q.category,
     fallback: q.fallback === undefined ? undefined : q.fallback === "true",
     guarded: q.guarded === undefined ? undefined : q.guarded === "true",
+    sessionId: q.session_id,
     startMs: q.start_ms,
     endMs: q.end_ms,
   };
@@ -175,6 +178,26 @@ export const usageRoutes: ManageRoute[] = [
     response: "csv",
     // Filters are checked (and a member's 404 given) before the first byte is written.
     handle: (c) => streamRequestLogCsv(c.res, c.deps.usage, logFilters(c), csvFilename(c.now)),
+  }),
+  route({
+    method: "get",
+    path: "/usage/sessions",
+    access: "any",
+    summary:
+      "Usage and cost per client session (Claude Code's session id, x-session-id) over a period",
+    query: UsageSessionsQuery,
+    response: UsageSessionsPageDto,
+    handle: (c) => {
+      const q = c.query;
+      const end = q.end_ms ?? c.now;
+      if (end <= q.start_ms) throw invalidRequest("'end_ms' must be after 'start_ms'.", "end_ms");
+      const { sessions, hasMore } = c.deps.usage.sessions(
+        { startMs: q.start_ms, endMs: end },
+        { memberId: memberFilter(c, q.member_id) },
+        q.limit,
+      );
+      return { object: "list", data: sessions, has_more: hasMore };
+    },
   }),
   route({
     method: "get",

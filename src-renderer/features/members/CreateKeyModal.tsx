@@ -1,7 +1,16 @@
-import type { CreateKeyBody, CreatedKeyDto, MemberDto } from "@contract";
+import type {
+  CreateKeyBody,
+  CreatedKeyDto,
+  EffectiveLimitsDto,
+  MemberDto,
+  MemberStatusDto,
+  ModelListDto,
+  PriceDto,
+} from "@contract";
 import { Alert, Button, Group, Modal, Select, Stack, Text, TextInput } from "@mantine/core";
 import { IconAlertTriangle } from "@tabler/icons-react";
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
+import { useServerStore } from "../../stores/useServerStore";
 import { useReturnFocus } from "../../components/useReturnFocus";
 import { CopyTextButton } from "./CopyTextButton";
 import { errorText } from "./errorText";
@@ -18,7 +27,12 @@ const EXPIRY: { value: string; label: string; days: number | null }[] = [
 
 export interface CreateKeyModalProps {
   member: MemberDto;
-  model?: string;
+  /** Models the snippets may name before the new key's own `/v1/models` answers. */
+  models: string[];
+  limits?: EffectiveLimitsDto;
+  status?: MemberStatusDto;
+  prices?: PriceDto[];
+  staff?: boolean;
   onCreate: (body: CreateKeyBody) => Promise<CreatedKeyDto>;
   onClose: () => void;
 }
@@ -27,13 +41,37 @@ export interface CreateKeyModalProps {
  * Names a new key, then shows it — the only time it is ever shown — with copy buttons and
  * snippets. The key lives in this component's state only: closing the dialog forgets it.
  */
-export function CreateKeyModal({ member, model, onCreate, onClose }: CreateKeyModalProps) {
+export function CreateKeyModal({
+  member,
+  models,
+  limits,
+  status,
+  prices,
+  staff,
+  onCreate,
+  onClose,
+}: CreateKeyModalProps) {
   useReturnFocus();
+  const baseUrl = useServerStore((s) => s.baseUrl) ?? window.location.origin;
   const [name, setName] = useState("");
   const [expiry, setExpiry] = useState("never");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const [created, setCreated] = useState<CreatedKeyDto>();
+  // The models the new key may call, asked with the key itself: exactly the member's view.
+  const [callable, setCallable] = useState<string[]>();
+  useEffect(() => {
+    if (!created) return;
+    const abort = new AbortController();
+    fetch(`${baseUrl}/v1/models`, {
+      headers: { authorization: `Bearer ${created.key}` },
+      signal: abort.signal,
+    })
+      .then((r) => (r.ok ? (r.json() as Promise<ModelListDto>) : undefined))
+      .then((list) => list && setCallable(list.data.map((m) => m.id)))
+      .catch(() => undefined);
+    return () => abort.abort();
+  }, [created, baseUrl]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -120,7 +158,17 @@ export function CreateKeyModal({ member, model, onCreate, onClose }: CreateKeyMo
             />
             <CopyTextButton value={created.key} label="Copy key" />
           </Group>
-          <KeySnippets apiKey={created.key} model={model} />
+          <Text fw={500} size="sm">
+            Connect a tool
+          </Text>
+          <KeySnippets
+            apiKey={created.key}
+            models={callable ?? models}
+            limits={limits}
+            status={status}
+            prices={prices}
+            staff={staff}
+          />
           <Group justify="flex-end">
             <Button onClick={onClose}>I have copied it</Button>
           </Group>

@@ -1,4 +1,12 @@
-import type { ApiKeyDto, CreateKeyBody, CreatedKeyDto, MemberDto } from "@contract";
+import type {
+  ApiKeyDto,
+  CreateKeyBody,
+  CreatedKeyDto,
+  EffectiveLimitsDto,
+  MemberDto,
+  MemberStatusDto,
+  PriceDto,
+} from "@contract";
 import { Badge, Button, Card, Code, Group, Table, Text, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { IconKey } from "@tabler/icons-react";
@@ -11,8 +19,12 @@ export interface KeysCardProps {
   keys: ApiKeyDto[];
   /** Create and revoke keys (members: their own; viewers: never). */
   canManage: boolean;
-  /** The model the snippets name, when one is known. */
-  model?: string;
+  /** Models the member may call, best first: the key dialog's snippets name one. */
+  models: string[];
+  limits?: EffectiveLimitsDto;
+  status?: MemberStatusDto;
+  prices?: PriceDto[];
+  staff?: boolean;
   onCreate: (body: CreateKeyBody) => Promise<CreatedKeyDto>;
   onRevoke: (keyId: string) => Promise<void>;
 }
@@ -27,7 +39,18 @@ const when = (ms: number | null, none: string) =>
   ms === null ? none : new Date(ms).toLocaleString();
 
 /** The member's keys as the API lists them: a name, `btk_abcd…wxyz`, never the key itself. */
-export function KeysCard({ member, keys, canManage, model, onCreate, onRevoke }: KeysCardProps) {
+export function KeysCard({
+  member,
+  keys,
+  canManage,
+  models,
+  limits,
+  status,
+  prices,
+  staff,
+  onCreate,
+  onRevoke,
+}: KeysCardProps) {
   const [creating, setCreating] = useState(false);
   const [revoking, setRevoking] = useState<ApiKeyDto>();
   const active = keys.filter((k) => k.status === "active").length;
@@ -103,7 +126,11 @@ export function KeysCard({ member, keys, canManage, model, onCreate, onRevoke }:
       {creating && (
         <CreateKeyModal
           member={member}
-          model={model}
+          models={models}
+          limits={limits}
+          status={status}
+          prices={prices}
+          staff={staff}
           onCreate={onCreate}
           onClose={() => setCreating(false)}
         />

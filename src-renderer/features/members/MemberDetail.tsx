@@ -19,7 +19,9 @@ import { AlertsCard } from "./AlertsCard";
 import { BillingCard } from "./BillingCard";
 import { BodyRetentionCard } from "./BodyRetentionCard";
 import { CreditsCard } from "./CreditsCard";
+import { connectModel, KEY_PLACEHOLDER } from "../../lib/keySnippets";
 import { KeysCard } from "./KeysCard";
+import { KeySnippets } from "./KeySnippets";
 import { LimitsForm } from "./LimitsForm";
 import { LimitsSummary } from "./LimitsSummary";
 import { MemberHeader } from "./MemberHeader";
@@ -122,7 +124,11 @@ export function MemberDetail({ id, me, self }: MemberDetailProps) {
         member={member}
         keys={s.keys}
         canManage={canCreateKeys(me, member)}
-        model={snippetModel(s.limits?.effective.allowed_models, s.models)}
+        models={callableModels(s.limits?.effective.allowed_models, s.models)}
+        limits={s.limits?.effective}
+        status={s.status}
+        prices={s.prices}
+        staff={staff}
         onCreate={s.createKey}
         onRevoke={s.revokeKey}
       />
@@ -131,16 +137,39 @@ export function MemberDetail({ id, me, self }: MemberDetailProps) {
         canEdit={me.role === "owner" && member.status !== "deleted"}
         onSave={s.setBodyRetention}
       />
+      {self && (
+        <Card withBorder padding="lg" component="section" aria-labelledby="connect-title">
+          <Title order={3} size="h4" id="connect-title" mb={4}>
+            Connect a tool
+          </Title>
+          <Text size="sm" c="dimmed" mb="sm">
+            Setups for coding agents and SDKs. Put in one of your keys (a key is shown only when it
+            is created: create one above if you have lost it).
+          </Text>
+          <KeySnippets
+            apiKey={KEY_PLACEHOLDER}
+            models={callableModels(s.limits?.effective.allowed_models, s.models)}
+            limits={s.limits?.effective}
+            status={s.status}
+            prices={s.prices}
+            staff={staff}
+          />
+        </Card>
+      )}
       <AlertsCard alerts={s.alerts} status={s.status} />
     </Stack>
   );
 }
 
-/** The model the key snippets name: one the member may call, when known. */
-function snippetModel(allowed: string[] | null | undefined, listed: string[]): string | undefined {
-  if (allowed && allowed.length) return allowed[0];
-  if (allowed === null || allowed === undefined) return listed[0];
-  return undefined;
+/**
+ * Models the member may call as far as this page knows: those listed that their allow-list
+ * admits (the list is the signed-in person's `/v1/models`: on My account exactly theirs), the
+ * one `connectModel` picks first.
+ */
+function callableModels(allowed: string[] | null | undefined, listed: string[]): string[] {
+  const first = connectModel(listed, allowed);
+  const rest = allowed ? listed.filter((m) => allowed.includes(m)) : listed;
+  return first === undefined ? rest : [first, ...rest.filter((m) => m !== first)];
 }
 
 function BackLink() {

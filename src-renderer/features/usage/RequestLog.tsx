@@ -26,6 +26,7 @@ import {
   providerLabel,
   routeView,
   rowStatus,
+  shortSession,
   type LogFilters,
 } from "./requestLogView";
 import { saveBlob } from "./saveBlob";
@@ -40,6 +41,8 @@ interface RequestLogProps {
   providers: string[];
   /** Route categories seen in the range. */
   categories: string[];
+  /** Client session ids active in the range. */
+  sessions: string[];
   onFilters: (change: Partial<LogFilters>) => void;
   onNext: () => void;
   onPrev: () => void;
@@ -141,6 +144,7 @@ export function RequestLog(p: RequestLogProps) {
         models={p.models}
         connections={staff ? connections : []}
         categories={p.categories}
+        sessions={p.sessions}
       />
       {log.error && (
         <Alert color="red" mt="sm" title="Could not load the request log">
@@ -191,6 +195,20 @@ export function RequestLog(p: RequestLogProps) {
                     <Text size="sm" truncate="end" maw={220} title={r.model}>
                       {r.model}
                     </Text>
+                    {/* The client's session (Claude Code's id, x-session-id): filter by it. */}
+                    {r.session_id !== null && (
+                      <Text
+                        size="xs"
+                        c="dimmed"
+                        ff="monospace"
+                        truncate="end"
+                        maw={220}
+                        title={`Session ${r.session_id}`}
+                        data-session
+                      >
+                        session {shortSession(r.session_id)}
+                      </Text>
+                    )}
                     {/* A routed request: where it went, how, and what it passed over first. */}
                     {route && (
                       <div data-route>

@@ -17,6 +17,8 @@ interface RequestLogFiltersProps {
   connections: [string, string][];
   /** Route categories seen in the range. */
   categories: string[];
+  /** Client session ids active in the range (`GET /usage/sessions`). */
+  sessions?: string[];
 }
 
 /** Filters of the request log; each is cleared back to "Any". */
@@ -27,6 +29,7 @@ export function RequestLogFilters({
   models,
   connections,
   categories,
+  sessions = [],
 }: RequestLogFiltersProps) {
   const common = {
     size: "xs",
@@ -101,6 +104,14 @@ export function RequestLogFilters({
         data={[...GUARDED_OPTIONS]}
         value={filters.guarded ?? null}
         onChange={(v) => onChange({ guarded: (v ?? undefined) as LogFilters["guarded"] })}
+      />
+      <Select
+        {...common}
+        label="Session"
+        searchable
+        data={[...new Set([...sessions, ...(filters.session ? [filters.session] : [])])]}
+        value={filters.session ?? null}
+        onChange={(v) => onChange({ session: v ?? undefined })}
       />
     </Group>
   );

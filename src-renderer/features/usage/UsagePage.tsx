@@ -6,6 +6,7 @@ import { useUsageStore } from "../../stores/useUsageStore";
 import { GuardSummaryCard } from "./GuardSummaryCard";
 import { LatencyTable } from "./LatencyTable";
 import { RequestLog } from "./RequestLog";
+import { SessionsTable } from "./SessionsTable";
 import { throttle } from "./throttle";
 import { TopTables } from "./TopTables";
 import { UsageCharts } from "./UsageCharts";
@@ -17,7 +18,7 @@ const LIVE_REFRESH_MS = 2000;
 
 /**
  * Usage and cost over a day (hourly), week or month (daily): totals, stacked charts, top members
- * and models, latency percentiles and the request log. Staff see the whole lab; a member sees
+ * and models, latency percentiles, cost per client session and the request log. Staff see the whole lab; a member sees
  * only their own usage (the server scopes every query; the page offers no one else's filters).
  */
 export function UsagePage() {
@@ -50,6 +51,8 @@ export function UsagePage() {
     () => [...new Set([...seen.models, ...s.latency.map((l) => l.model)])],
     [seen, s.latency],
   );
+
+  const sessionIds = useMemo(() => [...new Set(s.sessions.map((x) => x.session_id))], [s.sessions]);
 
   if (!me)
     return (
@@ -101,6 +104,13 @@ export function UsagePage() {
       <TopTables page={s.page} staff={staff} memberNames={s.memberNames} />
       <LatencyTable latency={s.latency} />
       <GuardSummaryCard summary={s.guard} staff={staff} />
+      <SessionsTable
+        sessions={s.sessions}
+        hasMore={s.sessionsHasMore}
+        staff={staff}
+        memberNames={s.memberNames}
+        onShowRequests={(session) => void s.setLogFilters({ session })}
+      />
       <RequestLog
         log={s.log}
         staff={staff}
@@ -109,6 +119,7 @@ export function UsagePage() {
         models={models}
         providers={seen.providers}
         categories={seen.categories}
+        sessions={sessionIds}
         onFilters={(c) => void s.setLogFilters(c)}
         onNext={() => void s.nextLogPage()}
         onPrev={() => void s.prevLogPage()}

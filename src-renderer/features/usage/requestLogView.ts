@@ -18,6 +18,8 @@ export interface LogFilters {
   fallback?: "true" | "false";
   /** `true`: requests in which the guard found secrets or PII (or kept local); `false`: the others. */
   guarded?: "true" | "false";
+  /** One client session's requests (its `session_id`). */
+  session?: string;
 }
 
 export type LogStatus = "ok" | "error" | "aborted" | "in_flight";
@@ -57,6 +59,7 @@ export function logQuery(
   if (filters.category) q.category = filters.category;
   if (filters.fallback) q.fallback = filters.fallback;
   if (filters.guarded) q.guarded = filters.guarded;
+  if (filters.session) q.session_id = filters.session;
   return q;
 }
 
@@ -114,6 +117,9 @@ export function providerLabel(
 }
 
 /** `1,234` with the browser's grouping; `—` for a missing number. */
+/** A session id as a table shows it: long ids (UUIDs) shortened to their first 8 characters. */
+export const shortSession = (id: string) => (id.length > 12 ? `${id.slice(0, 8)}…` : id);
+
 export const formatCount = (n: number | null | undefined) =>
   n === null || n === undefined ? "—" : n.toLocaleString();
 

@@ -43,12 +43,19 @@ const row = (o: Partial<RequestLogEntryDto>): RequestLogEntryDto => ({
   guard: null,
   model_version: null,
   body_retained: false,
+  session_id: null,
   route_tokens: null,
   fallback: null,
   ...o,
 });
 
 describe("logQuery", () => {
+  it("sends the session filter as session_id", () => {
+    expect(logQuery({ session: "0f8e3c1a-5b2d" }, undefined)).toEqual({
+      session_id: "0f8e3c1a-5b2d",
+    });
+  });
+
   it("maps the page's filters onto the API's query, window included", () => {
     expect(logQuery({}, undefined)).toEqual({});
     expect(

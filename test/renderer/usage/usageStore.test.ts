@@ -128,4 +128,33 @@ describe("the usage store", () => {
     expect(store.getState().log.filters).toEqual({});
     expect(store.getState().log.rows.map((r) => r.id)).toEqual(ledgerIds(a.id));
   });
+
+  it("lists the window's client sessions and narrows the log to one", async () => {
+    // Ada's rows (all in the window, as above) are one agent session; one of Bo's another.
+    t.core.db.prepare("UPDATE usage SET session_id = 'task-ada' WHERE member_id = ?").run(a.id);
+    t.core.db.prepare("UPDATE usage SET session_id = 'task-bo' WHERE id = 'req_6:1'").run();
+    const store = storeFor(t.core.ownerToken);
+    await store.getState().start({ staff: true, memberId: "mem_owner", name: "Owner" });
+    const s = store.getState();
+    expect(s.sessions.map((x) => [x.session_id, x.member_id]).sort()).toEqual(
+      [
+        ["task-ada", a.id],
+        ["task-bo", b.id],
+      ].sort(),
+    );
+    expect(s.sessionsHasMore).toBe(false);
+    // The session's sums are those of Ada's settled rows: her usage page totals above.
+    expect(s.sessions.find((x) => x.session_id === "task-ada")).toMatchObject({
+      requests: 3,
+      cost_micros: 69,
+    });
+    await store.getState().setLogFilters({ session: "task-ada" });
+    expect(store.getState().log.rows.map((r) => [r.id, r.session_id])).toEqual(
+      ledgerIds(a.id).map((id) => [id, "task-ada"]),
+    );
+    // A member sees their own sessions only.
+    const mine = storeFor(b.key);
+    await mine.getState().start({ staff: false, memberId: b.id, name: "Bo" });
+    expect(mine.getState().sessions.map((x) => x.session_id)).toEqual(["task-bo"]);
+  });
 });
