@@ -294,7 +294,11 @@ describe("/v1/messages with an Anthropic pool", () => {
       stream: true,
       temperature: 0.2,
       stop_sequences: ["END"],
-      system: "Be brief.\n\nUse tools.",
+      // Same family: the client's system blocks go as written (cache_control could be on them).
+      system: [
+        { type: "text", text: "Be brief." },
+        { type: "text", text: "Use tools." },
+      ],
       messages: req.messages,
       tools: [weather, time],
       tool_choice: { type: "tool", name: "get_weather", disable_parallel_tool_use: true },
