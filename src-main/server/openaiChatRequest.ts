@@ -28,6 +28,17 @@ export function openAiConversation(
   const note = (message: string, param: string, code: string) =>
     (unsupported ??= { message, param, code });
 
+  // Token probabilities: OpenAI-compatible pools pass them through; the local engine does not
+  // report them yet, so a local model refuses rather than answer `logprobs: null` as if asked
+  // for nothing.
+  const { logprobs, top_logprobs: top } = body as { logprobs?: unknown; top_logprobs?: unknown };
+  if (logprobs === true || (typeof top === "number" && top > 0))
+    note(
+      "logprobs are not available from local models; use a remote pool whose upstream reports them.",
+      logprobs === true ? "logprobs" : "top_logprobs",
+      "unsupported_parameter",
+    );
+
   const turns: Turn[] = [];
   const out: ChatRequest["messages"] = [];
   if (tools.length > 0) out.push({ role: "system", content: toolsText(tools) });

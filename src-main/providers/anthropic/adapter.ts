@@ -88,6 +88,13 @@ export class AnthropicAdapter {
     signal: AbortSignal,
   ): AsyncGenerator<GenerationEvent> {
     const conv = conversationOf(req);
+    // Anthropic's API has no token probabilities: refused rather than answered without them.
+    if (req.body?.logprobs === true)
+      throw invalidRequest(
+        "logprobs are not available from Anthropic upstreams.",
+        "logprobs",
+        "unsupported_parameter",
+      );
     // Refused rather than dropped: an answer that ignored the schema would look like a success.
     if (conv.responseFormat)
       throw invalidRequest(

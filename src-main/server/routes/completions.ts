@@ -34,6 +34,15 @@ export function completions(deps: RouteDeps): RequestHandler {
         "unsupported_parameter",
       );
     }
+    // Text completions are served by local models only, and the engine does not report token
+    // probabilities yet: refused, not answered with `logprobs: null`.
+    const logprobs = (body as { logprobs?: unknown }).logprobs;
+    if (typeof logprobs === "number" && logprobs > 0)
+      throw invalidRequest(
+        "logprobs are not available from local models.",
+        "logprobs",
+        "unsupported_parameter",
+      );
     const ctx = deps.context(req, res);
     const room = openAiWaitingRoom(ctx, res, body.stream === true, deps, body.model);
     const gen = await room.start(() =>
