@@ -12,12 +12,28 @@ import {
 import { startTestServer, type TestMember, type TestServer } from "../../helpers/testServer";
 
 /**
+ * A zstd frame holding `data` in one raw block (RFC 8878 §3.1.1: magic, a frame header with a
+ * single-segment content size, one last raw block): enough for a test body, without a zstd
+ * encoder (Node 20 has none).
+ */
+function zstdFrame(data: Buffer): Buffer {
+  const magic = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+  // Frame header descriptor: single segment, 4-byte content size (FCS flag 2).
+  const fhd = Buffer.from([0xa0]);
+  const size = Buffer.alloc(4);
+  size.writeUInt32LE(data.length);
+  // Block header: last block, raw, block size (3 bytes, little endian: size << 3 | type << 1 | last).
+  const header = data.length * 8 + 1;
+  const block = Buffer.from([header & 0xff, (header >> 8) & 0xff, (header >> 16) & 0xff]);
+  return Buffer.concat([magic, fhd, size, block, data]);
+}
+
+/**
  * "Connect a tool" (issue 12, part 7): every snippet is built for a real member's key against a
  * real server, and the HTTP call it describes is made: curl's URL, headers and body as written;
  * the SDK and tool setups through the official `openai` and `@anthropic-ai/sdk` clients with the
- * base URL, key, model and max_tokens the snippet shows. Codex calls `/v1/responses`, which is
- * not this test's subject: its config's provider is checked, and `${base_url}/models` must list
- * the model it names.
+ * base URL, key, model and max_tokens the snippet shows. Codex's config is checked, `${base_url}/models` must
+ * list the model it names, and a zstd-compressed Responses call to that base URL is answered.
  */
 let t: TestServer;
 let member: TestMember;
@@ -207,5 +223,25 @@ describe("Connect a tool: each snippet's call, against a real server", () => {
     expect(((await res.json()) as { data: { id: string }[] }).data.map((m) => m.id)).toContain(
       literal(profile, "model"),
     );
+    // Codex's own call: the Responses API at that base URL, with that key and model, its body
+    // zstd-compressed as Codex may send it.
+    const body = JSON.stringify({
+      model: literal(profile, "model"),
+      input: "Say hi",
+      max_output_tokens: 4,
+      temperature: 0,
+      store: false,
+    });
+    const answer = await fetch(`${literal(provider, "base_url")}/responses`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${env[CODEX_ENV_KEY]}`,
+        "content-type": "application/json",
+        "content-encoding": "zstd",
+      },
+      body: new Uint8Array(zstdFrame(Buffer.from(body))),
+    });
+    expect(answer.status).toBe(200);
+    expect(((await answer.json()) as { object: string; status: string }).object).toBe("response");
   });
 });
