@@ -83,9 +83,10 @@ export function droppedFromOpenAi(req: ChatRequest): string[] {
   const body = req.body;
   if (!body) return [];
   const out = new Set<string>();
-  // `null` is OpenAI's "not set": nothing is lost.
+  // `null` is OpenAI's "not set", and `false` turns a feature off (`logprobs`, `store`): nothing
+  // is lost either way.
   for (const [key, value] of Object.entries(body))
-    if (!OPENAI_TRANSLATED.has(key) && value != null) out.add(key);
+    if (!OPENAI_TRANSLATED.has(key) && value != null && value !== false) out.add(key);
   return [...out].sort();
 }
 

@@ -44,6 +44,8 @@ interface Raw {
   prompt_tokens: number | null;
   completion_tokens: number | null;
   cached_tokens: number | null;
+  cache_write_tokens: number | null;
+  session_id: string | null;
   cost_micros: number | null;
   estimated: number;
   billing_mode: UsageAuditRecordDto["billing_mode"];
@@ -68,7 +70,8 @@ export class UsageAudit {
            u.route_category, u.route_classifier, u.fallback_json, u.provider,
            c.name AS connection_name, u.provider_region, u.provider_retention, u.served_model,
            u.model_version, u.guard_json, u.state, u.outcome, u.http_status, u.error_code,
-           u.prompt_tokens, u.completion_tokens, u.cached_tokens, u.cost_micros, u.estimated,
+           u.prompt_tokens, u.completion_tokens, u.cached_tokens, u.cache_write_tokens, u.session_id,
+           u.cost_micros, u.estimated,
            u.billing_mode,
            EXISTS (SELECT 1 FROM request_bodies b
                    WHERE b.usage_id = u.id AND b.expires_ms > @nowMs) AS body_retained
@@ -134,6 +137,8 @@ function toRecord(r: Raw): UsageAuditRecordDto {
     prompt_tokens: r.prompt_tokens,
     completion_tokens: r.completion_tokens,
     cached_tokens: r.cached_tokens,
+    cache_write_tokens: r.cache_write_tokens,
+    session_id: r.session_id,
     cost_micros: r.cost_micros,
     estimated: r.estimated === 1,
     billing_mode: r.billing_mode,

@@ -265,6 +265,8 @@ function seedRow(r: {
   tokens?: [number, number];
   cost?: number;
   error?: [string, number];
+  cacheWrite?: number;
+  session?: string;
 }) {
   const [requestId, attempt] = r.id.split(":");
   t.core.db
@@ -274,11 +276,11 @@ function seedRow(r: {
          reserved_tokens, reserved_micros, prompt_tokens, completion_tokens, cached_tokens,
          cost_micros, usage_source, estimated, outcome, error_code, http_status, settled_ms,
          fallback_json, guard_json, model_version, provider_region, provider_retention,
-         route_category, route_classifier)
+         route_category, route_classifier, cache_write_tokens, session_id)
        VALUES (@id, @requestId, @attempt, @memberId, @keyId, 'chat.completions', @model,
          @served, @provider, 'org', 0, @state, @at, '2025-01-10', '2025-01', 100, 50, @pt, @ct, 0,
          @cost, 'provider', 0, @outcome, @code, @status, @at, @fallback, @guard, @version,
-         @region, @retention, @category, @classifier)`,
+         @region, @retention, @category, @classifier, @cacheWrite, @session)`,
     )
     .run({
       id: r.id,
@@ -304,6 +306,8 @@ function seedRow(r: {
       retention: r.retention ?? null,
       category: r.model === "auto" ? "code" : null,
       classifier: r.model === "auto" ? "knn" : null,
+      cacheWrite: r.cacheWrite ?? null,
+      session: r.session ?? null,
     });
 }
 
@@ -321,6 +325,8 @@ function expected(): UsageAuditRecordDto[] {
     key_prefix: prefix(m),
     endpoint: "chat.completions",
     cached_tokens: 0,
+    cache_write_tokens: null,
+    session_id: null,
     estimated: false,
     billing_mode: "org" as const,
     body_retained: false,
@@ -402,6 +408,8 @@ function expected(): UsageAuditRecordDto[] {
       error_code: null,
       prompt_tokens: 7,
       completion_tokens: 3,
+      cache_write_tokens: 2,
+      session_id: "sess-7",
       cost_micros: 9,
     },
     {
@@ -478,6 +486,8 @@ describe("GET /usage/audit", () => {
       fallback: ["gpt-4o-mini: rate_limited"],
       tokens: [7, 3],
       cost: 9,
+      cacheWrite: 2,
+      session: "sess-7",
     });
     seedRow({
       id: "req_e3:1",
@@ -519,10 +529,10 @@ describe("GET /usage/audit", () => {
     expect(res.text).toBe(
       [
         AUDIT_CSV_COLUMNS.join(","),
-        `req_e1:1,req_e1,1,${P0 + 1000},2025-01-10T00:00:01.000Z,${alice.id},Alice,${alice.keyId},test,${pre(alice)},chat.completions,tiny,,,,local,local,,,tiny,tiny.gguf sha256:abc123,,,settled,ok,,,10,5,0,0,false,org,false`,
-        `req_e2:1,req_e2,1,${P0 + 2000},2025-01-10T00:00:02.000Z,${bob.id},Bob,${bob.keyId},test,${pre(bob)},chat.completions,auto,code,knn,,${con.c},Upstream C,ap-south-1,7 days,gpt-4o-mini,,"secrets=aws:2,openai:1;pii=email:3",${guardActions},released,error,429,rate_limited,,,0,0,false,org,false`,
-        `req_e2:2,req_e2,2,${P0 + 2000},2025-01-10T00:00:02.000Z,${bob.id},Bob,${bob.keyId},test,${pre(bob)},chat.completions,auto,code,knn,gpt-4o-mini: rate_limited,${con.b},Upstream B,eu-west-1,zero data retention,gpt-4o,'=cmd|' /C calc'!A0,"secrets=aws:2,openai:1;pii=email:3",${guardActions},settled,ok,,,7,3,0,9,false,org,false`,
-        `req_e3:1,req_e3,1,${P0 + 3000},2025-01-10T00:00:03.000Z,${alice.id},Alice,${alice.keyId},test,${pre(alice)},chat.completions,audit-pool,,,,local,local,,,tiny,tiny.gguf sha256:pending,pii=card:1,secrets_action=local;pii_mode=keep-local;pii_scope=org;pii_action=kept_local;restored=0;kept_local=audit-pool>tiny,settled,ok,,,4,2,0,0,false,org,false`,
+        `req_e1:1,req_e1,1,${P0 + 1000},2025-01-10T00:00:01.000Z,${alice.id},Alice,${alice.keyId},test,${pre(alice)},chat.completions,tiny,,,,local,local,,,tiny,tiny.gguf sha256:abc123,,,settled,ok,,,10,5,0,,,0,false,org,false`,
+        `req_e2:1,req_e2,1,${P0 + 2000},2025-01-10T00:00:02.000Z,${bob.id},Bob,${bob.keyId},test,${pre(bob)},chat.completions,auto,code,knn,,${con.c},Upstream C,ap-south-1,7 days,gpt-4o-mini,,"secrets=aws:2,openai:1;pii=email:3",${guardActions},released,error,429,rate_limited,,,0,,,0,false,org,false`,
+        `req_e2:2,req_e2,2,${P0 + 2000},2025-01-10T00:00:02.000Z,${bob.id},Bob,${bob.keyId},test,${pre(bob)},chat.completions,auto,code,knn,gpt-4o-mini: rate_limited,${con.b},Upstream B,eu-west-1,zero data retention,gpt-4o,'=cmd|' /C calc'!A0,"secrets=aws:2,openai:1;pii=email:3",${guardActions},settled,ok,,,7,3,0,2,sess-7,9,false,org,false`,
+        `req_e3:1,req_e3,1,${P0 + 3000},2025-01-10T00:00:03.000Z,${alice.id},Alice,${alice.keyId},test,${pre(alice)},chat.completions,audit-pool,,,,local,local,,,tiny,tiny.gguf sha256:pending,pii=card:1,secrets_action=local;pii_mode=keep-local;pii_scope=org;pii_action=kept_local;restored=0;kept_local=audit-pool>tiny,settled,ok,,,4,2,0,,,0,false,org,false`,
         "",
       ].join("\r\n"),
     );

@@ -190,14 +190,15 @@ describe("GET /usage/requests.csv", () => {
     expect(header).toBe(
       "id,request_id,attempt,member_id,key_id,endpoint,model,served_model,provider,billing_mode," +
         "stream,state,created_ms,created_at,prompt_tokens,completion_tokens,cached_tokens," +
-        "cost_micros,reserved_micros,usage_source,estimated,outcome,error_code,http_status," +
-        "ttft_ms,latency_ms,route_category,route_classifier,route_tokens,fallback\r\n",
+        "cache_write_tokens,cost_micros,reserved_micros,usage_source,estimated,outcome,error_code," +
+        "http_status,ttft_ms,latency_ms,route_category,route_classifier,route_tokens,fallback," +
+        "session_id\r\n",
     );
     const at = `${BASE + 2000},2026-03-02T10:00:02.000Z`;
     expect(text).toBe(
       header +
-        `req_3:2,req_3,2,${a.id},${a.keyId},chat.completions,gpt-x,gpt-x,${CON_B},org,false,settled,${at},7,3,0,9,500,engine,false,ok,,,50,700,,,,\r\n` +
-        `req_3:1,req_3,1,${a.id},${a.keyId},chat.completions,gpt-x,,${CON_A},org,false,released,${at},,,,0,500,,false,error,server_error,500,,300,,,,\r\n`,
+        `req_3:2,req_3,2,${a.id},${a.keyId},chat.completions,gpt-x,gpt-x,${CON_B},org,false,settled,${at},7,3,0,,9,500,engine,false,ok,,,50,700,,,,,\r\n` +
+        `req_3:1,req_3,1,${a.id},${a.keyId},chat.completions,gpt-x,,${CON_A},org,false,released,${at},,,,,0,500,,false,error,server_error,500,,300,,,,,\r\n`,
     );
   });
 
@@ -206,7 +207,7 @@ describe("GET /usage/requests.csv", () => {
     const cell = `"'=HYPERLINK(""http://x.test"",""a,b"")"`;
     expect(text).toBe(
       header +
-        `req_4:1,req_4,1,${b.id},${b.keyId},chat.completions,${cell},${cell},${CON_A},org,false,settled,${BASE + 3000},2026-03-02T10:00:03.000Z,1,1,0,3,500,engine,false,ok,,,30,300,,,,\r\n`,
+        `req_4:1,req_4,1,${b.id},${b.keyId},chat.completions,${cell},${cell},${CON_A},org,false,settled,${BASE + 3000},2026-03-02T10:00:03.000Z,1,1,0,,3,500,engine,false,ok,,,30,300,,,,,\r\n`,
     );
   });
 

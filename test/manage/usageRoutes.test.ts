@@ -182,11 +182,12 @@ describe("the request log by route", () => {
     );
     const lines = (await res.text()).split("\r\n");
     expect(lines[0]).toBe(CSV_COLUMNS.join(","));
-    expect(CSV_COLUMNS.slice(-4)).toEqual([
+    expect(CSV_COLUMNS.slice(-5)).toEqual([
       "route_category",
       "route_classifier",
       "route_tokens",
       "fallback",
+      "session_id",
     ]);
     expect(lines).toHaveLength(3);
     expect(lines[1]!.split(",").slice(0, 7)).toEqual([
@@ -198,7 +199,8 @@ describe("the request log by route", () => {
       "chat.completions",
       "coder",
     ]);
-    expect(lines[1]!.endsWith(",code,,0,nope: model_not_found")).toBe(true);
+    // The route's columns, then the session id (none sent here).
+    expect(lines[1]!.endsWith(",code,,0,nope: model_not_found,")).toBe(true);
     const direct = await fetch(
       `${t.url}/manage/v1/usage/requests.csv?start_ms=${startMs}&model=tiny&category=-`,
       { headers: t.auth },
@@ -206,7 +208,7 @@ describe("the request log by route", () => {
     const directLines = (await direct.text()).split("\r\n");
     expect(directLines).toHaveLength(3);
     expect(directLines[1]!.startsWith(`${ids.direct}:1,`)).toBe(true);
-    expect(directLines[1]!.endsWith(",,,,")).toBe(true);
+    expect(directLines[1]!.endsWith(",,,,,")).toBe(true);
   });
 });
 

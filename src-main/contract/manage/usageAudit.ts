@@ -118,7 +118,11 @@ export const UsageAuditRecordDto = z.object({
   error_code: z.string().nullable(),
   prompt_tokens: Count.nullable(),
   completion_tokens: Count.nullable(),
+  /** Prompt tokens read from a cache (`cached_tokens`) and written to an upstream's cache. */
   cached_tokens: Count.nullable(),
+  cache_write_tokens: Count.nullable(),
+  /** The client's session (Claude Code's `x-claude-code-session-id`, `x-session-id`); null: none. */
+  session_id: z.string().nullable(),
   cost_micros: SignedMicros.nullable(),
   /** Tokens estimated rather than reported (or settled at the reserved maximum after a crash). */
   estimated: z.boolean(),

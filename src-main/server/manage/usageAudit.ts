@@ -49,6 +49,8 @@ export const AUDIT_CSV_COLUMNS = [
   "prompt_tokens",
   "completion_tokens",
   "cached_tokens",
+  "cache_write_tokens",
+  "session_id",
   "cost_micros",
   "estimated",
   "billing_mode",

@@ -25,6 +25,7 @@ export const CSV_COLUMNS = [
   "prompt_tokens",
   "completion_tokens",
   "cached_tokens",
+  "cache_write_tokens",
   "cost_micros",
   "reserved_micros",
   "usage_source",
@@ -38,6 +39,7 @@ export const CSV_COLUMNS = [
   "route_classifier",
   "route_tokens",
   "fallback",
+  "session_id",
 ] as const;
 
 /** Rows read from SQLite per step: each step is one short synchronous query. */
