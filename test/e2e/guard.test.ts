@@ -221,7 +221,8 @@ describe.skipIf(!haveChromium)("the guardrails page in Chromium", () => {
 
     await openPage(page, "Guardrails");
     const off = page.getByRole("list", { name: "Connections with KeyVault off" });
-    await expect(off.getByRole("link").allTextContents()).resolves.toEqual(["Own tenant"]);
+    // The page loads its data after it shows: wait for the list to name the connection.
+    await expect.poll(() => off.getByRole("link").allTextContents()).toEqual(["Own tenant"]);
     expect(errors).toEqual([]);
     await page.close();
   });
