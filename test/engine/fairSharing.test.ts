@@ -151,8 +151,13 @@ describe("the shared GPU", () => {
     const results = await Promise.all([...floods, bDone]);
     expect(results.map((r) => r.status)).toEqual(Array(21).fill(200));
     const firsts = log.filter((e) => e.endsWith(":first"));
-    // B's request took the first sequence that freed: after A's first two, before A's third.
-    expect(firsts.indexOf("b:first")).toBe(2);
+    // B's request took the first sequence that freed (after A's first two), so its first token
+    // comes before those of A's 4th…20th, which wait for A's earlier ones to finish 60 tokens.
+    // A's third request takes the other sequence as it frees, usually just after B; both then
+    // prefill the same prompt at once, so which of those two speaks first is not fixed (the
+    // grant order itself is FairQueue's, asserted exactly in fairQueue.test.ts).
+    expect(firsts.slice(0, 2).map((e) => e[0])).toEqual(["a", "a"]);
+    expect([2, 3]).toContain(firsts.indexOf("b:first"));
     const aOrder = firsts.filter((e) => e.startsWith("a"));
     expect(aOrder).toHaveLength(20);
   });
